@@ -1,0 +1,52 @@
+package idp
+
+import "time"
+
+// Token endpoint authentication methods (OpenID Connect Core §9).
+const (
+	AuthMethodBasic = "client_secret_basic"
+	AuthMethodPost  = "client_secret_post"
+	AuthMethodNone  = "none"
+)
+
+// Grant types a client may be registered for (RFC 6749).
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
+	GrantClientCredentials = "client_credentials"
+)
+
+// Client is an application registered with the provider. The registration
+// rules (what makes a client valid) live in package clients.
+type Client struct {
+	ID   string
+	Name string
+	// SecretHash is a PHC-formatted hash of the client secret, empty for a
+	// public client.
+	SecretHash string
+	// RedirectURIs are compared exactly (RFC 9700 §4.1.3), byte for byte.
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	GrantTypes             []string
+	ResponseTypes          []string
+	Scopes                 []string
+	// Audience lists the resource servers the client's access tokens are
+	// meant for; the first is used when the request names none.
+	Audience                []string
+	TokenEndpointAuthMethod string
+	// SkipConsent marks a first-party app: members are not asked to approve
+	// its scopes.
+	SkipConsent bool
+	// AllowPlainOAuth lets a legacy confidential client use the
+	// authorization code flow without PKCE. Public clients never may.
+	AllowPlainOAuth bool
+	// BackchannelLogoutURI receives a logout token when a session the client
+	// took part in ends (OpenID Connect Back-Channel Logout 1.0).
+	BackchannelLogoutURI string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// Public reports whether the client has no secret, so cannot authenticate
+// at the token endpoint and must use PKCE.
+func (c Client) Public() bool { return c.SecretHash == "" }

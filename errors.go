@@ -1,0 +1,22 @@
+package idp
+
+import "errors"
+
+// Sentinel errors shared by every layer. Stores wrap them with context;
+// callers compare with errors.Is and map them to protocol errors in one place
+// (provider/errors.go).
+var (
+	// ErrNotFound means the record does not exist (or has expired and was
+	// removed).
+	ErrNotFound = errors.New("not found")
+
+	// ErrConflict means the write lost to another one: a unique value is
+	// taken, or a conditional update found the row already changed (a code
+	// redeemed or a refresh token rotated by a concurrent request). Retrying
+	// the whole operation may succeed; repeating the write will not.
+	ErrConflict = errors.New("conflict")
+
+	// ErrInvalid means the input breaks a domain rule. It is wrapped with a
+	// message that names the field.
+	ErrInvalid = errors.New("invalid")
+)

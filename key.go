@@ -1,0 +1,19 @@
+package idp
+
+import "time"
+
+// SigningKey is an RSA key the provider signs ID and access tokens with.
+// It is shared by every replica through the store.
+type SigningKey struct {
+	// ID is the "kid" published in the JWKS and in token headers.
+	ID        string
+	Algorithm string // "RS256"
+	// Sealed is the PKCS#8 private key encrypted with the system secret
+	// (package keyring); the store never sees the key in the clear.
+	Sealed    []byte
+	CreatedAt time.Time
+	// ActiveAt is when replicas start signing with the key. A rotated key
+	// is published before it is used, so every replica's JWKS already lists
+	// it when the first token signed with it leaves.
+	ActiveAt time.Time
+}

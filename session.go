@@ -1,0 +1,51 @@
+package idp
+
+import "time"
+
+// Session is a member's signed-in browser at the provider. The browser holds
+// an opaque token in a cookie; the store keeps only its hash, so a leaked
+// database does not leak live sessions.
+type Session struct {
+	// ID is the public session identifier, published as the "sid" claim
+	// of ID tokens and logout tokens.
+	ID        string
+	TokenHash string
+	MemberID  string
+	// AuthTime is when the member last entered their password; "auth_time"
+	// and max_age are computed from it.
+	AuthTime   time.Time
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	// ExpiresAt is the absolute end of the session; the idle limit is
+	// checked against LastSeenAt by the provider.
+	ExpiresAt time.Time
+}
+
+// Consent records that a member allowed a client the listed scopes, so the
+// consent page is not shown again for them until it is revoked.
+type Consent struct {
+	MemberID  string
+	ClientID  string
+	Scopes    []string
+	GrantedAt time.Time
+}
+
+// Flow is an authorization request waiting for the member to sign in or
+// consent. It is stored, not kept in memory, so a login survives a restart
+// of the provider and may finish on another replica.
+type Flow struct {
+	ID string
+	// CSRFHash is the hash of the token the login and consent forms carry.
+	CSRFHash string
+	ClientID string
+	// Params holds the original authorization request, URL-encoded, so it
+	// can be validated again when the flow completes.
+	Params string
+	// MemberID and AuthTime are set once the member has signed in during
+	// this flow; SessionID names the browser session used or created.
+	MemberID  string
+	SessionID string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}

@@ -1,0 +1,97 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/idp/idp/storage"
+)
+
+// Config is everything the provider needs. Zero durations take the defaults
+// set in withDefaults; Issuer, Store and Secret are required.
+type Config struct {
+	// Issuer is the provider's public base URL (the "iss" of every token).
+	Issuer string
+	Store  *storage.Store
+	// Secret is the system secret: it seals signing keys at rest and keys
+	// fosite's HMAC tokens. At least 32 bytes.
+	Secret []byte
+	Logger *slog.Logger
+	// Now is the clock; tests move it forward.
+	Now func() time.Time
+
+	// CookieDomain, when set, scopes the session cookie to a parent domain.
+	CookieDomain string
+	// SessionIdleTimeout ends a session not used for this long;
+	// SessionLifetime ends it this long after sign-in, used or not.
+	SessionIdleTimeout time.Duration
+	SessionLifetime    time.Duration
+	// KeepRefreshTokensOnLogout leaves the refresh tokens issued in a
+	// session alive when the session ends; by default they are revoked.
+	KeepRefreshTokensOnLogout bool
+	// AllowPlainOAuth relaxes PKCE for every confidential client; per-client
+	// Client.AllowPlainOAuth does it for one.
+	AllowPlainOAuth bool
+
+	AuthorizeCodeLifespan time.Duration
+	AccessTokenLifespan   time.Duration
+	IDTokenLifespan       time.Duration
+	// RefreshTokenLifespan is the sliding lifetime of a refresh token: each
+	// rotation starts it again, up to RefreshTokenMaxLifetime after sign-in.
+	RefreshTokenLifespan    time.Duration
+	RefreshTokenMaxLifetime time.Duration
+	// LoginFlowLifespan bounds how long a login page may stay open.
+	LoginFlowLifespan time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.SessionIdleTimeout, 24*time.Hour)
+	def(&c.SessionLifetime, 14*24*time.Hour)
+	def(&c.AuthorizeCodeLifespan, 5*time.Minute)
+	def(&c.AccessTokenLifespan, time.Hour)
+	def(&c.IDTokenLifespan, time.Hour)
+	def(&c.RefreshTokenLifespan, 30*24*time.Hour)
+	def(&c.RefreshTokenMaxLifetime, 90*24*time.Hour)
+	def(&c.LoginFlowLifespan, 30*time.Minute)
+	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
+	return c
+}
+
+// Validate reports every problem at once, naming the setting.
+func (c Config) Validate() error {
+	var errs []error
+	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		errs = append(errs, fmt.Errorf("issuer: %q is not an absolute http(s) URL without query or fragment", c.Issuer))
+	}
+	if c.Store == nil {
+		errs = append(errs, errors.New("store: required"))
+	}
+	if len(c.Secret) < 32 {
+		errs = append(errs, fmt.Errorf("secret: must be at least 32 bytes, got %d", len(c.Secret)))
+	}
+	for name, d := range map[string]time.Duration{
+		"session idle timeout": c.SessionIdleTimeout, "session lifetime": c.SessionLifetime,
+		"authorize code lifespan": c.AuthorizeCodeLifespan, "access token lifespan": c.AccessTokenLifespan,
+		"id token lifespan": c.IDTokenLifespan, "refresh token lifespan": c.RefreshTokenLifespan,
+	} {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("%s: must not be negative", name))
+		}
+	}
+	return errors.Join(errs...)
+}

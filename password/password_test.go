@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/idp/idp"
 )
 
 func mustHash(t *testing.T, pw string) string {
@@ -144,4 +146,25 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("Verify failed after parse succeeded: %v", err)
 		}
 	})
+}
+
+func TestCheck(t *testing.T) {
+	for pw, ok := range map[string]bool{
+		"":                             false,
+		"1234567":                      false,
+		"12345678":                     true,
+		"pässwörd":                     true, // 8 characters in 10 bytes
+		"pässwö":                       false,
+		strings.Repeat("x", 1024):      true,
+		strings.Repeat("x", 1025):      false,
+		"correct horse battery staple": true,
+	} {
+		err := Check(pw)
+		if (err == nil) != ok {
+			t.Errorf("Check(%.12q) = %v; want ok=%v", pw, err, ok)
+		}
+		if err != nil && (!errors.Is(err, idp.ErrInvalid) || (pw != "" && strings.Contains(err.Error(), pw))) {
+			t.Errorf("Check(%.12q) = %v; want idp.ErrInvalid without the password", pw, err)
+		}
+	}
 }

@@ -7,6 +7,8 @@
 // specifies. The parameters follow the OWASP Password Storage Cheat Sheet
 // (m=19 MiB, t=2, p=1). They are stored with every hash, so raising them
 // later does not break hashes already stored.
+//
+// Check holds the length rule for passwords members choose.
 package password
 
 import (

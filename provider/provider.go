@@ -5,19 +5,38 @@ package provider
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
-	"github.com/idp/idp"
+	"github.com/ory/fosite"
+
+	"github.com/idp/idp/clients"
 	"github.com/idp/idp/storage"
 )
 
 // Provider serves every endpoint of the identity provider.
 type Provider struct {
 	cfg     Config
+	store   *storage.Store
+	log     *slog.Logger
+	oauth2  fosite.OAuth2Provider
+	fstore  *fositeStore
+	keys    *keyring
+	pages   *pages
+	csrfKey []byte
 	handler http.Handler
+	logout  *backchannel
+
+	stop chan struct{}
+	wg   sync.WaitGroup
 }
+
+// keyReloadInterval is how often a replica looks for keys rotated by
+// another; RotateKey's activation delay must exceed it.
+const keyReloadInterval = 30 * time.Second
 
 // New validates cfg, loads (or on first start creates) the signing key and
 // returns the provider. Close stops its background work.
@@ -26,19 +45,92 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return nil, errors.New("provider: not implemented")
+	pg, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	p := &Provider{
+		cfg:     cfg,
+		store:   cfg.Store,
+		log:     cfg.Logger,
+		pages:   pg,
+		csrfKey: deriveKey(cfg.Secret, purposeCSRF),
+		stop:    make(chan struct{}),
+	}
+	p.keys = &keyring{
+		store: cfg.Store, secret: cfg.Secret, now: cfg.Now,
+		retention: max(cfg.AccessTokenLifespan, cfg.IDTokenLifespan) + time.Hour,
+	}
+	if err := p.keys.ensure(ctx); err != nil {
+		return nil, err
+	}
+	p.fstore = &fositeStore{
+		store:   cfg.Store,
+		clients: &clientCache{store: cfg.Store, now: cfg.Now, entries: map[string]cachedClient{}},
+	}
+	verifier := clients.NewVerifier(deriveKey(cfg.Secret, purposeSecrets), 4096)
+	p.oauth2 = newOAuth2(cfg, p.fstore, &signer{keys: p.keys}, secretHasher{verifier})
+	p.logout = newBackchannel(p)
+	p.handler = p.routes()
+
+	p.background(keyReloadInterval, func(ctx context.Context) {
+		if err := p.keys.reload(ctx); err != nil {
+			p.log.Error("reload signing keys", "err", err)
+		}
+	})
+	p.background(10*time.Minute, p.collectGarbage)
+	return p, nil
 }
 
 // ServeHTTP serves every route of the provider.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.handler.ServeHTTP(w, r) }
 
-// Close stops background work: key refresh, cleanup and back-channel logout
-// delivery.
-func (p *Provider) Close() error { return nil }
-
-// RotateKey adds a new signing key that replicas start signing with after
-// activateAfter; the previous keys stay published until every token they
-// signed has expired.
-func RotateKey(ctx context.Context, store *storage.Store, secret []byte, activateAfter time.Duration) (idp.SigningKey, error) {
-	return idp.SigningKey{}, errors.New("provider: not implemented")
+// Close stops background work: key reload, cleanup and back-channel logout
+// delivery (waiting for deliveries under way).
+func (p *Provider) Close() error {
+	select {
+	case <-p.stop:
+	default:
+		close(p.stop)
+	}
+	p.wg.Wait()
+	return nil
 }
+
+// background runs fn every interval until Close.
+func (p *Provider) background(interval time.Duration, fn func(ctx context.Context)) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), interval)
+				fn(ctx)
+				cancel()
+			}
+		}
+	}()
+}
+
+// collectGarbage removes expired tokens, flows and sessions, so tables do
+// not grow with every login.
+func (p *Provider) collectGarbage(ctx context.Context) {
+	now := p.cfg.Now()
+	for what, del := range map[string]func(context.Context, time.Time) (int64, error){
+		"tokens": p.store.Tokens.DeleteExpired, "flows": p.store.Flows.DeleteExpired,
+		"sessions": p.store.Sessions.DeleteExpired,
+	} {
+		if n, err := del(ctx, now); err != nil {
+			p.log.Error("delete expired", "what", what, "err", err)
+		} else if n > 0 {
+			p.log.Debug("deleted expired", "what", what, "count", n)
+		}
+	}
+}
+
+func (p *Provider) url(path string) string { return fmt.Sprintf("%s%s", p.cfg.Issuer, path) }

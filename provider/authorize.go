@@ -1,0 +1,233 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ory/fosite"
+
+	"github.com/idp/idp"
+)
+
+// handleAuthorize is the authorization endpoint (RFC 6749 §3.1, OpenID
+// Connect Core §3.1.2), for GET and POST. fosite validates the request;
+// this handler decides whether the member must sign in or consent first,
+// and parks the request in a stored flow while they do.
+func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ar, err := p.newAuthorizeRequest(ctx, r)
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithWrap(err))
+		return
+	}
+	p.proceed(w, r, ar, r.Form, nil)
+}
+
+// newAuthorizeRequest validates an authorization request. Request objects
+// (OpenID Connect Core §6) are not supported: fosite would report them as
+// a key problem, so they are refused here with the codes the spec names,
+// after the client and redirect URI are known good enough to redirect to.
+func (p *Provider) newAuthorizeRequest(ctx context.Context, r *http.Request) (fosite.AuthorizeRequester, error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, fosite.ErrInvalidRequest.WithHint("The request body could not be parsed.").WithWrap(err)
+	}
+	var refuse *fosite.RFC6749Error
+	switch {
+	case r.Form.Has("request"):
+		refuse = fosite.ErrRequestNotSupported.WithHint("Request objects are not supported; send the parameters directly.")
+	case r.Form.Has("request_uri"):
+		refuse = fosite.ErrRequestURINotSupported.WithHint("Request URIs are not supported; send the parameters directly.")
+	}
+	if refuse != nil {
+		clean := r.Clone(ctx)
+		clean.Form = cloneValues(r.Form)
+		clean.Form.Del("request")
+		clean.Form.Del("request_uri")
+		ar, err := p.oauth2.NewAuthorizeRequest(ctx, clean)
+		if err != nil {
+			return ar, err
+		}
+		return ar, refuse
+	}
+	return p.oauth2.NewAuthorizeRequest(ctx, r)
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
+
+// writeAuthorizeError redirects the error to the client when its redirect
+// URI was validated, and otherwise shows an error page: an unverified
+// redirect URI is never followed (RFC 6749 §4.1.2.1).
+func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
+	if ar == nil || !ar.IsRedirectURIValid() {
+		p.renderOAuthError(w, r, err)
+		return
+	}
+	p.log.Info("authorization refused", "client", ar.GetClient().GetID(), "err", describe(err))
+	p.oauth2.WriteAuthorizeError(r.Context(), issWriter{w, p.cfg.Issuer}, ar, err)
+}
+
+// prompts parses the space-separated prompt parameter.
+func prompts(params url.Values) []string { return strings.Fields(params.Get("prompt")) }
+
+// proceed decides what an authorization request still needs. flow is the
+// stored flow when the request comes back from the login page.
+func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, flow *idp.Flow) {
+	ctx := r.Context()
+	c := ar.GetClient().(client)
+	if !c.Public() && !c.AllowPlainOAuth && !p.cfg.AllowPlainOAuth && params.Get("code_challenge") == "" {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("Clients must include a code_challenge when performing the authorize code flow (PKCE, S256)."))
+		return
+	}
+	prompt := prompts(params)
+	none := slices.Contains(prompt, "none")
+
+	var login authn
+	if flow != nil && flow.MemberID != "" {
+		login = authn{memberID: flow.MemberID, sessionID: flow.SessionID, authTime: flow.AuthTime, requestedAt: flow.CreatedAt}
+	} else {
+		s, err := p.browserSession(ctx, r)
+		if err != nil && !errors.Is(err, errNoSession) {
+			p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+			return
+		}
+		fresh := err == nil && !slices.Contains(prompt, "login") && !slices.Contains(prompt, "select_account") && !maxAgeExceeded(params, s.AuthTime, p.cfg.Now())
+		if !fresh {
+			if none {
+				p.writeAuthorizeError(w, r, ar, fosite.ErrLoginRequired.WithHint("The member must sign in, but prompt=none was requested."))
+				return
+			}
+			p.startFlow(w, r, ar, params, authn{}, pathLogin)
+			return
+		}
+		login = authn{memberID: s.MemberID, sessionID: s.ID, authTime: s.AuthTime, requestedAt: p.cfg.Now()}
+	}
+
+	need, err := p.needsConsent(ctx, c, login.memberID, ar.GetRequestedScopes(), prompt)
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+		return
+	}
+	if need {
+		if none {
+			p.writeAuthorizeError(w, r, ar, fosite.ErrConsentRequired.WithHint("The member must consent, but prompt=none was requested."))
+			return
+		}
+		if flow != nil {
+			http.Redirect(w, r, pathConsent+"?flow="+url.QueryEscape(flow.ID), http.StatusSeeOther)
+			return
+		}
+		p.startFlow(w, r, ar, params, login, pathConsent)
+		return
+	}
+	p.finish(w, r, ar, params, login, flow)
+}
+
+// authn is who signed in, in which session, and when.
+type authn struct {
+	memberID, sessionID string
+	authTime            time.Time
+	// requestedAt is when the authorization request arrived; fosite checks
+	// prompt=login and max_age against it.
+	requestedAt time.Time
+}
+
+// maxAgeExceeded reports whether the last sign-in is older than max_age
+// (OpenID Connect Core §3.1.2.1). A malformed max_age is ignored.
+func maxAgeExceeded(params url.Values, authTime, now time.Time) bool {
+	v := params.Get("max_age")
+	if v == "" {
+		return false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return false
+	}
+	return now.Sub(authTime) > time.Duration(n)*time.Second
+}
+
+// needsConsent: first-party clients never ask; otherwise ask when prompt
+// says so or when the remembered consent does not cover every scope.
+func (p *Provider) needsConsent(ctx context.Context, c client, memberID string, scopes []string, prompt []string) (bool, error) {
+	if c.SkipConsent {
+		return false, nil
+	}
+	if slices.Contains(prompt, "consent") {
+		return true, nil
+	}
+	granted, err := p.store.Consents.Get(ctx, memberID, c.ID)
+	if errors.Is(err, idp.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, s := range scopes {
+		if !slices.Contains(granted.Scopes, s) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// startFlow parks the request in the store and sends the browser to the
+// login or consent page. The flow is bound to this browser.
+func (p *Provider) startFlow(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, login authn, page string) {
+	now := p.cfg.Now().UTC()
+	f := idp.Flow{
+		ID: randomToken(), CSRFHash: hashToken(p.binding(w, r)), ClientID: ar.GetClient().GetID(),
+		Params: params.Encode(), MemberID: login.memberID, SessionID: login.sessionID, AuthTime: login.authTime,
+		CreatedAt: now, ExpiresAt: now.Add(p.cfg.LoginFlowLifespan),
+	}
+	if err := p.store.Flows.Create(r.Context(), &f); err != nil {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+		return
+	}
+	http.Redirect(w, r, page+"?flow="+url.QueryEscape(f.ID), http.StatusSeeOther)
+}
+
+// issWriter adds RFC 9207's "iss" to every redirect the authorization
+// endpoint sends, errors included, so a client can tell which provider
+// answered (mix-up attacks, RFC 9700 §4.4).
+type issWriter struct {
+	http.ResponseWriter
+	issuer string
+}
+
+func (w issWriter) WriteHeader(status int) {
+	if status >= 300 && status < 400 {
+		if loc, err := url.Parse(w.Header().Get("Location")); err == nil {
+			if loc.Fragment != "" {
+				frag, _ := url.ParseQuery(loc.Fragment)
+				if !frag.Has("iss") {
+					frag.Set("iss", w.issuer)
+					loc.RawFragment = frag.Encode()
+					loc.Fragment, _ = url.PathUnescape(loc.RawFragment)
+				}
+			} else {
+				q := loc.Query()
+				if !q.Has("iss") {
+					q.Set("iss", w.issuer)
+					loc.RawQuery = q.Encode()
+				}
+			}
+			w.Header().Set("Location", loc.String())
+		}
+	}
+	w.ResponseWriter.WriteHeader(status)
+}

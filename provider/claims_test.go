@@ -1,0 +1,56 @@
+package provider
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseClaimsRequest(t *testing.T) {
+	tests := []struct {
+		in       string
+		userinfo []string
+		idToken  []string
+		wantErr  bool
+	}{
+		{in: ""},
+		{in: `{"userinfo":{"name":{"essential":true}}}`, userinfo: []string{"name"}},
+		{in: `{"userinfo":{"name":null,"email":null},"id_token":{"auth_time":{"essential":true}}}`,
+			userinfo: []string{"email", "name"}, idToken: []string{"auth_time"}},
+		{in: `{"unknown_target":{"name":null}}`},
+		{in: `not json`, wantErr: true},
+		{in: `{"userinfo":["name"]}`, wantErr: true},
+		{in: `{"userinfo":{"name":"yes"}}`, wantErr: true},
+		{in: `[]`, wantErr: true},
+		{in: `{"userinfo":{"name":null}}` + strings.Repeat(" ", maxClaimsRequest), wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := parseClaimsRequest(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("parseClaimsRequest(%q) error = %v, want error %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if !slices.Equal(got.Userinfo, tt.userinfo) || !slices.Equal(got.IDToken, tt.idToken) {
+			t.Errorf("parseClaimsRequest(%q) = %+v, want userinfo %v id_token %v", tt.in, got, tt.userinfo, tt.idToken)
+		}
+	}
+}
+
+// FuzzParseClaimsRequest: the parameter is untrusted; parsing must never
+// panic, and a successful parse only ever yields names present in the input.
+func FuzzParseClaimsRequest(f *testing.F) {
+	f.Add(`{"userinfo":{"name":{"essential":true}}}`)
+	f.Add(`{"id_token":{"acr":{"values":["a","b"]}},"userinfo":null}`)
+	f.Add(`{"userinfo":{"":null}}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		req, err := parseClaimsRequest(s)
+		if err != nil {
+			return
+		}
+		for _, n := range append(req.Userinfo, req.IDToken...) {
+			if n != "" && !strings.Contains(s, n) && !strings.Contains(s, "\\") {
+				t.Fatalf("claim %q not in input %q", n, s)
+			}
+		}
+	})
+}

@@ -1,0 +1,113 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v3"
+	"github.com/ory/fosite"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/clients"
+	"github.com/idp/idp/storage"
+)
+
+// client adapts idp.Client to fosite. It implements OpenIDConnectClient so
+// fosite enforces the registered token endpoint authentication method.
+type client struct{ idp.Client }
+
+var (
+	_ fosite.Client              = client{}
+	_ fosite.OpenIDConnectClient = client{}
+)
+
+func (c client) GetID() string                   { return c.ID }
+func (c client) GetHashedSecret() []byte         { return []byte(c.SecretHash) }
+func (c client) GetRedirectURIs() []string       { return c.RedirectURIs }
+func (c client) GetGrantTypes() fosite.Arguments { return c.GrantTypes }
+func (c client) GetResponseTypes() fosite.Arguments {
+	return c.ResponseTypes
+}
+func (c client) GetScopes() fosite.Arguments { return c.Scopes }
+func (c client) IsPublic() bool              { return c.Public() }
+
+// GetAudience is the registered audience, or the client itself when none
+// is registered: tokens always name who they are for (RFC 9068 §3).
+func (c client) GetAudience() fosite.Arguments {
+	if len(c.Audience) == 0 {
+		return fosite.Arguments{c.ID}
+	}
+	return c.Audience
+}
+func (c client) GetRequestURIs() []string                     { return nil }
+func (c client) GetJSONWebKeys() *jose.JSONWebKeySet          { return nil }
+func (c client) GetJSONWebKeysURI() string                    { return "" }
+func (c client) GetRequestObjectSigningAlgorithm() string     { return "" }
+func (c client) GetTokenEndpointAuthMethod() string           { return c.TokenEndpointAuthMethod }
+func (c client) GetTokenEndpointAuthSigningAlgorithm() string { return "" }
+
+// clientCacheTTL bounds how stale a cached client may be. Token requests
+// read the client on every call; a short cache keeps that read off the hot
+// path while a change made with the CLI (on any replica) still takes effect
+// within seconds.
+const clientCacheTTL = 5 * time.Second
+
+// clientCache serves client lookups from memory for clientCacheTTL.
+type clientCache struct {
+	store *storage.Store
+	now   func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]cachedClient
+}
+
+type cachedClient struct {
+	c       idp.Client
+	fetched time.Time
+}
+
+func (cc *clientCache) get(ctx context.Context, id string) (idp.Client, error) {
+	now := cc.now()
+	cc.mu.Lock()
+	e, ok := cc.entries[id]
+	cc.mu.Unlock()
+	if ok && now.Sub(e.fetched) < clientCacheTTL {
+		return e.c, nil
+	}
+	c, err := cc.store.Clients.ByID(ctx, id)
+	if err != nil {
+		return idp.Client{}, err
+	}
+	cc.mu.Lock()
+	if len(cc.entries) > 10000 { // a flood of lookups never grows memory without bound
+		clear(cc.entries)
+	}
+	cc.entries[id] = cachedClient{c: c, fetched: now}
+	cc.mu.Unlock()
+	return c, nil
+}
+
+// secretHasher is fosite's Hasher backed by clients.Verifier: a slow KDF
+// verification once, then a keyed-hash cache hit, so a token request does
+// not pay argon2id (and cannot be used to burn CPU with valid secrets).
+type secretHasher struct{ v *clients.Verifier }
+
+var _ fosite.Hasher = secretHasher{}
+
+func (h secretHasher) Compare(_ context.Context, hash, data []byte) error {
+	if err := h.v.Verify(string(hash), string(data)); err != nil {
+		if errors.Is(err, clients.ErrSecretMismatch) {
+			return fosite.ErrInvalidClient
+		}
+		return fmt.Errorf("verify client secret: %w", err)
+	}
+	return nil
+}
+
+func (h secretHasher) Hash(_ context.Context, data []byte) ([]byte, error) {
+	s, err := clients.HashSecret(string(data))
+	return []byte(s), err
+}

@@ -1,0 +1,94 @@
+package provider
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/ory/fosite"
+
+	"github.com/idp/idp"
+)
+
+// handleConsentPage lists the client and the scopes it asks for.
+func (p *Provider) handleConsentPage(w http.ResponseWriter, r *http.Request) {
+	f, ok := p.consentFlow(w, r, r.URL.Query().Get("flow"))
+	if !ok {
+		return
+	}
+	params, _ := url.ParseQuery(f.Params)
+	var scopes []scopeInfo
+	for _, s := range strings.Fields(params.Get("scope")) {
+		desc, ok := scopeDescriptions[s]
+		if !ok {
+			desc = "use the " + s + " permission"
+		}
+		scopes = append(scopes, scopeInfo{Name: s, Description: desc})
+	}
+	var memberName string
+	if m, err := p.store.Members.ByID(r.Context(), f.MemberID); err == nil {
+		memberName = m.Name
+	}
+	p.render(w, http.StatusOK, p.pages.consent, consentPage{
+		ClientName: p.clientName(r.Context(), f.ClientID), MemberName: memberName, FlowID: f.ID,
+		CSRFToken: p.csrfToken(f.ID, cookieValue(r, p.cookieName("idp_csrf"))), Scopes: scopes,
+	})
+}
+
+// consentFlow loads a flow whose member has signed in.
+func (p *Provider) consentFlow(w http.ResponseWriter, r *http.Request, id string) (idp.Flow, bool) {
+	f, ok := p.loadFlow(w, r, id)
+	if ok && f.MemberID == "" {
+		p.renderError(w, r, http.StatusBadRequest, "Not signed in", "Sign in before answering this request. Go back to the application and try again.", "", errors.New("consent before login"))
+		return idp.Flow{}, false
+	}
+	return f, ok
+}
+
+// handleConsent records the member's answer. Deny sends access_denied to
+// the client; allow remembers the scopes for the client and finishes.
+func (p *Provider) handleConsent(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, ok := p.consentFlow(w, r, r.PostFormValue("flow"))
+	if !ok {
+		return
+	}
+	if !p.checkCSRF(r, f.ID) {
+		p.renderError(w, r, http.StatusForbidden, "Form expired", "The form could not be verified. Go back to the application and try again.", "", errors.New("consent csrf mismatch"))
+		return
+	}
+	answer := r.PostFormValue("consent")
+	if answer != "allow" && answer != "deny" {
+		p.renderError(w, r, http.StatusBadRequest, "Unknown answer", "Choose Allow or Deny.", "", errors.New("consent answer missing"))
+		return
+	}
+	ar, params, err := p.resumeRequest(r, f)
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, err)
+		return
+	}
+	if answer == "deny" {
+		if err := p.store.Flows.Delete(ctx, f.ID); err != nil && !errors.Is(err, idp.ErrNotFound) {
+			p.log.Error("delete denied flow", "err", err)
+		}
+		p.writeAuthorizeError(w, r, ar, fosite.ErrAccessDenied.WithHint("The member denied the request."))
+		return
+	}
+	granted := ar.GetRequestedScopes()
+	if prev, err := p.store.Consents.Get(ctx, f.MemberID, f.ClientID); err == nil {
+		for _, s := range prev.Scopes {
+			if !slices.Contains(granted, s) {
+				granted = append(granted, s)
+			}
+		}
+	}
+	err = p.store.Consents.Grant(ctx, idp.Consent{MemberID: f.MemberID, ClientID: f.ClientID, Scopes: granted, GrantedAt: p.cfg.Now().UTC()})
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+		return
+	}
+	login := authn{memberID: f.MemberID, sessionID: f.SessionID, authTime: f.AuthTime, requestedAt: f.CreatedAt}
+	p.finish(w, r, ar, params, login, &f)
+}

@@ -1,0 +1,71 @@
+package provider
+
+import "net/http"
+
+// discovery is the OpenID Provider Metadata (OpenID Connect Discovery 1.0
+// §3, RFC 8414). Every value states what the provider does, not what it
+// might.
+type discovery struct {
+	Issuer                                     string   `json:"issuer"`
+	AuthorizationEndpoint                      string   `json:"authorization_endpoint"`
+	TokenEndpoint                              string   `json:"token_endpoint"`
+	UserinfoEndpoint                           string   `json:"userinfo_endpoint"`
+	JWKSURI                                    string   `json:"jwks_uri"`
+	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
+	RevocationEndpoint                         string   `json:"revocation_endpoint"`
+	EndSessionEndpoint                         string   `json:"end_session_endpoint"`
+	ScopesSupported                            []string `json:"scopes_supported"`
+	ClaimsSupported                            []string `json:"claims_supported"`
+	ResponseTypesSupported                     []string `json:"response_types_supported"`
+	ResponseModesSupported                     []string `json:"response_modes_supported"`
+	GrantTypesSupported                        []string `json:"grant_types_supported"`
+	SubjectTypesSupported                      []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported"`
+	UserinfoSigningAlgValuesSupported          []string `json:"userinfo_signing_alg_values_supported"`
+	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
+	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
+	PromptValuesSupported                      []string `json:"prompt_values_supported"`
+	ClaimsParameterSupported                   bool     `json:"claims_parameter_supported"`
+	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
+	AuthorizationResponseISSParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+	BackchannelLogoutSupported                 bool     `json:"backchannel_logout_supported"`
+	BackchannelLogoutSessionSupported          bool     `json:"backchannel_logout_session_supported"`
+	FrontchannelLogoutSupported                bool     `json:"frontchannel_logout_supported"`
+}
+
+func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
+	auth := []string{"client_secret_basic", "client_secret_post"}
+	d := discovery{
+		Issuer:                                     p.cfg.Issuer,
+		AuthorizationEndpoint:                      p.url(pathAuthorize),
+		TokenEndpoint:                              p.url(pathToken),
+		UserinfoEndpoint:                           p.url(pathUserinfo),
+		JWKSURI:                                    p.url(pathJWKS),
+		IntrospectionEndpoint:                      p.url(pathIntrospect),
+		RevocationEndpoint:                         p.url(pathRevoke),
+		EndSessionEndpoint:                         p.url(pathLogout),
+		ScopesSupported:                            []string{"openid", "profile", "email", "roles", "offline_access"},
+		ClaimsSupported:                            []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "name", "preferred_username", "updated_at", "email", "email_verified", "roles"},
+		ResponseTypesSupported:                     []string{"code"},
+		ResponseModesSupported:                     []string{"query", "fragment", "form_post"},
+		GrantTypesSupported:                        []string{"authorization_code", "refresh_token", "client_credentials"},
+		SubjectTypesSupported:                      []string{"public"},
+		IDTokenSigningAlgValuesSupported:           []string{"RS256"},
+		UserinfoSigningAlgValuesSupported:          []string{"none"},
+		TokenEndpointAuthMethodsSupported:          append(auth, "none"),
+		IntrospectionEndpointAuthMethodsSupported:  auth,
+		RevocationEndpointAuthMethodsSupported:     append(auth, "none"),
+		CodeChallengeMethodsSupported:              []string{"S256"},
+		PromptValuesSupported:                      []string{"none", "login", "consent", "select_account"},
+		ClaimsParameterSupported:                   true,
+		AuthorizationResponseISSParameterSupported: true,
+		BackchannelLogoutSupported:                 true,
+		BackchannelLogoutSessionSupported:          true,
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	writeJSON(w, http.StatusOK, d)
+}

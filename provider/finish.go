@@ -1,0 +1,135 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/ory/fosite"
+	"github.com/ory/fosite/token/jwt"
+
+	"github.com/idp/idp"
+)
+
+// finish grants the request and redirects to the client with the code.
+// Everything it writes (the code, its PKCE and OpenID Connect sessions,
+// the session's client list, the spent flow) commits in one transaction.
+func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, login authn, flow *idp.Flow) {
+	ctx := r.Context()
+	c := ar.GetClient().(client)
+	m, err := p.store.Members.ByID(ctx, login.memberID)
+	if errors.Is(err, idp.ErrNotFound) { // removed while signing in
+		p.writeAuthorizeError(w, r, ar, fosite.ErrLoginRequired.WithHint("The member no longer exists."))
+		return
+	}
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+		return
+	}
+	for _, s := range ar.GetRequestedScopes() {
+		ar.GrantScope(s)
+	}
+	for _, a := range audience(ar.GetRequestedAudience(), c) {
+		ar.GrantAudience(a)
+	}
+	claimsReq, err := parseClaimsRequest(params.Get("claims"))
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("The claims parameter is not valid JSON of the form OpenID Connect Core §5.5 describes.").WithWrap(err))
+		return
+	}
+	sess := p.memberSession(m, c.ID, login, ar.GetGrantedScopes(), claimsReq)
+
+	var resp fosite.AuthorizeResponder
+	err = p.store.InTx(ctx, func(ctx context.Context) error {
+		if flow != nil {
+			if err := p.store.Flows.Delete(ctx, flow.ID); err != nil {
+				return fmt.Errorf("spend flow: %w", err)
+			}
+		}
+		if err := p.store.Sessions.AddClient(ctx, login.sessionID, c.ID); err != nil {
+			return fmt.Errorf("record session client: %w", err)
+		}
+		resp, err = p.oauth2.NewAuthorizeResponse(ctx, ar, sess)
+		return err
+	})
+	if errors.Is(err, idp.ErrNotFound) && flow != nil { // the flow was spent by a concurrent submit
+		p.renderError(w, r, http.StatusConflict, "Already signed in", "This sign-in request was already completed. Go back to the application.", "", err)
+		return
+	}
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, err)
+		return
+	}
+	p.oauth2.WriteAuthorizeResponse(ctx, issWriter{w, p.cfg.Issuer}, ar, resp)
+}
+
+// audience is what a token is for: the audiences the client asked for
+// (fosite checked they are registered), else every registered one.
+func audience(requested []string, c client) []string {
+	if len(requested) > 0 {
+		return requested
+	}
+	return c.GetAudience()
+}
+
+// memberSession builds the session stored with the code: ID token claims
+// by granted scope (OpenID Connect Core §5.4) and what the access token
+// and userinfo need.
+func (p *Provider) memberSession(m idp.Member, clientID string, login authn, scopes fosite.Arguments, claimsReq claimsRequest) *session {
+	extra := memberClaims(m, scopes, claimsReq.IDToken)
+	extra["sid"] = login.sessionID
+	sess := newSession()
+	sess.Subject = m.ID
+	sess.Username = m.Username
+	sess.ClientID = clientID
+	sess.SessionID = login.sessionID
+	sess.GrantedAt = p.cfg.Now().UTC()
+	sess.UserinfoClaims = claimsReq.Userinfo
+	sess.Claims = &jwt.IDTokenClaims{
+		Issuer:      p.cfg.Issuer,
+		Subject:     m.ID,
+		AuthTime:    login.authTime.UTC().Truncate(time.Second),
+		RequestedAt: login.requestedAt.UTC().Truncate(time.Second),
+		Extra:       extra,
+	}
+	return sess
+}
+
+// memberClaims are the claims a member's granted scopes release, plus
+// any standard claim requested by name.
+func memberClaims(m idp.Member, scopes fosite.Arguments, named []string) map[string]interface{} {
+	all := map[string]interface{}{
+		"name":               m.Name,
+		"preferred_username": m.Username,
+		"updated_at":         m.UpdatedAt.Unix(),
+		"email":              m.Email,
+		// Addresses are set by an administrator, not typed in by the
+		// member, so they are published as verified.
+		"email_verified": true,
+		"roles":          []string{string(m.Role)},
+	}
+	out := map[string]interface{}{}
+	for scope, names := range scopeClaims {
+		if scopes.Has(scope) {
+			for _, n := range names {
+				out[n] = all[n]
+			}
+		}
+	}
+	for _, n := range named {
+		if v, ok := all[n]; ok {
+			out[n] = v
+		}
+	}
+	return out
+}
+
+// scopeClaims maps each scope to the claims it releases.
+var scopeClaims = map[string][]string{
+	"profile": {"name", "preferred_username", "updated_at"},
+	"email":   {"email", "email_verified"},
+	"roles":   {"roles"},
+}

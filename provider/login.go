@@ -1,0 +1,117 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/password"
+)
+
+// msgBadCredentials is the one message for a wrong password and an
+// unknown account, so the page tells nobody which accounts exist.
+const msgBadCredentials = "The username or password is incorrect."
+
+// handleLoginPage shows the sign-in form for a flow.
+func (p *Provider) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+	f, ok := p.loadFlow(w, r, r.URL.Query().Get("flow"))
+	if !ok {
+		return
+	}
+	params, _ := url.ParseQuery(f.Params)
+	p.renderLogin(w, r, f, params.Get("login_hint"), "", http.StatusOK)
+}
+
+func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, f idp.Flow, username, msg string, status int) {
+	p.render(w, status, p.pages.login, loginPage{
+		ClientName: p.clientName(r.Context(), f.ClientID), FlowID: f.ID,
+		CSRFToken: p.csrfToken(f.ID, cookieValue(r, p.cookieName("idp_csrf"))),
+		Username:  username, Error: msg,
+	})
+}
+
+func (p *Provider) clientName(ctx context.Context, id string) string {
+	if c, err := p.fstore.clients.get(ctx, id); err == nil && c.Name != "" {
+		return c.Name
+	}
+	return id
+}
+
+// handleLogin checks the password, starts or renews the session, and
+// resumes the authorization request.
+func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, ok := p.loadFlow(w, r, r.PostFormValue("flow"))
+	if !ok {
+		return
+	}
+	if !p.checkCSRF(r, f.ID) {
+		p.renderError(w, r, http.StatusForbidden, "Form expired", "The form could not be verified. Go back to the application and sign in again.", "", errors.New("login csrf mismatch"))
+		return
+	}
+	username := strings.TrimSpace(r.PostFormValue("username"))
+	m, err := p.authenticate(ctx, username, r.PostFormValue("password"))
+	if errors.Is(err, errBadCredentials) {
+		p.log.Info("sign-in failed", "client", f.ClientID)
+		p.renderLogin(w, r, f, username, msgBadCredentials, http.StatusUnauthorized)
+		return
+	}
+	if err != nil {
+		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		return
+	}
+	s, err := p.signIn(ctx, w, r, m.ID)
+	if err != nil {
+		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		return
+	}
+	f.MemberID, f.SessionID, f.AuthTime = m.ID, s.ID, s.AuthTime
+	if err := p.store.Flows.Update(ctx, f); err != nil {
+		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		return
+	}
+	p.log.Info("signed in", "member", m.ID, "client", f.ClientID)
+	ar, params, err := p.resumeRequest(r, f)
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, err)
+		return
+	}
+	p.proceed(w, r, ar, params, &f)
+}
+
+var errBadCredentials = errors.New("bad credentials")
+
+// authenticate finds the member by email (when the name has an "@") or
+// username and checks the password. An unknown member costs the same
+// hash as a known one, so response time does not reveal accounts.
+func (p *Provider) authenticate(ctx context.Context, name, pw string) (idp.Member, error) {
+	if name == "" || pw == "" {
+		password.VerifyDummy(pw)
+		return idp.Member{}, errBadCredentials
+	}
+	var m idp.Member
+	var err error
+	if strings.Contains(name, "@") {
+		m, err = p.store.Members.ByEmail(ctx, name)
+	} else {
+		m, err = p.store.Members.ByUsername(ctx, name)
+	}
+	if errors.Is(err, idp.ErrNotFound) {
+		password.VerifyDummy(pw)
+		return idp.Member{}, errBadCredentials
+	}
+	if err != nil {
+		return idp.Member{}, err
+	}
+	ok, err := password.Verify(m.PasswordHash, pw)
+	if err != nil {
+		return idp.Member{}, err
+	}
+	if !ok {
+		return idp.Member{}, errBadCredentials
+	}
+	return m, nil
+}

@@ -1,0 +1,260 @@
+package provider
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ory/fosite/token/jwt"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/storage"
+)
+
+// logoutRequest is a validated RP-initiated logout (OpenID Connect
+// RP-Initiated Logout 1.0 §2): where to send the browser afterwards, if
+// anywhere, and whether the hint proved which session to end.
+type logoutRequest struct {
+	Redirect string `json:"r,omitempty"` // post_logout_redirect_uri with state, only when trusted
+	ClientID string `json:"c,omitempty"`
+	// HintSID and HintSub come from a verified id_token_hint.
+	HintSID string    `json:"sid,omitempty"`
+	HintSub string    `json:"sub,omitempty"`
+	Expires time.Time `json:"exp"`
+}
+
+// handleLogout is the end_session_endpoint. It ends the session without a
+// question when a valid id_token_hint names it, and asks otherwise (a bare
+// link must not sign anyone out, RP-Initiated Logout §2 and §6). It only
+// redirects to a post_logout_redirect_uri registered, exactly, for the
+// client that the hint or client_id identifies.
+func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.PostFormValue("logout_flow") != "" {
+		p.handleLogoutConfirm(w, r)
+		return
+	}
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		p.renderError(w, r, http.StatusBadRequest, "Bad request", "The sign-out request could not be read.", "invalid_request", err)
+		return
+	}
+	lr := p.parseLogout(ctx, r.Form)
+	s, err := p.browserSession(ctx, r)
+	if errors.Is(err, errNoSession) { // nothing to end
+		p.afterLogout(w, r, lr, true)
+		return
+	}
+	if err != nil {
+		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		return
+	}
+	if lr.HintSID == s.ID || (lr.HintSID == "" && lr.HintSub != "" && lr.HintSub == s.MemberID) {
+		if err := p.endSession(ctx, s); err != nil {
+			p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+			return
+		}
+		p.setCookie(w, "idp_session", "", time.Time{})
+		p.afterLogout(w, r, lr, true)
+		return
+	}
+	// Ask first. The validated request travels in a signed form field.
+	lr.HintSID, lr.HintSub = "", ""
+	lr.Expires = p.cfg.Now().Add(p.cfg.LoginFlowLifespan)
+	blob := p.signLogout(lr)
+	var memberName string
+	if m, err := p.store.Members.ByID(ctx, s.MemberID); err == nil {
+		memberName = m.Name
+	}
+	clientName := ""
+	if lr.ClientID != "" {
+		clientName = p.clientName(ctx, lr.ClientID)
+	}
+	p.render(w, http.StatusOK, p.pages.logout, logoutPage{
+		MemberName: memberName, ClientName: clientName, Flow: blob,
+		CSRFToken: p.csrfToken("logout:"+blob, p.binding(w, r)),
+	})
+}
+
+// handleLogoutConfirm acts on the confirmation page's answer.
+func (p *Provider) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	blob := r.PostFormValue("logout_flow")
+	lr, ok := p.openLogout(blob)
+	if !ok || !p.checkCSRF(r, "logout:"+blob) {
+		p.renderError(w, r, http.StatusForbidden, "Form expired", "The sign-out form could not be verified. Nothing was changed.", "", errors.New("logout form invalid"))
+		return
+	}
+	if r.PostFormValue("logout") != "yes" {
+		p.render(w, http.StatusOK, p.pages.loggedOut, loggedOutPage{SignedOut: false})
+		return
+	}
+	s, err := p.browserSession(ctx, r)
+	if err == nil {
+		err = p.endSession(ctx, s)
+	}
+	if err != nil && !errors.Is(err, errNoSession) {
+		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		return
+	}
+	p.setCookie(w, "idp_session", "", time.Time{})
+	p.afterLogout(w, r, lr, true)
+}
+
+func (p *Provider) afterLogout(w http.ResponseWriter, r *http.Request, lr logoutRequest, signedOut bool) {
+	if lr.Redirect != "" {
+		http.Redirect(w, r, lr.Redirect, http.StatusSeeOther)
+		return
+	}
+	p.render(w, http.StatusOK, p.pages.loggedOut, loggedOutPage{SignedOut: signedOut})
+}
+
+// parseLogout validates the parameters. Anything doubtful (a hint that
+// does not verify, a client_id that contradicts it, an unregistered or
+// altered redirect URI) drops the redirect rather than failing: the member
+// can still sign out, they just stay on the provider's page.
+func (p *Provider) parseLogout(ctx context.Context, form url.Values) logoutRequest {
+	var lr logoutRequest
+	clientID := form.Get("client_id")
+	trusted := true
+	if hint := form.Get("id_token_hint"); hint != "" {
+		claims, err := p.verifyIDTokenHint(ctx, hint)
+		if err != nil {
+			p.log.Info("logout: id_token_hint rejected", "err", err)
+			trusted = false
+		} else {
+			aud := claimStrings(claims["aud"])
+			switch {
+			case clientID == "" && len(aud) == 1:
+				clientID = aud[0]
+			case clientID != "" && !slices.Contains(aud, clientID):
+				trusted = false
+			}
+			lr.HintSub, _ = claims["sub"].(string)
+			lr.HintSID, _ = claims["sid"].(string)
+		}
+	}
+	lr.ClientID = clientID
+	target := form.Get("post_logout_redirect_uri")
+	if target == "" || !trusted || clientID == "" {
+		return lr
+	}
+	c, err := p.fstore.clients.get(ctx, clientID)
+	if err != nil || !slices.Contains(c.PostLogoutRedirectURIs, target) {
+		return lr
+	}
+	if state := form.Get("state"); state != "" {
+		u, err := url.Parse(target)
+		if err != nil {
+			return lr
+		}
+		q := u.Query()
+		q.Set("state", state)
+		u.RawQuery = q.Encode()
+		target = u.String()
+	}
+	lr.Redirect = target
+	return lr
+}
+
+// verifyIDTokenHint checks the hint was signed by this provider for this
+// issuer. An expired hint is still a valid hint (RP-Initiated Logout §2).
+func (p *Provider) verifyIDTokenHint(ctx context.Context, hint string) (jwt.MapClaims, error) {
+	t, err := (&signer{keys: p.keys}).Decode(ctx, hint)
+	var ve *jwt.ValidationError
+	if err != nil && !(errors.As(err, &ve) && ve.Errors == jwt.ValidationErrorExpired) {
+		return nil, fmt.Errorf("verify id_token_hint: %w", err)
+	}
+	if t == nil {
+		return nil, errors.New("verify id_token_hint: invalid")
+	}
+	if typ, _ := t.Header["typ"].(string); strings.EqualFold(typ, "at+jwt") {
+		return nil, errors.New("verify id_token_hint: an access token, not an ID token")
+	}
+	if iss, _ := t.Claims["iss"].(string); iss != p.cfg.Issuer {
+		return nil, errors.New("verify id_token_hint: foreign issuer")
+	}
+	return t.Claims, nil
+}
+
+func claimStrings(v interface{}) []string {
+	switch a := v.(type) {
+	case string:
+		return []string{a}
+	case []interface{}:
+		var out []string
+		for _, x := range a {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	case []string:
+		return a
+	}
+	return nil
+}
+
+func (p *Provider) signLogout(lr logoutRequest) string {
+	raw, _ := json.Marshal(lr)
+	payload := base64.RawURLEncoding.EncodeToString(raw)
+	m := hmac.New(sha256.New, p.csrfKey)
+	m.Write([]byte("logout\x00" + payload))
+	return payload + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (p *Provider) openLogout(blob string) (logoutRequest, bool) {
+	payload, sig, ok := strings.Cut(blob, ".")
+	if !ok {
+		return logoutRequest{}, false
+	}
+	m := hmac.New(sha256.New, p.csrfKey)
+	m.Write([]byte("logout\x00" + payload))
+	want := base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	if !hmac.Equal([]byte(want), []byte(sig)) {
+		return logoutRequest{}, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	var lr logoutRequest
+	if err != nil || json.Unmarshal(raw, &lr) != nil || !p.cfg.Now().Before(lr.Expires) {
+		return logoutRequest{}, false
+	}
+	return lr, true
+}
+
+// endSession ends a provider session: the row goes, the refresh tokens
+// issued in it are revoked (unless configured otherwise), and every client
+// that took part and registered a back-channel logout URI is told. It does
+// not wait for those deliveries.
+func (p *Provider) endSession(ctx context.Context, s idp.Session) error {
+	clientIDs, err := p.store.Sessions.Clients(ctx, s.ID)
+	if err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
+	err = p.store.InTx(ctx, func(ctx context.Context) error {
+		if !p.cfg.KeepRefreshTokensOnLogout {
+			if _, err := p.store.Tokens.DeleteBySession(ctx, storage.KindRefresh, s.ID); err != nil {
+				return err
+			}
+		}
+		err := p.store.Sessions.Delete(ctx, s.ID)
+		if errors.Is(err, idp.ErrNotFound) { // ended concurrently
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
+	p.log.Info("session ended", "member", s.MemberID, "clients", len(clientIDs))
+	p.logout.notify(s, clientIDs)
+	return nil
+}

@@ -1,0 +1,80 @@
+package provider
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+
+	"github.com/idp/idp/templates"
+)
+
+// pages holds the parsed templates; parsing once at start makes a broken
+// page a start-up error instead of a failed login.
+type pages struct {
+	login, consent, logout, loggedOut, errorPage *template.Template
+}
+
+func parsePages() (*pages, error) {
+	parse := func(name string) (*template.Template, error) {
+		t, err := template.ParseFS(templates.FS, "layout.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		return t.Lookup(name), nil
+	}
+	var p pages
+	var err error
+	for name, dst := range map[string]**template.Template{
+		"login.html": &p.login, "consent.html": &p.consent, "logout.html": &p.logout,
+		"loggedout.html": &p.loggedOut, "error.html": &p.errorPage,
+	} {
+		if *dst, err = parse(name); err != nil {
+			return nil, err
+		}
+	}
+	return &p, nil
+}
+
+// Data of each page.
+type (
+	loginPage struct {
+		ClientName, FlowID, CSRFToken, Username, Error string
+	}
+	consentPage struct {
+		ClientName, MemberName, FlowID, CSRFToken string
+		Scopes                                    []scopeInfo
+	}
+	logoutPage struct {
+		MemberName, ClientName, CSRFToken, Flow string
+	}
+	loggedOutPage struct{ SignedOut bool }
+	errorPage     struct{ Title, Message, Code string }
+)
+
+type scopeInfo struct{ Name, Description string }
+
+// scopeDescriptions explain scopes on the consent page in plain words.
+var scopeDescriptions = map[string]string{
+	"openid":         "sign you in",
+	"profile":        "see your name and username",
+	"email":          "see your email address",
+	"roles":          "see your role",
+	"offline_access": "stay signed in when you are away",
+}
+
+// render writes a page; it renders into a buffer first so a template error
+// never leaves a half-written page.
+func (p *Provider) render(w http.ResponseWriter, status int, t *template.Template, data any) {
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		p.log.Error("render page", "page", t.Name(), "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

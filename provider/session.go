@@ -1,0 +1,70 @@
+package provider
+
+import (
+	"time"
+
+	"github.com/mohae/deepcopy"
+	"github.com/ory/fosite"
+	"github.com/ory/fosite/handler/openid"
+	"github.com/ory/fosite/token/jwt"
+)
+
+// session is what fosite stores with every code and token: the ID token
+// claims (openid.DefaultSession) plus what the access token and our own
+// endpoints need. It is serialised as JSON by the store adapter.
+type session struct {
+	*openid.DefaultSession `json:"oidc"`
+	// ClientID is the "client_id" claim of RFC 9068 access tokens.
+	ClientID string `json:"client_id"`
+	// SessionID is the provider browser session ("sid") the grant came
+	// from; empty for client credentials.
+	SessionID string `json:"sid,omitempty"`
+	// GrantedAt is when the member authorised the grant; it bounds the
+	// refresh token family's absolute lifetime.
+	GrantedAt time.Time `json:"granted_at"`
+	// UserinfoClaims are claims the client asked for by name in the
+	// "claims" request parameter (OpenID Connect Core §5.5).
+	UserinfoClaims []string `json:"userinfo_claims,omitempty"`
+}
+
+var (
+	_ openid.Session = (*session)(nil)
+	_ interface {
+		GetJWTClaims() jwt.JWTClaimsContainer
+		GetJWTHeader() *jwt.Headers
+	} = (*session)(nil)
+)
+
+func newSession() *session {
+	return &session{DefaultSession: &openid.DefaultSession{
+		Claims:  &jwt.IDTokenClaims{},
+		Headers: &jwt.Headers{},
+	}}
+}
+
+// GetJWTClaims gives the claims of the RFC 9068 access token; fosite adds
+// exp, scope, aud, iat and iss.
+func (s *session) GetJWTClaims() jwt.JWTClaimsContainer {
+	extra := map[string]interface{}{"client_id": s.ClientID}
+	if s.SessionID != "" {
+		extra["sid"] = s.SessionID
+	}
+	if s.Claims != nil && !s.Claims.AuthTime.IsZero() {
+		extra["auth_time"] = s.Claims.AuthTime.Unix()
+	}
+	return &jwt.JWTClaims{Subject: s.Subject, Extra: extra, ScopeField: jwt.JWTScopeFieldString}
+}
+
+// GetJWTHeader marks access tokens as "at+jwt" (RFC 9068 §2.1) so they can
+// never be confused with ID tokens.
+func (s *session) GetJWTHeader() *jwt.Headers {
+	return &jwt.Headers{Extra: map[string]interface{}{"typ": "at+jwt"}}
+}
+
+// Clone is deep, as fosite mutates clones of stored sessions.
+func (s *session) Clone() fosite.Session {
+	if s == nil {
+		return nil
+	}
+	return deepcopy.Copy(s).(fosite.Session)
+}

@@ -1,0 +1,60 @@
+package provider
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/ory/fosite"
+)
+
+// handleToken is the token endpoint (RFC 6749 §3.2). fosite runs every
+// grant; this handler only adds what fosite leaves to the provider:
+// granting scopes and audience for client credentials, and the absolute
+// lifetime of a refresh token family. fosite writes the response with
+// Cache-Control: no-store (RFC 6749 §5.1).
+func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sess := newSession()
+	ar, err := p.oauth2.NewAccessRequest(ctx, r, sess)
+	if err != nil {
+		p.writeAccessError(ctx, w, ar, err)
+		return
+	}
+	switch {
+	case ar.GetGrantTypes().ExactOne("client_credentials"):
+		c := ar.GetClient().(client)
+		for _, s := range ar.GetRequestedScopes() {
+			ar.GrantScope(s)
+		}
+		for _, a := range audience(ar.GetRequestedAudience(), c) {
+			ar.GrantAudience(a)
+		}
+		sess.Subject, sess.ClientID, sess.GrantedAt = c.ID, c.ID, p.cfg.Now().UTC()
+	case ar.GetGrantTypes().ExactOne("refresh_token"):
+		if p.cfg.Now().Sub(sess.GrantedAt) > p.cfg.RefreshTokenMaxLifetime {
+			if err := p.fstore.RevokeRefreshToken(ctx, ar.GetID()); err != nil {
+				p.log.Error("revoke expired refresh family", "err", err)
+			}
+			p.writeAccessError(ctx, w, ar, fosite.ErrInvalidGrant.WithHint("The refresh token has reached its maximum lifetime; sign in again."))
+			return
+		}
+	}
+	resp, err := p.oauth2.NewAccessResponse(ctx, ar)
+	if err != nil {
+		p.writeAccessError(ctx, w, ar, err)
+		return
+	}
+	p.oauth2.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// writeAccessError logs server-side detail once and writes the RFC 6749
+// §5.2 JSON error.
+func (p *Provider) writeAccessError(ctx context.Context, w http.ResponseWriter, ar fosite.AccessRequester, err error) {
+	rfc := fosite.ErrorToRFC6749Error(err)
+	if rfc.CodeField >= 500 {
+		p.log.Error("token request failed", "err", describe(err))
+	} else {
+		p.log.Info("token request refused", "err", describe(err))
+	}
+	p.oauth2.WriteAccessError(ctx, w, ar, err)
+}

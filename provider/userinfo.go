@@ -1,0 +1,74 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/ory/fosite"
+
+	"github.com/idp/idp"
+)
+
+// handleUserinfo returns the member's claims for a bearer access token
+// (OpenID Connect Core §5.3), by GET or POST, read fresh from the store so
+// a changed name shows at once.
+func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	token := fosite.AccessTokenFromRequest(r)
+	if token == "" {
+		p.bearerError(w, http.StatusUnauthorized, "", "")
+		return
+	}
+	use, ar, err := p.oauth2.IntrospectToken(ctx, token, fosite.AccessToken, newSession())
+	if err != nil || use != fosite.AccessToken {
+		p.log.Info("userinfo refused", "err", fmt.Sprint(describeOrNil(err)))
+		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The access token is invalid, expired or revoked.")
+		return
+	}
+	if !ar.GetGrantedScopes().Has("openid") {
+		p.bearerError(w, http.StatusForbidden, "insufficient_scope", "The access token was not granted the openid scope.")
+		return
+	}
+	sess, _ := ar.GetSession().(*session)
+	m, err := p.store.Members.ByID(ctx, sess.GetSubject())
+	if errors.Is(err, idp.ErrNotFound) {
+		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The member no longer exists.")
+		return
+	}
+	if err != nil {
+		p.log.Error("userinfo", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	claims := memberClaims(m, ar.GetGrantedScopes(), sess.UserinfoClaims)
+	claims["sub"] = m.ID
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, claims)
+}
+
+func describeOrNil(err error) string {
+	if err == nil {
+		return "not an access token"
+	}
+	return describe(err)
+}
+
+// bearerError answers as RFC 6750 §3 asks: a WWW-Authenticate challenge,
+// with no error code when the request carried no token at all.
+func (p *Provider) bearerError(w http.ResponseWriter, status int, code, desc string) {
+	v := fmt.Sprintf("Bearer realm=%q", p.cfg.Issuer)
+	if code != "" {
+		v += fmt.Sprintf(", error=%q, error_description=%q", code, desc)
+	}
+	if code == "insufficient_scope" {
+		v += `, scope="openid"`
+	}
+	w.Header().Set("WWW-Authenticate", v)
+	w.Header().Set("Cache-Control", "no-store")
+	body := map[string]string{}
+	if code != "" {
+		body["error"], body["error_description"] = code, desc
+	}
+	writeJSON(w, status, body)
+}

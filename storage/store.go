@@ -2,15 +2,19 @@ package storage
 
 import (
 	"context"
-	"errors"
-	"io"
+	"database/sql"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/idp/idp"
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
-// errUnimplemented is returned while a method is being written.
-var errUnimplemented = errors.New("storage: not implemented")
-
 // Store is the provider's database, grouped by entity. It is safe for
-// concurrent use.
+// concurrent use; see InTx for transactions.
 type Store struct {
 	Members  *Members
 	Clients  *Clients
@@ -19,44 +23,173 @@ type Store struct {
 	Consents *Consents
 	Flows    *Flows
 	Tokens   *Tokens
+
+	dialect dialect
+	pool    querier       // runs statements outside a transaction
+	pg      *pgxpool.Pool // PostgreSQL only
+	db      *sql.DB       // SQLite only
+	// writers admits one SQLite writer of this process at a time (nil on
+	// PostgreSQL), so concurrent writes queue in Go and hand over at once
+	// instead of polling SQLite's busy handler with millisecond sleeps.
+	writers gate
+	now     func() time.Time
 }
+
+// busyTimeout bounds how long an SQLite write waits for the write lock,
+// held by this process or another one, before failing with
+// idp.ErrConflict.
+const busyTimeout = 10 * time.Second
 
 // Open connects to the database named by dsn. "postgres://" and
-// "postgresql://" URLs select PostgreSQL; "sqlite:PATH" or a plain path
-// selects an SQLite file, created if missing. Open does not migrate: call
-// MigrateUp.
-func Open(ctx context.Context, dsn string) (*Store, error) { return nil, errUnimplemented }
-
-// Close releases the connections.
-func (s *Store) Close() error { return errUnimplemented }
-
-// Backend names the database: "postgres" or "sqlite".
-func (s *Store) Backend() string { return "" }
-
-// MigrateUp applies every pending migration.
-func (s *Store) MigrateUp(ctx context.Context) error { return errUnimplemented }
-
-// MigrateDown rolls back the newest applied migration.
-func (s *Store) MigrateDown(ctx context.Context) error { return errUnimplemented }
-
-// MigrateStatus writes one line per known migration version to w, saying
-// whether it is applied or pending.
-func (s *Store) MigrateStatus(ctx context.Context, w io.Writer) error { return errUnimplemented }
-
-// InTx runs fn in one transaction. The transaction travels in the context
-// passed to fn: every Store method called with it joins the transaction.
-// It commits when fn returns nil and rolls back otherwise. A nested InTx
-// joins the outer transaction.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	return errUnimplemented
+// "postgresql://" URLs select PostgreSQL, opened as a pgxpool (pool settings
+// such as pool_max_conns may be given in the URL). "sqlite:PATH" or a plain
+// path selects an SQLite file, created if missing, in WAL mode with foreign
+// keys on; in-memory SQLite databases are refused because each pooled
+// connection would see a different one.
+//
+// Open checks that the database answers, but does not migrate: call
+// MigrateUp. Errors never include the DSN's password.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	case strings.HasPrefix(dsn, "sqlite://"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite://"))
+	default:
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+	}
 }
 
-// Begin starts a transaction and returns the context that carries it; it is
-// InTx split for fosite's storage.Transactional.
-func (s *Store) Begin(ctx context.Context) (context.Context, error) { return nil, errUnimplemented }
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx redacts the password from its parse errors.
+		return nil, fmt.Errorf("storage: open postgres: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("storage: open postgres: %w", err)
+	}
+	s := newStore(postgresDialect, pgxAdapter{pool})
+	s.pg = pool
+	return s, nil
+}
 
-// Commit commits the transaction carried by ctx.
-func (s *Store) Commit(ctx context.Context) error { return errUnimplemented }
+// sqliteParams configure every SQLite connection: WAL lets readers run
+// beside the writer; synchronous=NORMAL is durable against process crashes
+// in WAL mode; _txlock=immediate takes the write lock at BEGIN, so a
+// transaction never fails halfway when it first writes.
+var sqliteParams = fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)"+
+	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate",
+	busyTimeout.Milliseconds())
 
-// Rollback rolls back the transaction carried by ctx.
-func (s *Store) Rollback(ctx context.Context) error { return errUnimplemented }
+func openSQLite(ctx context.Context, path string) (*Store, error) {
+	name, params, _ := strings.Cut(path, "?")
+	switch {
+	case name == "":
+		return nil, fmt.Errorf("storage: open sqlite: %w: empty path", idp.ErrInvalid)
+	case name == ":memory:", strings.HasPrefix(name, "file::memory:"), strings.Contains(params, "mode=memory"):
+		return nil, fmt.Errorf("storage: open sqlite: %w: in-memory databases are not supported", idp.ErrInvalid)
+	}
+	dsn := name + "?" + sqliteParams
+	if params != "" {
+		dsn += "&" + params
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open sqlite: %w", err)
+	}
+	conns := max(4, 2*runtime.GOMAXPROCS(0))
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("storage: open sqlite: %w", err)
+	}
+	s := newStore(sqliteDialect, sqlAdapter{db})
+	s.db = db
+	s.writers = make(gate, 1)
+	return s, nil
+}
+
+func newStore(d dialect, pool querier) *Store {
+	s := &Store{dialect: d, pool: pool, now: time.Now}
+	s.Members = &Members{s}
+	s.Clients = &Clients{s}
+	s.Keys = &Keys{s}
+	s.Sessions = &Sessions{s}
+	s.Consents = &Consents{s}
+	s.Flows = &Flows{s}
+	s.Tokens = &Tokens{s}
+	return s
+}
+
+// Close releases the connections. Transactions still open are rolled back
+// by the database.
+func (s *Store) Close() error {
+	if s.pg != nil {
+		s.pg.Close()
+		return nil
+	}
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("storage: close: %w", err)
+	}
+	return nil
+}
+
+// Backend names the database: "postgres" or "sqlite".
+func (s *Store) Backend() string { return s.dialect.name }
+
+// clock returns the current time as the store keeps it.
+func (s *Store) clock() time.Time { return utc(s.now()) }
+
+// q returns the querier of the transaction ctx carries, or the pool.
+func (s *Store) q(ctx context.Context) querier {
+	if t := s.activeTx(ctx); t != nil {
+		return t.q
+	}
+	return s.pool
+}
+
+// exec runs a writing statement. Outside a transaction on SQLite it first
+// waits its turn among this process's writers.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if t := s.activeTx(ctx); t != nil {
+		return t.q.exec(ctx, query, args...)
+	}
+	if s.writers != nil {
+		if err := s.writers.enter(ctx); err != nil {
+			return 0, err
+		}
+		defer s.writers.leave()
+	}
+	return s.pool.exec(ctx, query, args...)
+}
+
+// gate is a semaphore of one writer that gives up with the context or
+// after busyTimeout.
+type gate chan struct{}
+
+func (g gate) enter(ctx context.Context) error {
+	select {
+	case g <- struct{}{}:
+		return nil
+	default:
+	}
+	timer := time.NewTimer(busyTimeout)
+	defer timer.Stop()
+	select {
+	case g <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return fmt.Errorf("%w: database busy", idp.ErrConflict)
+	}
+}
+
+func (g gate) leave() { <-g }

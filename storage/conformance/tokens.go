@@ -1,0 +1,238 @@
+package conformance
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/storage"
+)
+
+func token(kind storage.TokenKind, sig, requestID, clientID string) storage.Token {
+	return storage.Token{
+		Kind:        kind,
+		Signature:   sig,
+		RequestID:   requestID,
+		ClientID:    clientID,
+		Subject:     "member-1",
+		RequestedAt: base,
+		ExpiresAt:   base.Add(time.Hour),
+		Active:      true,
+		Request:     []byte(`{"id":"` + requestID + `"}`),
+	}
+}
+
+func sha(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func testTokens(t *testing.T, s *storage.Store) {
+	ctx := context.Background()
+	mustClient(t, s, "app")
+	// A JWT access token signature is ~342 characters; rows are keyed by
+	// its hash.
+	sig := strings.Repeat("jwt-signature-", 30)
+	tok := token(storage.KindRefresh, sig, "req-1", "app")
+	tok.SessionID = "sid-1"
+	tok.AccessSignature = "access-sig"
+	tok.Request = []byte{0, '{', 0xff, 0xfe, '\n', 0} // byte for byte, even when not text
+	must(t, s.Tokens.Create(ctx, tok))
+
+	got, err := s.Tokens.Get(ctx, storage.KindRefresh, sig)
+	must(t, err)
+	want := tok
+	want.Signature, want.AccessSignature = sha(sig), sha("access-sig")
+	want.RequestedAt, want.ExpiresAt = norm(tok.RequestedAt), norm(tok.ExpiresAt)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Get =\n%+v\nwant\n%+v", got, want)
+	}
+
+	wantErr(t, s.Tokens.Create(ctx, tok), idp.ErrConflict)
+	// The same signature under another kind is another row.
+	other := token(storage.KindOIDC, sig, "req-1", "app")
+	other.Request = nil
+	must(t, s.Tokens.Create(ctx, other))
+	got, err = s.Tokens.Get(ctx, storage.KindOIDC, sig)
+	must(t, err)
+	if got.Kind != storage.KindOIDC || got.AccessSignature != "" || got.Request != nil {
+		t.Errorf("Get(oidc) = %+v, want kind oidc, no access signature, nil request", got)
+	}
+	_, err = s.Tokens.Get(ctx, storage.KindAccess, sig)
+	wantErr(t, err, idp.ErrNotFound)
+
+	wantErr(t, s.Tokens.Create(ctx, token(storage.KindAccess, "x", "req-2", "missing")), idp.ErrNotFound)
+
+	must(t, s.Tokens.Delete(ctx, storage.KindRefresh, sig))
+	wantErr(t, s.Tokens.Delete(ctx, storage.KindRefresh, sig), idp.ErrNotFound)
+	_, err = s.Tokens.Get(ctx, storage.KindRefresh, sig)
+	wantErr(t, err, idp.ErrNotFound)
+	if _, err := s.Tokens.Get(ctx, storage.KindOIDC, sig); err != nil {
+		t.Errorf("Delete removed another kind's row: %v", err)
+	}
+}
+
+func testTokensDeactivate(t *testing.T, s *storage.Store) {
+	ctx := context.Background()
+	mustClient(t, s, "app")
+	must(t, s.Tokens.Create(ctx, token(storage.KindCode, "code", "req", "app")))
+	must(t, s.Tokens.Deactivate(ctx, storage.KindCode, "code"))
+	got, err := s.Tokens.Get(ctx, storage.KindCode, "code")
+	must(t, err)
+	if got.Active {
+		t.Error("token still active after Deactivate")
+	}
+	wantErr(t, s.Tokens.Deactivate(ctx, storage.KindCode, "code"), idp.ErrConflict)
+	wantErr(t, s.Tokens.Deactivate(ctx, storage.KindCode, "missing"), idp.ErrNotFound)
+	wantErr(t, s.Tokens.Deactivate(ctx, storage.KindRefresh, "code"), idp.ErrNotFound)
+}
+
+// testTokensDeactivateConcurrent is the race fosite leaves to the store
+// (two exchanges of one code, two rotations of one refresh token): exactly
+// one caller may win.
+func testTokensDeactivateConcurrent(t *testing.T, s *storage.Store) {
+	ctx := context.Background()
+	mustClient(t, s, "app")
+	for _, kind := range []storage.TokenKind{storage.KindCode, storage.KindRefresh} {
+		must(t, s.Tokens.Create(ctx, token(kind, "contested", "req", "app")))
+		const n = 16
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				// Inside a transaction, as fosite runs it.
+				errs[i] = s.InTx(ctx, func(ctx context.Context) error {
+					return s.Tokens.Deactivate(ctx, kind, "contested")
+				})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		wins := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				wins++
+			case !errors.Is(err, idp.ErrConflict):
+				t.Errorf("%s: loser's error = %v, want one wrapping ErrConflict", kind, err)
+			}
+		}
+		if wins != 1 {
+			t.Errorf("%s: %d of %d concurrent Deactivate calls succeeded, want exactly 1", kind, wins, n)
+		}
+	}
+}
+
+func testTokensDeleteBy(t *testing.T, s *storage.Store) {
+	ctx := context.Background()
+	mustClient(t, s, "app")
+	rows := []struct {
+		kind             storage.TokenKind
+		sig, req, sessID string
+	}{
+		{storage.KindAccess, "a1", "r1", "s1"},
+		{storage.KindAccess, "a2", "r1", "s1"},
+		{storage.KindRefresh, "f1", "r1", "s1"},
+		{storage.KindAccess, "a3", "r2", "s2"},
+		{storage.KindAccess, "cc1", "r3", ""}, // client credentials
+		{storage.KindAccess, "cc2", "r4", ""},
+	}
+	for _, r := range rows {
+		tok := token(r.kind, r.sig, r.req, "app")
+		tok.SessionID = r.sessID
+		must(t, s.Tokens.Create(ctx, tok))
+	}
+	count := func(kind storage.TokenKind, f func(storage.TokenKind, string) (int64, error), key string, want int64) {
+		t.Helper()
+		n, err := f(kind, key)
+		must(t, err)
+		if n != want {
+			t.Errorf("delete %s by %q removed %d, want %d", kind, key, n, want)
+		}
+	}
+	byReq := func(k storage.TokenKind, id string) (int64, error) { return s.Tokens.DeleteByRequest(ctx, k, id) }
+	bySess := func(k storage.TokenKind, id string) (int64, error) { return s.Tokens.DeleteBySession(ctx, k, id) }
+
+	count(storage.KindAccess, byReq, "r1", 2)
+	count(storage.KindAccess, byReq, "r1", 0)
+	if _, err := s.Tokens.Get(ctx, storage.KindRefresh, "f1"); err != nil {
+		t.Errorf("DeleteByRequest(access) removed the refresh token: %v", err)
+	}
+	count(storage.KindAccess, bySess, "", 0) // never sweeps client-credentials tokens
+	count(storage.KindAccess, bySess, "s2", 1)
+	count(storage.KindRefresh, bySess, "s1", 1)
+	for _, sig := range []string{"cc1", "cc2"} {
+		if _, err := s.Tokens.Get(ctx, storage.KindAccess, sig); err != nil {
+			t.Errorf("token %s: %v", sig, err)
+		}
+	}
+}
+
+func testTokensDeleteExpired(t *testing.T, s *storage.Store) {
+	ctx := context.Background()
+	mustClient(t, s, "app")
+	now := base.Add(time.Hour)
+	expiries := map[string]time.Time{
+		"past":    now.Add(-time.Second),
+		"now":     now,
+		"future":  now.Add(time.Microsecond),
+		"later":   now.Add(time.Hour),
+		"oidcold": now.Add(-time.Hour),
+	}
+	for sig, exp := range expiries {
+		kind := storage.KindAccess
+		if sig == "oidcold" {
+			kind = storage.KindOIDC
+		}
+		tok := token(kind, sig, "r-"+sig, "app")
+		tok.ExpiresAt = exp
+		tok.Active = sig != "past" // inactive rows expire too
+		must(t, s.Tokens.Create(ctx, tok))
+	}
+	n, err := s.Tokens.DeleteExpired(ctx, now)
+	must(t, err)
+	if n != 3 {
+		t.Errorf("DeleteExpired removed %d, want 3 (past, now, oidcold)", n)
+	}
+	for _, sig := range []string{"future", "later"} {
+		if _, err := s.Tokens.Get(ctx, storage.KindAccess, sig); err != nil {
+			t.Errorf("unexpired token %s: %v", sig, err)
+		}
+	}
+	_, err = s.Tokens.Get(ctx, storage.KindAccess, "now")
+	wantErr(t, err, idp.ErrNotFound)
+}
+
+func testTokenErrorsHideSignatures(t *testing.T, s *storage.Store) {
+	ctx := context.Background()
+	mustClient(t, s, "app")
+	sig := "secret-signature-value"
+	must(t, s.Tokens.Create(ctx, token(storage.KindAccess, sig, "r", "app")))
+	must(t, s.Tokens.Deactivate(ctx, storage.KindAccess, sig))
+	errs := []error{
+		s.Tokens.Create(ctx, token(storage.KindAccess, sig, "r", "app")),
+		s.Tokens.Deactivate(ctx, storage.KindAccess, sig),
+		s.Tokens.Delete(ctx, storage.KindCode, sig),
+	}
+	_, err := s.Tokens.Get(ctx, storage.KindCode, sig)
+	errs = append(errs, err)
+	for i, err := range errs {
+		if err == nil {
+			t.Fatalf("call %d: no error", i)
+		}
+		if msg := err.Error(); strings.Contains(msg, sig) || strings.Contains(msg, sha(sig)) {
+			t.Errorf("call %d: error reveals the signature: %s", i, msg)
+		}
+	}
+}

@@ -94,6 +94,11 @@ func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, ar fosite.Aut
 		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("Clients must include a code_challenge when performing the authorize code flow (PKCE, S256)."))
 		return
 	}
+	if params.Get("code_challenge") != "" && params.Get("code_challenge_method") != "S256" {
+		// fosite would refuse this only after the login; refuse it before.
+		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("Only the S256 code_challenge_method is supported."))
+		return
+	}
 	prompt := prompts(params)
 	none := slices.Contains(prompt, "none")
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"golang.org/x/net/html"
 	"golang.org/x/oauth2"
 
 	"github.com/idp/idp/storage"
@@ -13,3 +14,22 @@ import (
 func openSQLite(t testing.TB) *storage.Store { return storagetest.SQLite(t) }
 
 func asRetrieveError(err error, re **oauth2.RetrieveError) bool { return errors.As(err, re) }
+
+type htmlNode = html.Node
+
+func walkInputs(pg *page) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "input" {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	if pg.doc != nil {
+		walk(pg.doc)
+	}
+	return out
+}

@@ -15,6 +15,11 @@ import (
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sess := newSession()
+	if gt := r.PostFormValue("grant_type"); gt != "" && !supportedGrants[gt] {
+		// fosite answers invalid_request; RFC 6749 §5.2 names this case.
+		p.writeAccessError(ctx, w, fosite.NewAccessRequest(sess), fosite.ErrUnsupportedGrantType.WithHintf("The grant type %q is not supported.", gt))
+		return
+	}
 	ar, err := p.oauth2.NewAccessRequest(ctx, r, sess)
 	if err != nil {
 		p.writeAccessError(ctx, w, ar, err)
@@ -46,6 +51,8 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	p.oauth2.WriteAccessResponse(ctx, w, ar, resp)
 }
+
+var supportedGrants = map[string]bool{"authorization_code": true, "refresh_token": true, "client_credentials": true}
 
 // writeAccessError logs server-side detail once and writes the RFC 6749
 // §5.2 JSON error.

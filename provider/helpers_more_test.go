@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -32,4 +33,17 @@ func walkInputs(pg *page) []*html.Node {
 		walk(pg.doc)
 	}
 	return out
+}
+
+func jsonField(t testing.TB, body []byte, key string) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := m[key].(string)
+	if s == "" {
+		t.Fatalf("no %s in %s", key, body)
+	}
+	return s
 }

@@ -63,6 +63,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		p.writeAuthorizeError(w, r, ar, err)
 		return
 	}
+	resp.AddParameter("iss", p.cfg.Issuer) // RFC 9207, in every response mode
 	p.oauth2.WriteAuthorizeResponse(ctx, issWriter{w, p.cfg.Issuer}, ar, resp)
 }
 

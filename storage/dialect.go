@@ -26,14 +26,16 @@ type dialect struct {
 	classify func(error) error
 }
 
-// keysLockID is the PostgreSQL advisory lock key of the signing_keys table
-// ("idpkeys" in ASCII).
-const keysLockID = 0x6964706b657973
+// advisoryKey is a PostgreSQL advisory lock key private to this schema, so
+// stores in different schemas of one database do not wait for each other.
+func advisoryKey(name string) string {
+	return "hashtextextended('idp." + name + ".' || current_schema(), 0)"
+}
 
 var postgresDialect = dialect{
 	name:     "postgres",
+	lockKeys: "SELECT pg_advisory_xact_lock(" + advisoryKey("signing_keys") + ")",
 	bytewise: ` COLLATE "C"`,
-	lockKeys: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", keysLockID),
 	classify: classifyPostgres,
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/idp/idp/migrations"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 )
 
 // migrator returns a goose provider over the backend's migrations and a
@@ -32,12 +31,7 @@ func (s *Store) migrator() (*goose.Provider, func(), error) {
 		db = stdlib.OpenDBFromPool(s.pg)
 		done = func() { _ = db.Close() }
 		dialect, fsys = goose.DialectPostgres, migrations.Postgres
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			done()
-			return nil, nil, err
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
+		opts = append(opts, goose.WithSessionLocker(schemaLocker{}))
 	} else {
 		db, dialect, fsys = s.db, goose.DialectSQLite3, migrations.SQLite
 	}
@@ -66,13 +60,41 @@ func (s *Store) migrate(ctx context.Context, op string, fn func(*goose.Provider)
 	return s.wrap(op, fn(p))
 }
 
-// MigrateUp applies every pending migration, each in its own transaction.
-// It is safe to run from several replicas at once on PostgreSQL.
+// MigrateUp applies every pending migration, each in its own transaction
+// together with its version record. Replicas may run it at once: on
+// PostgreSQL a session advisory lock serialises them; on SQLite, which has
+// no such lock, the loser of a race has its transaction rolled back, sees
+// that the database moved on, and tries again from the new version.
 func (s *Store) MigrateUp(ctx context.Context) error {
-	return s.migrate(ctx, "storage: migrate up", func(p *goose.Provider) error {
-		_, err := p.Up(ctx)
-		return err
-	})
+	const op = "storage: migrate up"
+	for {
+		var before, after int64
+		err := s.migrate(ctx, op, func(p *goose.Provider) error {
+			before = dbVersion(ctx, p)
+			_, err := p.Up(ctx)
+			return err
+		})
+		if err == nil {
+			return nil
+		}
+		_ = s.migrate(ctx, op, func(p *goose.Provider) error {
+			after = dbVersion(ctx, p)
+			return nil
+		})
+		if after <= before {
+			return err // no one else made progress: the failure is ours
+		}
+	}
+}
+
+// dbVersion is the newest applied version, or -1 when it cannot be read
+// (no version table yet).
+func dbVersion(ctx context.Context, p *goose.Provider) int64 {
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 // MigrateDown rolls back the newest applied migration. With none applied it
@@ -106,4 +128,21 @@ func (s *Store) MigrateStatus(ctx context.Context, w io.Writer) error {
 		}
 		return nil
 	})
+}
+
+// schemaLocker serialises migrations of one schema across processes with
+// a session-level advisory lock. Unlike goose's own PostgreSQL locker,
+// which polls every five seconds with one key for the whole database, it
+// waits in pg_advisory_lock (until ctx ends) and is keyed by schema, so
+// parallel test schemas do not queue behind each other.
+type schemaLocker struct{}
+
+func (schemaLocker) SessionLock(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+advisoryKey("migrate")+")")
+	return err
+}
+
+func (schemaLocker) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock("+advisoryKey("migrate")+")")
+	return err
 }

@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+#
+# The provider (default target):     docker build -t idp .
+# The demo apps (rp, service, api):  docker build --target examples -t idp-examples .
+#
+# Every binary is static (CGO_ENABLED=0; the SQLite driver is pure Go) and
+# runs as the distroless "nonroot" user with nothing else in the image.
+
+FROM golang:1.26 AS source
+WORKDIR /src
+ENV CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false"
+COPY go.mod go.sum ./
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
+COPY . .
+
+FROM source AS build-idp
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    go build -ldflags="-s -w" -o /out/idp ./cmd/idp \
+ && mkdir -p /out/data
+
+FROM source AS build-examples
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    go build -ldflags="-s -w" -o /out/ ./examples/rp ./examples/service ./examples/api
+
+FROM gcr.io/distroless/static-debian12:nonroot AS examples
+COPY --from=build-examples /out/rp /out/service /out/api /usr/local/bin/
+USER nonroot:nonroot
+# No default program: run the image with --entrypoint rp, service or api.
+
+FROM gcr.io/distroless/static-debian12:nonroot AS idp
+COPY --from=build-idp /out/idp /usr/local/bin/idp
+# With the default SQLite database, idp.db and its generated secret live
+# here; mount a volume to keep them.
+COPY --from=build-idp --chown=nonroot:nonroot /out/data /data
+WORKDIR /data
+VOLUME /data
+USER nonroot:nonroot
+EXPOSE 8080
+ENTRYPOINT ["idp"]
+CMD ["serve"]

@@ -36,7 +36,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	var s *server
-	err = retry(ctx, time.Minute, func() error {
+	err = retry(ctx, cfg.Logger, time.Minute, func() error {
 		s, err = newServer(ctx, cfg)
 		return err
 	})
@@ -57,14 +57,14 @@ func run(ctx context.Context, args []string) error {
 
 // retry calls f until it succeeds or timeout passes, so the API can start
 // before the provider in docker compose.
-func retry(ctx context.Context, timeout time.Duration, f func() error) error {
+func retry(ctx context.Context, log *slog.Logger, timeout time.Duration, f func() error) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		err := f()
 		if err == nil || time.Now().After(deadline) {
 			return err
 		}
-		slog.Warn("provider not reachable yet, retrying", "err", err)
+		log.Warn("provider not reachable yet, retrying", "err", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

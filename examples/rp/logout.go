@@ -4,7 +4,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -83,11 +82,4 @@ func (s *server) logoutRefused(w http.ResponseWriter, desc string, err error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusBadRequest)
 	json.NewEncoder(w).Encode(map[string]string{"error": "invalid_request", "error_description": desc})
-}
-
-// errLogoutToken wraps every reason a logout token is refused.
-var errLogoutToken = errors.New("logout token")
-
-func logoutTokenError(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errLogoutToken, fmt.Sprintf(format, args...))
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -98,4 +100,11 @@ func (s *server) checkLogoutClaims(c logoutClaims) error {
 
 func isJSONObject(raw json.RawMessage) bool {
 	return bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{"))
+}
+
+// errLogoutToken wraps every reason a logout token is refused.
+var errLogoutToken = errors.New("logout token")
+
+func logoutTokenError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errLogoutToken, fmt.Sprintf(format, args...))
 }

@@ -44,7 +44,7 @@ func checkURI(raw string, privateUse bool) string {
 		return ""
 	case "http":
 		if !isLoopback(u.Hostname()) {
-			return "http is allowed only for loopback or localhost hosts; use https"
+			return "http is allowed only for loopback or localhost hosts"
 		}
 		return ""
 	}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/clients"
+	"gopkg.in/yaml.v3"
+)
+
+// bootstrapFile is the YAML format of --bootstrap: clients and members the
+// provider must have when it starts. Unknown keys are refused, so a
+// misspelt setting is not silently ignored.
+type bootstrapFile struct {
+	Clients []bootstrapClient `yaml:"clients"`
+	Members []bootstrapMember `yaml:"members"`
+}
+
+type bootstrapClient struct {
+	ID                      string   `yaml:"id"`
+	Name                    string   `yaml:"name"`
+	Secret                  string   `yaml:"secret"`
+	TokenEndpointAuthMethod string   `yaml:"token_endpoint_auth_method"`
+	RedirectURIs            []string `yaml:"redirect_uris"`
+	PostLogoutRedirectURIs  []string `yaml:"post_logout_redirect_uris"`
+	GrantTypes              []string `yaml:"grant_types"`
+	Scopes                  []string `yaml:"scopes"`
+	Audience                []string `yaml:"audience"`
+	SkipConsent             bool     `yaml:"skip_consent"`
+	AllowPlainOAuth         bool     `yaml:"allow_plain_oauth"`
+	BackchannelLogoutURI    string   `yaml:"backchannel_logout_uri"`
+}
+
+type bootstrapMember struct {
+	Email    string `yaml:"email"`
+	Username string `yaml:"username"`
+	Name     string `yaml:"name"`
+	Password string `yaml:"password"`
+	Role     string `yaml:"role"`
+}
+
+// bootstrap is a parsed and validated bootstrap file. Secrets and passwords
+// are kept in the clear only until applied, which hashes them.
+type bootstrap struct {
+	clients []bootstrapEntry[idp.Client]
+	members []bootstrapEntry[idp.Member]
+}
+
+// bootstrapEntry is a client with its secret or a member with its password,
+// and the label of the entry in the file for messages.
+type bootstrapEntry[T any] struct {
+	label  string // e.g. "clients[0] (demo-rp)"
+	value  T
+	secret string
+}
+
+// Defaults of a client registration that leaves them out, shared with
+// idp clients add.
+var (
+	defaultGrantTypes = []string{idp.GrantAuthorizationCode, idp.GrantRefreshToken}
+	defaultScopes     = []string{"openid", "profile", "email", "roles", "offline_access"}
+)
+
+// pendingHash stands in for the secret hash while a confidential client is
+// validated, so the rules see it as confidential without paying for the
+// KDF before the file is known to be valid. It is never stored.
+const pendingHash = "pending"
+
+// parseBootstrap decodes and validates a bootstrap file. name labels every
+// error, which also names the entry and the field, e.g.
+// "bootstrap.yaml: clients[0] (demo-rp): redirect_uris[0]: ...". Every
+// problem is reported at once.
+func parseBootstrap(name string, data []byte) (*bootstrap, error) {
+	var f bootstrapFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlError(name, data, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: want a single YAML document", name)
+	}
+	var b bootstrap
+	var errs []error
+	ids := map[string]string{}
+	for i, fc := range f.Clients {
+		e := bootstrapEntry[idp.Client]{label: fmt.Sprintf("clients[%d] (%s)", i, fc.ID), value: fc.client(), secret: fc.Secret}
+		for _, err := range checkBootstrapClient(e.value, e.secret) {
+			errs = append(errs, fmt.Errorf("%s: %s: %w", name, e.label, err))
+		}
+		errs = append(errs, unique(ids, fc.ID, name, e.label, "id")...)
+		b.clients = append(b.clients, e)
+	}
+	emails, usernames := map[string]string{}, map[string]string{}
+	for i, fm := range f.Members {
+		e := bootstrapEntry[idp.Member]{label: fmt.Sprintf("members[%d] (%s)", i, fm.Email), value: fm.member(), secret: fm.Password}
+		for _, err := range append(checkMember(e.value, fieldName), checkPassword(fm.Password, "password")) {
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %w", name, e.label, err))
+			}
+		}
+		errs = append(errs, unique(emails, strings.ToLower(fm.Email), name, e.label, "email")...)
+		errs = append(errs, unique(usernames, fm.Username, name, e.label, "username")...)
+		b.members = append(b.members, e)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// unique records key for label in seen and refuses it if an earlier entry
+// has it already.
+func unique(seen map[string]string, key, file, label, field string) []error {
+	if key == "" {
+		return nil
+	}
+	if first, ok := seen[key]; ok {
+		return []error{fmt.Errorf("%s: %s: %s: duplicate of %s", file, label, field, first)}
+	}
+	seen[key] = label
+	return nil
+}
+
+// client returns the registration the entry describes, normalized, without
+// its secret hash.
+func (fc bootstrapClient) client() idp.Client {
+	c := idp.Client{
+		ID:                      fc.ID,
+		Name:                    fc.Name,
+		RedirectURIs:            fc.RedirectURIs,
+		PostLogoutRedirectURIs:  fc.PostLogoutRedirectURIs,
+		GrantTypes:              fc.GrantTypes,
+		Scopes:                  fc.Scopes,
+		Audience:                fc.Audience,
+		TokenEndpointAuthMethod: fc.TokenEndpointAuthMethod,
+		SkipConsent:             fc.SkipConsent,
+		AllowPlainOAuth:         fc.AllowPlainOAuth,
+		BackchannelLogoutURI:    fc.BackchannelLogoutURI,
+	}
+	if c.GrantTypes == nil {
+		c.GrantTypes = defaultGrantTypes
+	}
+	if c.Scopes == nil {
+		c.Scopes = defaultScopes
+	}
+	if fc.Secret != "" {
+		c.SecretHash = pendingHash
+	}
+	clients.Normalize(&c)
+	c.SecretHash = ""
+	return c
+}
+
+// checkBootstrapClient applies the registration rules to c, which will have
+// a secret when secret is non-empty.
+func checkBootstrapClient(c idp.Client, secret string) []error {
+	if secret != "" {
+		c.SecretHash = pendingHash
+	}
+	err := clients.Validate(c)
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err != nil {
+		return []error{err}
+	}
+	return nil
+}
+
+func (fm bootstrapMember) member() idp.Member {
+	role := idp.Role(fm.Role)
+	if role == "" {
+		role = idp.RoleMember
+	}
+	return idp.Member{Email: fm.Email, Username: fm.Username, Name: fm.Name, Role: role}
+}

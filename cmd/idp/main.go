@@ -1,0 +1,94 @@
+// Command idp runs the identity provider and administers its database:
+// members, clients, signing keys, migrations and the bootstrap file.
+//
+// It is the only place where the storage, provider and clients packages
+// meet. Every flag has an IDP_* environment twin (see env.go), so the same
+// binary is configured by flags on a workstation and by the environment in a
+// container.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/peterbourgon/ff/v3/ffcli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "idp:", err)
+		os.Exit(1)
+	}
+}
+
+// cli is what every command reads and writes instead of the process's own
+// environment and standard streams, so tests can run commands in parallel.
+type cli struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// errUsage is returned, after the usage text is printed, when a command
+// group is called without a known subcommand.
+var errUsage = errors.New("missing or unknown command; see the usage above")
+
+// run parses args (without the program name) and runs the selected command
+// until it finishes or ctx is cancelled. -h prints usage and returns nil.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	c := &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	root := c.group("idp", "idp <command> [flags]", "OpenID Connect identity provider",
+		c.serveCommand(),
+		c.migrateCommand(),
+		c.membersCommand(),
+		c.clientsCommand(),
+		c.keysCommand(),
+	)
+	err := root.ParseAndRun(ctx, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+// group returns a command that only holds subcommands.
+func (c *cli) group(name, usage, help string, subs ...*ffcli.Command) *ffcli.Command {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	cmd := &ffcli.Command{Name: name, ShortUsage: usage, ShortHelp: help, FlagSet: fs, Subcommands: subs}
+	cmd.Exec = func(context.Context, []string) error {
+		fmt.Fprintln(c.stderr, ffcli.DefaultUsageFunc(cmd))
+		return errUsage
+	}
+	return cmd
+}
+
+// command returns a leaf command. Before exec runs, flags not given on the
+// command line are read from their environment twins, and stray
+// positional arguments are refused.
+func (c *cli) command(name, usage, help string, fs *flag.FlagSet, exec func(ctx context.Context) error) *ffcli.Command {
+	fs.SetOutput(c.stderr)
+	describeEnv(fs)
+	return &ffcli.Command{
+		Name: name, ShortUsage: usage, ShortHelp: help, FlagSet: fs,
+		Exec: func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("%s: unexpected argument %q", name, args[0])
+			}
+			if err := applyEnv(fs, c.getenv); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			return exec(ctx)
+		},
+	}
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/idp/idp/provider"
+	"github.com/idp/idp/storage"
+	"github.com/peterbourgon/ff/v3/ffcli"
+)
+
+// serveConfig is the configuration of idp serve.
+type serveConfig struct {
+	Issuer                    string
+	Listen                    string
+	Database                  string
+	Bootstrap                 string
+	Secret                    string
+	CookieDomain              string
+	SessionIdle               time.Duration
+	SessionLifetime           time.Duration
+	AccessTokenLifespan       time.Duration
+	RefreshTokenLifespan      time.Duration
+	KeepRefreshTokensOnLogout bool
+	AllowPlainOAuth           bool
+	LogLevel                  slog.Level
+}
+
+func (cfg *serveConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&cfg.Issuer, "issuer", "http://localhost:8080", "public base URL of the provider, the \"iss\" of its tokens")
+	fs.StringVar(&cfg.Listen, "listen", ":8080", "address to listen on")
+	databaseVar(fs, &cfg.Database)
+	fs.StringVar(&cfg.Bootstrap, "bootstrap", "", "YAML file of clients and members to create or update at start")
+	fs.StringVar(&cfg.Secret, "secret", "", secretFlagUsage)
+	fs.StringVar(&cfg.CookieDomain, "cookie-domain", "", "domain of the session cookie (default: the issuer's host only)")
+	fs.DurationVar(&cfg.SessionIdle, "session-idle", 24*time.Hour, "end a session unused for this long")
+	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", 14*24*time.Hour, "end a session this long after sign-in")
+	fs.DurationVar(&cfg.AccessTokenLifespan, "access-token-lifespan", time.Hour, "lifetime of access tokens")
+	fs.DurationVar(&cfg.RefreshTokenLifespan, "refresh-token-lifespan", 30*24*time.Hour, "sliding lifetime of refresh tokens")
+	fs.BoolVar(&cfg.KeepRefreshTokensOnLogout, "keep-refresh-tokens-on-logout", false, "leave refresh tokens alive when their session ends")
+	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let confidential clients use the code flow without PKCE")
+	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
+}
+
+// Validate reports every problem at once, naming the flag and its twin.
+func (cfg *serveConfig) Validate() error {
+	var errs []error
+	if u, err := url.Parse(cfg.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") ||
+		u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		errs = append(errs, fmt.Errorf("%s: %q is not an absolute http(s) URL without query or fragment", setting("issuer"), cfg.Issuer))
+	}
+	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %q: want host:port or :port", setting("listen"), cfg.Listen))
+	}
+	errs = append(errs, checkDatabase(cfg.Database), checkSecret(cfg.Secret, cfg.Database))
+	for name, d := range map[string]time.Duration{
+		"session-idle": cfg.SessionIdle, "session-lifetime": cfg.SessionLifetime,
+		"access-token-lifespan": cfg.AccessTokenLifespan, "refresh-token-lifespan": cfg.RefreshTokenLifespan,
+	} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: must be positive, got %v", setting(name), d))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *cli) serveCommand() *ffcli.Command {
+	var cfg serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.register(fs)
+	return c.command("serve", "idp serve [flags]", "run the provider", fs, func(ctx context.Context) error {
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		return c.serve(ctx, cfg)
+	})
+}
+
+// Timeouts of the HTTP server: slow clients must not hold connections
+// open indefinitely.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	shutdownTimeout   = 15 * time.Second
+)
+
+// serve prepares the database, starts the provider and serves it until ctx
+// is cancelled, then drains open requests.
+func (c *cli) serve(ctx context.Context, cfg serveConfig) error {
+	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	secret, err := resolveSecret(cfg.Secret, cfg.Database, log)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if cfg.Bootstrap != "" {
+		if err := applyBootstrapFile(ctx, store, cfg.Bootstrap, log); err != nil {
+			return err
+		}
+	}
+	p, err := provider.New(ctx, providerConfig(cfg, store, secret, log))
+	if err != nil {
+		return fmt.Errorf("start provider: %w", err)
+	}
+	defer p.Close()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           p,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return serveUntilDone(ctx, srv, ln, cfg.Issuer, log)
+}
+
+func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *slog.Logger) provider.Config {
+	return provider.Config{
+		Issuer:                    cfg.Issuer,
+		Store:                     store,
+		Secret:                    secret,
+		Logger:                    log,
+		CookieDomain:              cfg.CookieDomain,
+		SessionIdleTimeout:        cfg.SessionIdle,
+		SessionLifetime:           cfg.SessionLifetime,
+		KeepRefreshTokensOnLogout: cfg.KeepRefreshTokensOnLogout,
+		AllowPlainOAuth:           cfg.AllowPlainOAuth,
+		AccessTokenLifespan:       cfg.AccessTokenLifespan,
+		RefreshTokenLifespan:      cfg.RefreshTokenLifespan,
+	}
+}
+
+// serveUntilDone serves on ln until ctx is cancelled or the server fails,
+// then shuts down gracefully. The "listening" line names the bound
+// address, which tests read back when listening on port 0.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, issuer string, log *slog.Logger) error {
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening on http://"+ln.Addr().String(), "issuer", issuer)
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/idp/idp/storage"
+)
+
+// defaultDatabase is an SQLite file in the working directory, so a first
+// run needs no setup.
+const defaultDatabase = "idp.db"
+
+// databaseVar registers --database on fs.
+func databaseVar(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "database", defaultDatabase,
+		"database: postgres://… for PostgreSQL, sqlite:PATH or a plain path for SQLite")
+}
+
+// isPostgres reports whether dsn selects PostgreSQL, by the rule
+// storage.Open applies.
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// sqlitePath returns the file an SQLite DSN names, without the "sqlite:"
+// or "sqlite://" prefix and any query parameters.
+func sqlitePath(dsn string) string {
+	p, ok := strings.CutPrefix(dsn, "sqlite://")
+	if !ok {
+		p = strings.TrimPrefix(dsn, "sqlite:")
+	}
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return p
+}
+
+// checkDatabase reports a problem with the --database value, if any.
+func checkDatabase(dsn string) error {
+	if dsn == "" || (!isPostgres(dsn) && sqlitePath(dsn) == "") {
+		return fmt.Errorf("%s: required", setting("database"))
+	}
+	return nil
+}
+
+// openStore opens the database and applies pending migrations, so
+// administrative commands work on a fresh database. The caller closes the
+// store.
+func openStore(ctx context.Context, dsn string) (*storage.Store, error) {
+	store, err := storage.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := store.MigrateUp(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("migrate database: %w", err), store.Close())
+	}
+	return store, nil
+}
+
+// withStore opens the database, runs fn and closes the database.
+func withStore(ctx context.Context, dsn string, fn func(*storage.Store) error) error {
+	store, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	return errors.Join(fn(store), store.Close())
+}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,8 +30,12 @@ type backchannel struct {
 
 func newBackchannel(p *Provider) *backchannel {
 	return &backchannel{
-		p:      p,
-		client: &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		p: p,
+		client: &http.Client{
+			Timeout:       5 * time.Second,
+			Transport:     &http.Transport{DialContext: dialLocalhost, Proxy: http.ProxyFromEnvironment},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
 		delays: []time.Duration{time.Second, 4 * time.Second, 15 * time.Second, time.Minute},
 	}
 }
@@ -60,7 +65,7 @@ func (b *backchannel) notify(s idp.Session, clientIDs []string) {
 // jti, sid and events; never a nonce. typ logout+jwt (§2.4, as the
 // security considerations recommend) keeps it apart from ID tokens.
 func (b *backchannel) logoutToken(s idp.Session, clientID string) (string, error) {
-	now := time.Now().UTC()
+	now := b.p.cfg.Now().UTC()
 	claims := jwt.MapClaims{
 		"iss": b.p.cfg.Issuer, "sub": s.MemberID, "aud": []string{clientID},
 		"iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(), "jti": randomToken(),
@@ -90,6 +95,17 @@ func (b *backchannel) deliver(uri, clientID, token string) {
 		case <-time.After(b.delays[attempt]):
 		}
 	}
+}
+
+// dialLocalhost resolves "localhost" and every name under it to the
+// loopback address, as RFC 6761 §6.3 says they are, browsers do, and Go's
+// resolver does not: apps on app.localhost receive their logout tokens.
+func dialLocalhost(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil && (strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost")) {
+		addr = net.JoinHostPort("127.0.0.1", port)
+	}
+	return (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, network, addr)
 }
 
 // post sends the token as §2.5 describes; any 2xx is success.

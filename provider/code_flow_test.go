@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -68,6 +69,9 @@ func TestCodeFlow(t *testing.T) {
 		}
 		if claims["name"] != "Alice Example" || claims["preferred_username"] != "alice" || claims["email"] != aliceEmail {
 			t.Errorf("id token profile claims = %v", claims)
+		}
+		if raw := rawClaims(t, tok.Extra("id_token").(string)); !regexp.MustCompile(`"updated_at":\d+[,}]`).MatchString(raw) {
+			t.Errorf("updated_at is not an integer: %s", raw)
 		}
 		if roles, _ := claims["roles"].([]any); len(roles) != 1 || roles[0] != "admin" {
 			t.Errorf("roles = %v, want [admin]", claims["roles"])

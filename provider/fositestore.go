@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"time"
 
@@ -121,6 +122,9 @@ func (s *fositeStore) get(ctx context.Context, kind storage.TokenKind, signature
 	}
 	if err := json.Unmarshal(sr.Session, into); err != nil {
 		return nil, false, fmt.Errorf("load %s: decode session: %w", kind, err)
+	}
+	if s, ok := into.(*session); ok && s.Claims != nil {
+		integral(s.Claims.Extra)
 	}
 	c, err := s.GetClient(ctx, sr.ClientID)
 	if err != nil {
@@ -286,3 +290,14 @@ func (s *fositeStore) Commit(ctx context.Context) error {
 }
 
 func (s *fositeStore) Rollback(ctx context.Context) error { return s.store.Rollback(ctx) }
+
+// integral turns whole float64 claims back into integers: JSON decoding
+// made every number a float, and go-jose would sign updated_at as
+// 1.795e+09 rather than as the integer OpenID Connect Core §5.1 asks for.
+func integral(m map[string]interface{}) {
+	for k, v := range m {
+		if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			m[k] = int64(f)
+		}
+	}
+}

@@ -1,8 +1,10 @@
 package provider_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
@@ -46,4 +48,15 @@ func jsonField(t testing.TB, body []byte, key string) string {
 		t.Fatalf("no %s in %s", key, body)
 	}
 	return s
+}
+
+// rawClaims is a JWT's payload as sent.
+func rawClaims(t testing.TB, token string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
 }

@@ -163,14 +163,7 @@ func checkBootstrapClient(c idp.Client, secret string) []error {
 	if secret != "" {
 		c.SecretHash = pendingHash
 	}
-	err := clients.Validate(c)
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	if err != nil {
-		return []error{err}
-	}
-	return nil
+	return splitErrors(clients.Validate(c))
 }
 
 func (fm bootstrapMember) member() idp.Member {

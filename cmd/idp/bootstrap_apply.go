@@ -24,13 +24,24 @@ func applyBootstrapFile(ctx context.Context, store *storage.Store, path string, 
 	if err != nil {
 		return err
 	}
-	n, err := applyBootstrap(ctx, store, b)
+	// Replicas starting together apply the same file at once; the loser of
+	// a race sees a conflict, and on a retry finds the rows in place.
+	var n bootstrapCounts
+	for attempt := 1; ; attempt++ {
+		n, err = applyBootstrap(ctx, store, b)
+		if err == nil || !errors.Is(err, idp.ErrConflict) || attempt == bootstrapAttempts {
+			break
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	log.Info("bootstrap applied", "file", path, "created", n.created, "updated", n.updated, "unchanged", n.unchanged)
 	return nil
 }
+
+// bootstrapAttempts bounds the retries of a bootstrap that lost a race.
+const bootstrapAttempts = 3
 
 // bootstrapCounts says what applying a bootstrap file did.
 type bootstrapCounts struct{ created, updated, unchanged int }

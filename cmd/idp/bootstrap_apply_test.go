@@ -138,3 +138,30 @@ func TestApplyBootstrapFileNamesTheFile(t *testing.T) {
 		t.Fatalf("error = %v\nwant %s", err, want)
 	}
 }
+
+// TestApplyBootstrapFileReplicas starts two replicas on one database at
+// once, both applying the bootstrap file: both must start.
+func TestApplyBootstrapFileReplicas(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		first := openTestStore(t, dsn)
+		if err := first.MigrateUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stores := []*storage.Store{first, openTestStore(t, dsn)}
+		errs := make(chan error, len(stores))
+		for _, s := range stores {
+			go func() {
+				errs <- applyBootstrapFile(ctx, s, "testdata/bootstrap.yaml", slog.New(slog.DiscardHandler))
+			}()
+		}
+		for range stores {
+			if err := <-errs; err != nil {
+				t.Errorf("replica: %v", err)
+			}
+		}
+		if cs, ms := listAll(t, first); len(cs) != 3 || len(ms) != 2 {
+			t.Fatalf("%d clients and %d members; want 3 and 2", len(cs), len(ms))
+		}
+	})
+}

@@ -50,6 +50,18 @@ func TestParseBootstrap(t *testing.T) {
 	}
 }
 
+// TestExampleBootstrapParses keeps the demo's bootstrap file and the
+// loader in step.
+func TestExampleBootstrapParses(t *testing.T) {
+	data, err := os.ReadFile("../../examples/bootstrap.yaml")
+	if err != nil {
+		t.Skipf("no example file: %v", err)
+	}
+	if _, err := parseBootstrap("examples/bootstrap.yaml", data); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestParseBootstrapEmpty(t *testing.T) {
 	for _, doc := range []string{"", "# nothing yet\n", "clients: []\nmembers: []\n"} {
 		b, err := parseBootstrap("b.yaml", []byte(doc))

@@ -77,15 +77,24 @@ func (cfg clientAddConfig) client() idp.Client {
 // registration rules find, naming the flag.
 func (cfg clientAddConfig) Validate() error {
 	errs := []error{checkDatabase(cfg.Database)}
-	if err, ok := clients.Validate(cfg.client()).(interface{ Unwrap() []error }); ok {
-		for _, e := range err.Unwrap() {
-			errs = append(errs, flagError(e))
-		}
+	for _, e := range splitErrors(clients.Validate(cfg.client())) {
+		errs = append(errs, flagError(e))
 	}
 	if cfg.Public && cfg.SecretStdin {
 		errs = append(errs, fmt.Errorf("%s: a public client has no secret", setting("secret-stdin")))
 	}
 	return errors.Join(errs...)
+}
+
+// splitErrors returns the errors joined in err, so each can be labelled.
+func splitErrors(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err != nil {
+		return []error{err}
+	}
+	return nil
 }
 
 // registrationFlags maps the fields of a registration to the flags of

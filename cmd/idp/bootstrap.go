@@ -65,9 +65,10 @@ var (
 	defaultScopes     = []string{"openid", "profile", "email", "roles", "offline_access"}
 )
 
-// pendingHash stands in for the secret hash while a confidential client is
-// validated, so the rules see it as confidential without paying for the
-// KDF before the file is known to be valid. It is never stored.
+// pendingHash stands in for the secret hash of a confidential client until
+// the secret is hashed, so the registration rules see the client as
+// confidential without paying for the KDF before the input is known to be
+// valid. It is never stored.
 const pendingHash = "pending"
 
 // parseBootstrap decodes and validates a bootstrap file. name labels every
@@ -90,7 +91,7 @@ func parseBootstrap(name string, data []byte) (*bootstrap, error) {
 	ids := map[string]string{}
 	for i, fc := range f.Clients {
 		e := bootstrapEntry[idp.Client]{label: fmt.Sprintf("clients[%d] (%s)", i, fc.ID), value: fc.client(), secret: fc.Secret}
-		for _, err := range checkBootstrapClient(e.value, e.secret) {
+		for _, err := range splitErrors(clients.Validate(e.value)) {
 			errs = append(errs, fmt.Errorf("%s: %s: %w", name, e.label, err))
 		}
 		errs = append(errs, unique(ids, fc.ID, name, e.label, "id")...)
@@ -127,8 +128,8 @@ func unique(seen map[string]string, key, file, label, field string) []error {
 	return nil
 }
 
-// client returns the registration the entry describes, normalized, without
-// its secret hash.
+// client returns the registration the entry describes, normalized. A
+// confidential client has the placeholder hash until it is applied.
 func (fc bootstrapClient) client() idp.Client {
 	c := idp.Client{
 		ID:                      fc.ID,
@@ -153,17 +154,7 @@ func (fc bootstrapClient) client() idp.Client {
 		c.SecretHash = pendingHash
 	}
 	clients.Normalize(&c)
-	c.SecretHash = ""
 	return c
-}
-
-// checkBootstrapClient applies the registration rules to c, which will have
-// a secret when secret is non-empty.
-func checkBootstrapClient(c idp.Client, secret string) []error {
-	if secret != "" {
-		c.SecretHash = pendingHash
-	}
-	return splitErrors(clients.Validate(c))
 }
 
 func (fm bootstrapMember) member() idp.Member {

@@ -27,7 +27,7 @@ func TestParseBootstrap(t *testing.T) {
 		t.Fatalf("got %d clients and %d members, want 3 and 2", len(b.clients), len(b.members))
 	}
 	rp, spa, svc := b.clients[0], b.clients[1], b.clients[2]
-	if rp.secret != "demo-rp-secret" || rp.value.SecretHash != "" {
+	if rp.secret != "demo-rp-secret" || rp.value.SecretHash != pendingHash {
 		t.Errorf("demo-rp: secret %q, hash %q; want the clear secret kept aside and no hash yet", rp.secret, rp.value.SecretHash)
 	}
 	if rp.value.BackchannelLogoutURI != "http://localhost:5555/backchannel-logout" ||
@@ -154,8 +154,8 @@ func FuzzParseBootstrap(f *testing.F) {
 			return
 		}
 		for _, c := range b.clients {
-			if c.value.SecretHash != "" {
-				t.Fatalf("client %q has a hash before it is applied", c.value.ID)
+			if c.value.Public() != (c.secret == "") || (c.secret != "" && c.value.SecretHash != pendingHash) {
+				t.Fatalf("client %q: hash %q before it is applied", c.value.ID, c.value.SecretHash)
 			}
 		}
 	})

@@ -116,6 +116,26 @@ func (sel memberSelector) Validate() error {
 	return errors.Join(checkDatabase(sel.Database), err)
 }
 
+// memberCommand returns a command that finds the member the flags select
+// and runs fn on them.
+func (c *cli) memberCommand(name, usage, help string, fn func(context.Context, *storage.Store, idp.Member) error) *ffcli.Command {
+	var sel memberSelector
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	sel.register(fs)
+	return c.command(name, usage, help, fs, func(ctx context.Context) error {
+		if err := sel.Validate(); err != nil {
+			return err
+		}
+		return withStore(ctx, sel.Database, func(store *storage.Store) error {
+			m, err := sel.find(ctx, store)
+			if err != nil {
+				return fmt.Errorf("find member: %w", err)
+			}
+			return fn(ctx, store, m)
+		})
+	})
+}
+
 func (sel memberSelector) find(ctx context.Context, store *storage.Store) (idp.Member, error) {
 	if sel.Email != "" {
 		return store.Members.ByEmail(ctx, sel.Email)
@@ -124,50 +144,26 @@ func (sel memberSelector) find(ctx context.Context, store *storage.Store) (idp.M
 }
 
 func (c *cli) membersSetPasswordCommand() *ffcli.Command {
-	var sel memberSelector
-	fs := flag.NewFlagSet("set-password", flag.ContinueOnError)
-	sel.register(fs)
-	return c.command("set-password", "idp members set-password (--email E | --username U) < password",
-		"replace a member's password", fs, func(ctx context.Context) error {
-			if err := sel.Validate(); err != nil {
+	return c.memberCommand("set-password", "idp members set-password (--email E | --username U) < password",
+		"replace a member's password", func(ctx context.Context, store *storage.Store, m idp.Member) error {
+			if err := c.readPassword(&m); err != nil {
 				return err
 			}
-			return withStore(ctx, sel.Database, func(store *storage.Store) error {
-				m, err := sel.find(ctx, store)
-				if err != nil {
-					return fmt.Errorf("find member: %w", err)
-				}
-				if err := c.readPassword(&m); err != nil {
-					return err
-				}
-				if err := store.Members.Update(ctx, m); err != nil {
-					return fmt.Errorf("set password: %w", err)
-				}
-				fmt.Fprintf(c.stdout, "password set for %s (%s)\n", m.ID, m.Email)
-				return nil
-			})
+			if err := store.Members.Update(ctx, m); err != nil {
+				return fmt.Errorf("set password: %w", err)
+			}
+			fmt.Fprintf(c.stdout, "password set for %s (%s)\n", m.ID, m.Email)
+			return nil
 		})
 }
 
 func (c *cli) membersRemoveCommand() *ffcli.Command {
-	var sel memberSelector
-	fs := flag.NewFlagSet("remove", flag.ContinueOnError)
-	sel.register(fs)
-	return c.command("remove", "idp members remove (--email E | --username U)",
-		"remove a member with their sessions and consents", fs, func(ctx context.Context) error {
-			if err := sel.Validate(); err != nil {
-				return err
+	return c.memberCommand("remove", "idp members remove (--email E | --username U)",
+		"remove a member with their sessions and consents", func(ctx context.Context, store *storage.Store, m idp.Member) error {
+			if err := store.Members.Delete(ctx, m.ID); err != nil {
+				return fmt.Errorf("remove member: %w", err)
 			}
-			return withStore(ctx, sel.Database, func(store *storage.Store) error {
-				m, err := sel.find(ctx, store)
-				if err != nil {
-					return fmt.Errorf("find member: %w", err)
-				}
-				if err := store.Members.Delete(ctx, m.ID); err != nil {
-					return fmt.Errorf("remove member: %w", err)
-				}
-				fmt.Fprintf(c.stdout, "removed member %s (%s)\n", m.ID, m.Email)
-				return nil
-			})
+			fmt.Fprintf(c.stdout, "removed member %s (%s)\n", m.ID, m.Email)
+			return nil
 		})
 }

@@ -15,6 +15,10 @@ import (
 // unknown account, so the page tells nobody which accounts exist.
 const msgBadCredentials = "The username or password is incorrect."
 
+// msgThrottled answers too many failed attempts; it says nothing about
+// whether the account exists either.
+const msgThrottled = "Too many failed attempts. Wait a few minutes and try again."
+
 // handleLoginPage shows the sign-in form for a flow.
 func (p *Provider) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	f, ok := p.loadFlow(w, r, r.URL.Query().Get("flow"))
@@ -53,8 +57,14 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username := strings.TrimSpace(r.PostFormValue("username"))
+	if !p.throttle.allowed(r, username) {
+		p.log.Warn("sign-in throttled", "client", f.ClientID)
+		p.renderLogin(w, r, f, username, msgThrottled, http.StatusTooManyRequests)
+		return
+	}
 	m, err := p.authenticate(ctx, username, r.PostFormValue("password"))
 	if errors.Is(err, errBadCredentials) {
+		p.throttle.failed(r, username)
 		p.log.Info("sign-in failed", "client", f.ClientID)
 		p.renderLogin(w, r, f, username, msgBadCredentials, http.StatusUnauthorized)
 		return
@@ -63,6 +73,7 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
 		return
 	}
+	p.throttle.succeeded(r, username)
 	s, err := p.signIn(ctx, w, r, m.ID)
 	if err != nil {
 		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)

@@ -29,6 +29,8 @@ type Provider struct {
 	csrfKey []byte
 	handler http.Handler
 	logout  *backchannel
+	// throttle slows down password guessing at /login.
+	throttle *throttle
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -50,12 +52,13 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	p := &Provider{
-		cfg:     cfg,
-		store:   cfg.Store,
-		log:     cfg.Logger,
-		pages:   pg,
-		csrfKey: deriveKey(cfg.Secret, purposeCSRF),
-		stop:    make(chan struct{}),
+		cfg:      cfg,
+		store:    cfg.Store,
+		log:      cfg.Logger,
+		pages:    pg,
+		csrfKey:  deriveKey(cfg.Secret, purposeCSRF),
+		throttle: newThrottle(cfg.Now),
+		stop:     make(chan struct{}),
 	}
 	p.keys = &keyring{
 		store: cfg.Store, secret: cfg.Secret, now: cfg.Now,

@@ -46,6 +46,9 @@ type Config struct {
 	RefreshTokenMaxLifetime time.Duration
 	// LoginFlowLifespan bounds how long a login page may stay open.
 	LoginFlowLifespan time.Duration
+	// CleanupInterval is how often ended sessions are closed (with
+	// back-channel logout) and expired tokens and flows removed.
+	CleanupInterval time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -68,6 +71,7 @@ func (c Config) withDefaults() Config {
 	def(&c.RefreshTokenLifespan, 30*24*time.Hour)
 	def(&c.RefreshTokenMaxLifetime, 90*24*time.Hour)
 	def(&c.LoginFlowLifespan, 30*time.Minute)
+	def(&c.CleanupInterval, 10*time.Minute)
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
 	return c
 }
@@ -88,6 +92,7 @@ func (c Config) Validate() error {
 		"session idle timeout": c.SessionIdleTimeout, "session lifetime": c.SessionLifetime,
 		"authorize code lifespan": c.AuthorizeCodeLifespan, "access token lifespan": c.AccessTokenLifespan,
 		"id token lifespan": c.IDTokenLifespan, "refresh token lifespan": c.RefreshTokenLifespan,
+		"cleanup interval": c.CleanupInterval,
 	} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: must not be negative", name))

@@ -81,7 +81,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 			p.log.Error("reload signing keys", "err", err)
 		}
 	})
-	p.background(10*time.Minute, p.collectGarbage)
+	p.background(cfg.CleanupInterval, p.collectGarbage)
 	return p, nil
 }
 
@@ -120,10 +120,12 @@ func (p *Provider) background(interval time.Duration, fn func(ctx context.Contex
 	}()
 }
 
-// collectGarbage removes expired tokens, flows and sessions, so tables do
-// not grow with every login.
+// collectGarbage ends sessions that expired or went idle (as a logout
+// would, so their clients hear of it) and removes expired tokens and
+// flows, so tables do not grow with every login.
 func (p *Provider) collectGarbage(ctx context.Context) {
 	now := p.cfg.Now()
+	p.endIdleSessions(ctx, now)
 	for what, del := range map[string]func(context.Context, time.Time) (int64, error){
 		"tokens": p.store.Tokens.DeleteExpired, "flows": p.store.Flows.DeleteExpired,
 		"sessions": p.store.Sessions.DeleteExpired,
@@ -132,6 +134,28 @@ func (p *Provider) collectGarbage(ctx context.Context) {
 			p.log.Error("delete expired", "what", what, "err", err)
 		} else if n > 0 {
 			p.log.Debug("deleted expired", "what", what, "count", n)
+		}
+	}
+}
+
+// endIdleSessions ends, in bounded batches, the sessions nobody will use
+// again.
+func (p *Provider) endIdleSessions(ctx context.Context, now time.Time) {
+	const batch, maxBatches = 100, 50
+	for range maxBatches {
+		ended, err := p.store.Sessions.Ended(ctx, now, now.Add(-p.cfg.SessionIdleTimeout), batch)
+		if err != nil {
+			p.log.Error("list ended sessions", "err", err)
+			return
+		}
+		for _, s := range ended {
+			if err := p.endSession(ctx, s); err != nil {
+				p.log.Error("end expired session", "err", err)
+				return
+			}
+		}
+		if len(ended) < batch {
+			return
 		}
 	}
 }

@@ -106,6 +106,18 @@ func (s *Sessions) Clients(ctx context.Context, sessionID string) ([]string, err
 }
 
 // DeleteExpired removes the sessions whose ExpiresAt is at or before now,
+
+// Ended returns up to limit sessions that have ended by now: past their
+// ExpiresAt, or last seen at or before idleSince. The provider ends these
+// one by one (revoking their tokens, telling their clients) rather than
+// deleting them blind. Oldest expiry first.
+func (s *Sessions) Ended(ctx context.Context, now, idleSince time.Time, limit int) ([]idp.Session, error) {
+	list, err := collect(ctx, s.s.q(ctx), scanSession, `SELECT `+sessionColumns+` FROM sessions
+		WHERE expires_at <= $1 OR last_seen_at <= $2 ORDER BY expires_at, id`+s.s.dialect.bytewise+` LIMIT $3`,
+		utc(now), utc(idleSince), limit)
+	return list, s.s.wrap("sessions: ended", err)
+}
+
 // and reports how many.
 func (s *Sessions) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	n, err := s.s.exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"Sessions", testSessions},
 		{"SessionClients", testSessionClients},
 		{"SessionsDeleteExpired", testSessionsDeleteExpired},
+		{"SessionsEnded", testSessionsEnded},
 		{"Consents", testConsents},
 		{"Flows", testFlows},
 		{"Tokens", testTokens},

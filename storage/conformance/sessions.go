@@ -112,3 +112,59 @@ func testSessionsDeleteExpired(t *testing.T, s *storage.Store) {
 		}
 	}
 }
+
+func testSessionsEnded(t *testing.T, s *storage.Store) {
+	ctx := context.Background()
+	m := mustMember(t, s, "ended@example.com")
+	var sessions []idp.Session
+	for i := range 4 { // created (and last seen) at base, +1h, +2h, +3h; each expires 24h after
+		sessions = append(sessions, mustSession(t, s, m.ID, base.Add(time.Duration(i)*time.Hour)))
+	}
+	must(t, s.Sessions.Touch(ctx, sessions[0].ID, base.Add(5*time.Hour)))
+
+	// Idle since base+1h: sessions 1 (last seen exactly then) and... not 0
+	// (touched later); none has expired yet.
+	got, err := s.Sessions.Ended(ctx, base.Add(4*time.Hour), base.Add(time.Hour), 10)
+	must(t, err)
+	if len(got) != 1 || got[0].ID != sessions[1].ID {
+		t.Errorf("Ended by idleness = %v, want session 1", ids(got))
+	}
+	// At base+25h sessions 0 and 1 have expired; 2 is idle.
+	got, err = s.Sessions.Ended(ctx, base.Add(25*time.Hour), base.Add(2*time.Hour), 10)
+	must(t, err)
+	if want := []string{sessions[0].ID, sessions[1].ID, sessions[2].ID}; !equalSets(ids(got), want) {
+		t.Errorf("Ended = %v, want %v", ids(got), want)
+	}
+	got, err = s.Sessions.Ended(ctx, base.Add(48*time.Hour), base, 2)
+	must(t, err)
+	if len(got) != 2 || got[0].ID != sessions[0].ID {
+		t.Errorf("Ended with limit 2 = %v, want the two oldest expiries", ids(got))
+	}
+}
+
+func ids(list []idp.Session) []string {
+	var out []string
+	for _, s := range list {
+		out = append(out, s.ID)
+	}
+	return out
+}
+
+func equalSets(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, x := range a {
+		seen[x]++
+	}
+	for _, x := range b {
+		seen[x]--
+	}
+	for _, n := range seen {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/idp/idp"
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
+	"github.com/idp/idp/storage/storagetest"
 )
 
 // fetchJWKS returns the keys published at base's JWKS, checking each is a
@@ -112,57 +113,57 @@ func TestKeyRotation(t *testing.T) {
 	})
 }
 
-// TestReplicasShareKeys: replicas starting together on one empty store
-// create one key between them, publish the same JWKS and sign with the
-// same kid, so a token from either verifies with the other's keys.
+// TestReplicasShareKeys: replicas starting together on one empty
+// PostgreSQL store (SQLite serves a single process) create one key between
+// them, publish the same JWKS and sign with the same kid, so a token from
+// either verifies with the other's keys.
 func TestReplicasShareKeys(t *testing.T) {
-	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
-		ctx := context.Background()
-		store := open(t)
-		secret := []byte("0123456789abcdef0123456789abcdef-replicas")
-		cfg := provider.Config{Issuer: "http://idp.localhost", Store: store, Secret: secret, Logger: testLogger(t)}
+	t.Parallel()
+	ctx := context.Background()
+	store := storagetest.Postgres(t)
+	secret := []byte("0123456789abcdef0123456789abcdef-replicas")
+	cfg := provider.Config{Issuer: "http://idp.localhost", Store: store, Secret: secret, Logger: testLogger(t)}
 
-		var provs [2]*provider.Provider
-		var errs [2]error
-		var wg sync.WaitGroup
-		for i := range provs {
-			wg.Add(1)
-			go func() { defer wg.Done(); provs[i], errs[i] = provider.New(ctx, cfg) }()
+	var provs [2]*provider.Provider
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range provs {
+		wg.Add(1)
+		go func() { defer wg.Done(); provs[i], errs[i] = provider.New(ctx, cfg) }()
+	}
+	wg.Wait()
+	var urls [2]string
+	for i, p := range provs {
+		if errs[i] != nil {
+			t.Fatalf("replica %d: %v", i, errs[i])
 		}
-		wg.Wait()
-		var urls [2]string
-		for i, p := range provs {
-			if errs[i] != nil {
-				t.Fatalf("replica %d: %v", i, errs[i])
-			}
-			srv := httptest.NewServer(p)
-			t.Cleanup(func() { srv.Close(); _ = p.Close() })
-			urls[i] = srv.URL
-		}
-		if rows, err := store.Keys.List(ctx); err != nil || len(rows) != 1 {
-			t.Fatalf("keys in the store after a joint start: %d (%v), want 1", len(rows), err)
-		}
-		(&env{t: t, store: store}).addClient(idp.Client{
-			ID: "svc", Name: "Service", GrantTypes: []string{"client_credentials"},
-			Scopes: []string{"api:read"}, Audience: []string{"https://api.example.com"},
-		}, svcSecret)
+		srv := httptest.NewServer(p)
+		t.Cleanup(func() { srv.Close(); _ = p.Close() })
+		urls[i] = srv.URL
+	}
+	if rows, err := store.Keys.List(ctx); err != nil || len(rows) != 1 {
+		t.Fatalf("keys in the store after a joint start: %d (%v), want 1", len(rows), err)
+	}
+	(&env{t: t, store: store}).addClient(idp.Client{
+		ID: "svc", Name: "Service", GrantTypes: []string{"client_credentials"},
+		Scopes: []string{"api:read"}, Audience: []string{"https://api.example.com"},
+	}, svcSecret)
 
-		j0, j1 := fetchJWKS(t, urls[0]), fetchJWKS(t, urls[1])
-		if len(j0) != 1 || !jsonEqual(t, j0, j1) {
-			t.Fatalf("replicas publish different JWKS:\n%v\n%v", j0, j1)
+	j0, j1 := fetchJWKS(t, urls[0]), fetchJWKS(t, urls[1])
+	if len(j0) != 1 || !jsonEqual(t, j0, j1) {
+		t.Fatalf("replicas publish different JWKS:\n%v\n%v", j0, j1)
+	}
+	var tokens [2]string
+	for i, u := range urls {
+		tokens[i] = serviceToken(t, u)
+		if kid := kidOf(t, tokens[i]); kid != j0[0]["kid"] {
+			t.Errorf("replica %d signs with kid %s, want %v", i, kid, j0[0]["kid"])
 		}
-		var tokens [2]string
-		for i, u := range urls {
-			tokens[i] = serviceToken(t, u)
-			if kid := kidOf(t, tokens[i]); kid != j0[0]["kid"] {
-				t.Errorf("replica %d signs with kid %s, want %v", i, kid, j0[0]["kid"])
-			}
-			other := oidc.NewRemoteKeySet(ctx, urls[1-i]+"/.well-known/jwks.json")
-			if _, err := other.VerifySignature(ctx, tokens[i]); err != nil {
-				t.Errorf("token of replica %d does not verify with the other's JWKS: %v", i, err)
-			}
+		other := oidc.NewRemoteKeySet(ctx, urls[1-i]+"/.well-known/jwks.json")
+		if _, err := other.VerifySignature(ctx, tokens[i]); err != nil {
+			t.Errorf("token of replica %d does not verify with the other's JWKS: %v", i, err)
 		}
-	})
+	}
 }
 
 func jsonEqual(t testing.TB, a, b any) bool {

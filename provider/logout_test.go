@@ -20,6 +20,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/clients"
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
 )
@@ -75,6 +76,7 @@ func (e *env) refresh(rt string) (*http.Response, map[string]any) {
 // the state (RP-Initiated Logout §2, §3); the refresh tokens of the session
 // die with it.
 func TestLogoutWithHint(t *testing.T) {
+	t.Parallel()
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		e := newEnv(t, open(t))
 		web := e.webRP()
@@ -107,8 +109,8 @@ func TestLogoutWithHint(t *testing.T) {
 // provider's page. A hint that does not verify must not sign anyone out
 // without a question.
 func TestLogoutUntrustedRedirect(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, openSQLite(t))
-	web, web2 := e.webRP(), e.web2RP()
 	foreignKey := must(rsa.GenerateKey(rand.Reader, 2048))
 
 	tests := []struct {
@@ -133,6 +135,8 @@ func TestLogoutUntrustedRedirect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			e := e.in(t)
+			web, web2 := e.webRP(), e.web2RP()
 			b := e.browser()
 			tok, claims := web.signInAs(b, "alice", alicePass)
 			tok2, _ := web2.silent(b)
@@ -156,6 +160,13 @@ func TestLogoutUntrustedRedirect(t *testing.T) {
 			}
 		})
 	}
+}
+
+// in returns the env for a subtest, so its helpers fail the subtest.
+func (e *env) in(t testing.TB) *env {
+	c := *e
+	c.t = t
+	return &c
 }
 
 func hintQuery(hint, redirect string) url.Values {
@@ -194,7 +205,8 @@ func resign(t testing.TB, jwt string, key *rsa.PrivateKey) string {
 // session and then honours a registered post-logout URI of the named
 // client. The form works only in the browser it was shown in.
 func TestLogoutConfirmation(t *testing.T) {
-	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+	t.Parallel()
+	sqliteOnly(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		e := newEnv(t, open(t))
 		web := e.webRP()
 		b := e.browser()
@@ -236,6 +248,7 @@ func TestLogoutConfirmation(t *testing.T) {
 // TestLogoutKeepsRefreshTokens: with KeepRefreshTokensOnLogout, offline
 // access outlives the browser session.
 func TestLogoutKeepsRefreshTokens(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, openSQLite(t), func(c *provider.Config) { c.KeepRefreshTokensOnLogout = true })
 	web := e.webRP()
 	b := e.browser()
@@ -259,10 +272,13 @@ func (e *env) addBackchannelClient(id, receiver string) *rp {
 	e.addClient(idp.Client{
 		ID: id, Name: id, RedirectURIs: []string{redirect}, SkipConsent: true,
 		GrantTypes: []string{"authorization_code"}, Scopes: []string{"openid", "profile"},
-		BackchannelLogoutURI: receiver,
-	}, webSecret)
+		BackchannelLogoutURI: receiver, SecretHash: webSecretHash(),
+	}, "")
 	return e.rp(id, webSecret, redirect, "openid", "profile")
 }
+
+// webSecretHash is webSecret hashed once: the KDF is slow on purpose.
+var webSecretHash = sync.OnceValue(func() string { return must(clients.HashSecret(webSecret)) })
 
 // logoutTokens is a receiver of back-channel logout requests that hands
 // each logout_token to the test.
@@ -301,6 +317,7 @@ func receive(t *testing.T, ch <-chan string) string {
 // part, and registered a URI, a logout token (Back-Channel Logout 1.0
 // §2.4, §2.5) that verifies through the JWKS and names the session.
 func TestBackchannelLogout(t *testing.T) {
+	t.Parallel()
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		e := newEnv(t, open(t))
 		uri, tokens := logoutTokens(t, func(int) int { return http.StatusOK })
@@ -367,10 +384,17 @@ func claimList(v any) []string {
 	return nil
 }
 
-// TestBackchannelRetry: a receiver that fails gets the token again.
-func TestBackchannelRetry(t *testing.T) {
+// TestBackchannelDelivery: deliveries are retried and run apart from the
+// logout that caused them.
+func TestBackchannelDelivery(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, openSQLite(t))
+	t.Run("retry", func(t *testing.T) { testBackchannelRetry(t, e.in(t)) })
+	t.Run("logout does not wait", func(t *testing.T) { testBackchannelDoesNotBlockLogout(t, e.in(t)) })
+}
+
+// testBackchannelRetry: a receiver that fails gets the token again.
+func testBackchannelRetry(t *testing.T, e *env) {
 	uri, tokens := logoutTokens(t, func(n int) int {
 		if n == 1 {
 			return http.StatusInternalServerError
@@ -387,12 +411,11 @@ func TestBackchannelRetry(t *testing.T) {
 	}
 }
 
-// TestBackchannelDoesNotBlockLogout: the member's logout is answered while
+// testBackchannelDoesNotBlockLogout: the member's logout is answered while
 // a client's receiver still hangs. The receiver is released only after the
 // answer arrived; had the provider waited for it, its own request timeout
 // would have cancelled the receiver's request before any answer.
-func TestBackchannelDoesNotBlockLogout(t *testing.T) {
-	e := newEnv(t, openSQLite(t))
+func testBackchannelDoesNotBlockLogout(t *testing.T, e *env) {
 	release := make(chan struct{})
 	outcome := make(chan string, 8)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -415,7 +438,7 @@ func TestBackchannelDoesNotBlockLogout(t *testing.T) {
 	t.Cleanup(srv.Close)
 	t.Cleanup(free)
 
-	bc := e.addBackchannelClient("bc", srv.URL+"/backchannel")
+	bc := e.addBackchannelClient("bc-slow", srv.URL+"/backchannel")
 	b := e.browser()
 	tok, claims := bc.signInAs(b, "alice", alicePass)
 	logoutURL := bc.endSession() + "?" + url.Values{"id_token_hint": {idTokenOf(t, tok)}}.Encode()

@@ -85,6 +85,7 @@ func param(k, v string) oauth2.AuthCodeOption { return oauth2.SetAuthURLParam(k,
 // provider session and sign-in time, remembered consent is not asked
 // again, and another browser is a stranger.
 func TestSSO(t *testing.T) {
+	t.Parallel()
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		e := newEnv(t, open(t))
 		web, web2 := e.webRP(), e.web2RP()
@@ -127,66 +128,65 @@ func TestSSO(t *testing.T) {
 // §3.1.2.1) steer the pages; other OpenID parameters are accepted; request
 // objects are refused with the codes of §6.
 func TestPromptValues(t *testing.T) {
-	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
-		e := newEnv(t, open(t))
-		web, web2 := e.webRP(), e.web2RP()
-		b := e.browser()
+	t.Parallel()
+	e := newEnv(t, openSQLite(t))
+	web, web2 := e.webRP(), e.web2RP()
+	b := e.browser()
 
-		if got := web.authError(b, param("prompt", "none")); got != "login_required" {
-			t.Errorf("prompt=none without a session: error %q, want login_required", got)
-		}
-		// A session through the first-party client, no consent for web yet.
-		_, first := web2.signInAs(b, "alice", alicePass)
-		if got := web.authError(b, param("prompt", "none")); got != "consent_required" {
-			t.Errorf("prompt=none without consent: error %q, want consent_required", got)
-		}
-		pg := b.get(web.authURL(newAuthRequest()))
-		if !pg.isConsent() {
-			t.Fatalf("signed in without consent: want the consent page only, got %d: %s", pg.resp.StatusCode, pg.body)
-		}
-		b.submit(pg, nil, "consent", "allow")
-		if _, c := web.silent(b, param("prompt", "none")); c["sid"] != first["sid"] {
-			t.Errorf("prompt=none sid %v, want %v", c["sid"], first["sid"])
-		}
+	if got := web.authError(b, param("prompt", "none")); got != "login_required" {
+		t.Errorf("prompt=none without a session: error %q, want login_required", got)
+	}
+	// A session through the first-party client, no consent for web yet.
+	_, first := web2.signInAs(b, "alice", alicePass)
+	if got := web.authError(b, param("prompt", "none")); got != "consent_required" {
+		t.Errorf("prompt=none without consent: error %q, want consent_required", got)
+	}
+	pg := b.get(web.authURL(newAuthRequest()))
+	if !pg.isConsent() {
+		t.Fatalf("signed in without consent: want the consent page only, got %d: %s", pg.resp.StatusCode, pg.body)
+	}
+	b.submit(pg, nil, "consent", "allow")
+	if _, c := web.silent(b, param("prompt", "none")); c["sid"] != first["sid"] {
+		t.Errorf("prompt=none sid %v, want %v", c["sid"], first["sid"])
+	}
 
-		a := newAuthRequest(param("prompt", "login"))
-		pg = b.get(web.authURL(a))
-		if !pg.isLogin() {
-			t.Fatalf("prompt=login: want the login page, got %d: %s", pg.resp.StatusCode, pg.body)
-		}
-		cb := b.submit(pg, url.Values{"username": {"alice"}, "password": {alicePass}}, "", "").redirect(t)
-		_, relogin := web.redeem(cb, a)
-		if relogin["auth_time"].(float64) < first["auth_time"].(float64) {
-			t.Errorf("auth_time went back: %v after %v", relogin["auth_time"], first["auth_time"])
-		}
-		if relogin["sid"] != first["sid"] {
-			t.Errorf("signing in again as the same member changed the sid: %v, want %v", relogin["sid"], first["sid"])
-		}
+	a := newAuthRequest(param("prompt", "login"))
+	pg = b.get(web.authURL(a))
+	if !pg.isLogin() {
+		t.Fatalf("prompt=login: want the login page, got %d: %s", pg.resp.StatusCode, pg.body)
+	}
+	cb := b.submit(pg, url.Values{"username": {"alice"}, "password": {alicePass}}, "", "").redirect(t)
+	_, relogin := web.redeem(cb, a)
+	if relogin["auth_time"].(float64) < first["auth_time"].(float64) {
+		t.Errorf("auth_time went back: %v after %v", relogin["auth_time"], first["auth_time"])
+	}
+	if relogin["sid"] != first["sid"] {
+		t.Errorf("signing in again as the same member changed the sid: %v, want %v", relogin["sid"], first["sid"])
+	}
 
-		pg = b.get(web.authURL(newAuthRequest(param("prompt", "consent"))))
-		if !pg.isConsent() {
-			t.Errorf("prompt=consent: want the consent page, got %d: %s", pg.resp.StatusCode, pg.body)
-		}
+	pg = b.get(web.authURL(newAuthRequest(param("prompt", "consent"))))
+	if !pg.isConsent() {
+		t.Errorf("prompt=consent: want the consent page, got %d: %s", pg.resp.StatusCode, pg.body)
+	}
 
-		pg = b.get(web.authURL(newAuthRequest(param("login_hint", "bob"))))
-		if pg.isLogin() {
-			t.Errorf("login_hint with a live session showed the login page")
-		}
-		pg = e.browser().get(web.authURL(newAuthRequest(param("login_hint", "bob"))))
-		if in := findInput(pg, "username"); in == nil || attr(in, "value") != "bob" {
-			t.Errorf("login_hint=bob did not pre-fill the username: %s", pg.body)
-		}
+	pg = b.get(web.authURL(newAuthRequest(param("login_hint", "bob"))))
+	if pg.isLogin() {
+		t.Errorf("login_hint with a live session showed the login page")
+	}
+	pg = e.browser().get(web.authURL(newAuthRequest(param("login_hint", "bob"))))
+	if in := findInput(pg, "username"); in == nil || attr(in, "value") != "bob" {
+		t.Errorf("login_hint=bob did not pre-fill the username: %s", pg.body)
+	}
 
-		web.silent(b, param("display", "page"), param("ui_locales", "de en"), param("claims_locales", "de"),
-			param("acr_values", "urn:mace:incommon:iap:silver"), param("no_such_parameter", "x"))
+	web.silent(b, param("display", "page"), param("ui_locales", "de en"), param("claims_locales", "de"),
+		param("acr_values", "urn:mace:incommon:iap:silver"), param("no_such_parameter", "x"))
 
-		if got := web.authError(b, param("request", "eyJhbGciOiJub25lIn0.e30.")); got != "request_not_supported" {
-			t.Errorf("request: error %q", got)
-		}
-		if got := web.authError(b, param("request_uri", "https://rp.example/r/1")); got != "request_uri_not_supported" {
-			t.Errorf("request_uri: error %q", got)
-		}
-	})
+	if got := web.authError(b, param("request", "eyJhbGciOiJub25lIn0.e30.")); got != "request_not_supported" {
+		t.Errorf("request: error %q", got)
+	}
+	if got := web.authError(b, param("request_uri", "https://rp.example/r/1")); got != "request_uri_not_supported" {
+		t.Errorf("request_uri: error %q", got)
+	}
 }
 
 // TestMaxAge: max_age=0 always asks for the password; a small max_age does
@@ -220,6 +220,7 @@ func TestMaxAge(t *testing.T) {
 // like GETs (OpenID Connect Core §3.1.2.1), through the login and consent
 // pages and silently once signed in.
 func TestAuthorizePost(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, openSQLite(t))
 	web := e.webRP()
 	b := e.browser()
@@ -259,13 +260,14 @@ func TestSessionExpiry(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		tweak func(*provider.Config)
+		each  func(*testing.T, func(*testing.T, func(testing.TB) *storage.Store))
 	}{
-		{"idle", func(c *provider.Config) { c.SessionIdleTimeout = time.Second }},
-		{"lifetime", func(c *provider.Config) { c.SessionLifetime = time.Second }},
+		{"idle", func(c *provider.Config) { c.SessionIdleTimeout = time.Second }, eachStore},
+		{"lifetime", func(c *provider.Config) { c.SessionLifetime = time.Second }, sqliteOnly},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+			tc.each(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 				e := newEnv(t, open(t), tc.tweak)
 				web2 := e.web2RP()
 				b := e.browser()
@@ -296,6 +298,12 @@ func TestSessionExpiry(t *testing.T) {
 	}
 }
 
+// sqliteOnly runs fn on SQLite alone, for rules the provider enforces the
+// same way whatever the backend.
+func sqliteOnly(t *testing.T, fn func(t *testing.T, open func(testing.TB) *storage.Store)) {
+	fn(t, openSQLite)
+}
+
 // recordingJar remembers the last value of every cookie set, even one the
 // jar has since dropped as expired, so a test can replay it.
 type recordingJar struct {
@@ -316,6 +324,7 @@ func (j *recordingJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 // TestSessionRevoked: sessions are listed per member, and deleting one
 // from the store signs out only the browser that held it.
 func TestSessionRevoked(t *testing.T) {
+	t.Parallel()
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		e := newEnv(t, open(t))
 		web2 := e.web2RP()
@@ -356,6 +365,7 @@ func TestSessionRevoked(t *testing.T) {
 // scripts, not sent on cross-site subrequests, valid site-wide, and not
 // marked Secure on a plain-http issuer (a browser would drop them).
 func TestSessionCookie(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, openSQLite(t))
 	b := e.browser()
 	raw := &http.Client{Jar: b.client.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

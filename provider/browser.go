@@ -118,7 +118,11 @@ func (p *Provider) browserSession(ctx context.Context, r *http.Request) (idp.Ses
 		}
 		return idp.Session{}, errNoSession
 	}
-	if now.Sub(s.LastSeenAt) > time.Minute { // one write a minute, not one per request
+	// At most one write a minute, not one per request, but never so rarely
+	// that a session in steady use idles out: with an idle timeout of a
+	// minute or less, touching only after a minute let the gap since the
+	// stored LastSeenAt reach the timeout between two touches.
+	if now.Sub(s.LastSeenAt) > min(time.Minute, p.cfg.SessionIdleTimeout/4) {
 		if err := p.store.Sessions.Touch(ctx, s.ID, now); err != nil {
 			return idp.Session{}, fmt.Errorf("touch session: %w", err)
 		}

@@ -304,6 +304,28 @@ func sqliteOnly(t *testing.T, fn func(t *testing.T, open func(testing.TB) *stora
 	fn(t, openSQLite)
 }
 
+// TestSessionInUseStaysAlive: the idle timeout counts from the last use,
+// so a session used more often than SessionIdleTimeout never idles out,
+// however short the timeout.
+func TestSessionInUseStaysAlive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, openSQLite(t), func(c *provider.Config) { c.SessionIdleTimeout = 1500 * time.Millisecond })
+	web2 := e.web2RP()
+	b := e.browser()
+	_, first := web2.signInAs(b, "alice", alicePass)
+	s, err := e.store.Sessions.ByID(context.Background(), first["sid"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Used after 0.6 s and after 1.8 s: never idle for 1.5 s, yet older.
+	for _, at := range []time.Duration{600 * time.Millisecond, 1800 * time.Millisecond} {
+		time.Sleep(time.Until(s.LastSeenAt.Add(at)))
+		if _, c := web2.silent(b); c["sid"] != first["sid"] {
+			t.Errorf("after %v: sid %v, want %v", at, c["sid"], first["sid"])
+		}
+	}
+}
+
 // recordingJar remembers the last value of every cookie set, even one the
 // jar has since dropped as expired, so a test can replay it.
 type recordingJar struct {

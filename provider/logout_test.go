@@ -262,6 +262,35 @@ func TestLogoutKeepsRefreshTokens(t *testing.T) {
 	}
 }
 
+// TestLogoutExpiredHint: an ID token past its exp still identifies the
+// session and client (RP-Initiated Logout 1.0 §2: the OP should accept it),
+// since relying parties keep the token for logout long after it expired.
+func TestLogoutExpiredHint(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, openSQLite(t), func(c *provider.Config) { c.IDTokenLifespan = time.Second })
+	web := e.webRP()
+	b := e.browser()
+	a := newAuthRequest()
+	tok, err := web.exchange(e.code(b.signIn(web.authURL(a), "alice", alicePass), a), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hint := idTokenOf(t, tok)
+	_, claims := jwtParts(t, hint)
+	time.Sleep(time.Until(time.Unix(int64(claims["exp"].(float64))+1, 0).Add(50 * time.Millisecond)))
+	if _, err := web.verifier.Verify(context.Background(), hint); err == nil {
+		t.Fatal("the hint has not expired yet")
+	}
+
+	loc := b.logout(web, hintQuery(hint, webLogoutRedirect)).redirect(t)
+	if !strings.HasPrefix(loc.String(), webLogoutRedirect) || loc.Query().Get("state") != "st-123" {
+		t.Errorf("redirected to %s", loc)
+	}
+	if !e.sessionGone(claims["sid"]) {
+		t.Error("an expired hint did not end its session")
+	}
+}
+
 const backchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
 
 // addBackchannelClient registers a first-party client whose back-channel

@@ -119,19 +119,21 @@ func TestLogoutUntrustedRedirect(t *testing.T) {
 		query        func(webIDT, web2IDT string) url.Values
 		wantRedirect bool
 		wantAsk      bool // hint rejected: confirmation page, session kept
+		post         bool // form-encoded POST instead of GET (§2 allows both)
 	}{
-		{"registered (control)", func(w, _ string) url.Values { return hintQuery(w, webLogoutRedirect) }, true, false},
-		{"unregistered URI", func(w, _ string) url.Values { return hintQuery(w, "http://evil.localhost/") }, false, false},
-		{"registered URI plus query", func(w, _ string) url.Values { return hintQuery(w, webLogoutRedirect+"?x=1") }, false, false},
-		{"tampered hint", func(w, _ string) url.Values { return hintQuery(tamper(w), webLogoutRedirect) }, false, true},
-		{"hint signed by another key", func(w, _ string) url.Values {
+		{name: "registered (control)", query: func(w, _ string) url.Values { return hintQuery(w, webLogoutRedirect) }, wantRedirect: true},
+		{name: "registered, by POST", query: func(w, _ string) url.Values { return hintQuery(w, webLogoutRedirect) }, wantRedirect: true, post: true},
+		{name: "unregistered URI", query: func(w, _ string) url.Values { return hintQuery(w, "http://evil.localhost/") }},
+		{name: "registered URI plus query", query: func(w, _ string) url.Values { return hintQuery(w, webLogoutRedirect+"?x=1") }},
+		{name: "tampered hint", query: func(w, _ string) url.Values { return hintQuery(tamper(w), webLogoutRedirect) }, wantAsk: true},
+		{name: "hint signed by another key", query: func(w, _ string) url.Values {
 			return hintQuery(resign(t, w, foreignKey), webLogoutRedirect)
-		}, false, true},
-		{"hint for another client", func(_, w2 string) url.Values {
+		}, wantAsk: true},
+		{name: "hint for another client", query: func(_, w2 string) url.Values {
 			q := hintQuery(w2, webLogoutRedirect)
 			q.Set("client_id", "web")
 			return q
-		}, false, false},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,7 +142,15 @@ func TestLogoutUntrustedRedirect(t *testing.T) {
 			b := e.browser()
 			tok, claims := web.signInAs(b, "alice", alicePass)
 			tok2, _ := web2.silent(b)
-			pg := b.logout(web, tt.query(idTokenOf(t, tok), idTokenOf(t, tok2)))
+			q := tt.query(idTokenOf(t, tok), idTokenOf(t, tok2))
+			var pg *page
+			if tt.post {
+				req, _ := http.NewRequest(http.MethodPost, web.endSession(), strings.NewReader(q.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				pg = b.do(req)
+			} else {
+				pg = b.logout(web, q)
+			}
 			if tt.wantRedirect {
 				if loc := pg.redirect(t); !strings.HasPrefix(loc.String(), webLogoutRedirect) {
 					t.Errorf("redirected to %s", loc)

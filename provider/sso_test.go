@@ -205,6 +205,9 @@ func TestMaxAge(t *testing.T) {
 	// auth_time has whole seconds; wait until it is more than 1 s old.
 	authTime := time.Unix(int64(first["auth_time"].(float64)), 0)
 	time.Sleep(time.Until(authTime.Add(1100 * time.Millisecond)))
+	if got := web.authError(b, param("max_age", "1"), param("prompt", "none")); got != "login_required" {
+		t.Errorf("max_age=1 after >1 s with prompt=none: error %q, want login_required", got)
+	}
 	a := newAuthRequest(param("max_age", "1"))
 	pg := b.get(web.authURL(a))
 	if !pg.isLogin() {

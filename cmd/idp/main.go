@@ -53,6 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		c.membersCommand(),
 		c.clientsCommand(),
 		c.keysCommand(),
+		c.consentsCommand(),
 	)
 	err := root.ParseAndRun(ctx, args)
 	if errors.Is(err, flag.ErrHelp) {

@@ -73,8 +73,8 @@ func (e *env) refresh(rt string) (*http.Response, map[string]any) {
 
 // TestLogoutWithHint: a valid id_token_hint ends the session without a
 // question and sends the browser to the registered post-logout URI with
-// the state (RP-Initiated Logout §2, §3); the refresh tokens of the session
-// die with it.
+// the state (RP-Initiated Logout §2, §3); the refresh tokens of every
+// client in the session die with it.
 func TestLogoutWithHint(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
@@ -82,6 +82,7 @@ func TestLogoutWithHint(t *testing.T) {
 		web := e.webRP()
 		b := e.browser()
 		tok, claims := web.signInAs(b, "alice", alicePass)
+		tok2, _ := e.web2RP().silent(b)
 
 		pg := b.logout(web, url.Values{"id_token_hint": {idTokenOf(t, tok)}, "post_logout_redirect_uri": {webLogoutRedirect}, "state": {"st-123"}})
 		if pg.resp.StatusCode != http.StatusSeeOther {
@@ -99,6 +100,11 @@ func TestLogoutWithHint(t *testing.T) {
 		}
 		if resp, out := e.refresh(tok.RefreshToken); resp.StatusCode != http.StatusBadRequest || out["error"] != "invalid_grant" {
 			t.Errorf("refresh token of the ended session: %d %v, want invalid_grant", resp.StatusCode, out)
+		}
+		// The other client of the session loses its refresh token too.
+		resp, out := e.postForm("/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok2.RefreshToken}}, "web2", webSecret)
+		if resp.StatusCode != http.StatusBadRequest || out["error"] != "invalid_grant" {
+			t.Errorf("web2's refresh token of the ended session: %d %v, want invalid_grant", resp.StatusCode, out)
 		}
 	})
 }

@@ -284,7 +284,7 @@ func TestSessionExpiry(t *testing.T) {
 				time.Sleep(time.Until(s.LastSeenAt.Add(1100 * time.Millisecond)))
 
 				req, _ := http.NewRequest(http.MethodGet, web2.authURL(newAuthRequest()), nil)
-				for _, c := range jar.set {
+				for _, c := range jar.all() {
 					req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 				}
 				if pg := b.do(req); !pg.isLogin() {
@@ -344,6 +344,16 @@ func (j *recordingJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 	}
 	j.mu.Unlock()
 	j.CookieJar.SetCookies(u, cookies)
+}
+
+func (j *recordingJar) all() []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []*http.Cookie
+	for _, c := range j.set {
+		out = append(out, c)
+	}
+	return out
 }
 
 // TestSessionRevoked: sessions are listed per member, and deleting one

@@ -122,20 +122,20 @@ func TestLogoutUntrustedRedirect(t *testing.T) {
 	tests := []struct {
 		name string
 		// query builds the request from the web and web2 ID tokens.
-		query        func(webIDT, web2IDT string) url.Values
+		query        func(t testing.TB, webIDT, web2IDT string) url.Values
 		wantRedirect bool
 		wantAsk      bool // hint rejected: confirmation page, session kept
 		post         bool // form-encoded POST instead of GET (§2 allows both)
 	}{
-		{name: "registered (control)", query: func(w, _ string) url.Values { return hintQuery(w, webLogoutRedirect) }, wantRedirect: true},
-		{name: "registered, by POST", query: func(w, _ string) url.Values { return hintQuery(w, webLogoutRedirect) }, wantRedirect: true, post: true},
-		{name: "unregistered URI", query: func(w, _ string) url.Values { return hintQuery(w, "http://evil.localhost/") }},
-		{name: "registered URI plus query", query: func(w, _ string) url.Values { return hintQuery(w, webLogoutRedirect+"?x=1") }},
-		{name: "tampered hint", query: func(w, _ string) url.Values { return hintQuery(tamper(w), webLogoutRedirect) }, wantAsk: true},
-		{name: "hint signed by another key", query: func(w, _ string) url.Values {
+		{name: "registered (control)", query: func(_ testing.TB, w, _ string) url.Values { return hintQuery(w, webLogoutRedirect) }, wantRedirect: true},
+		{name: "registered, by POST", query: func(_ testing.TB, w, _ string) url.Values { return hintQuery(w, webLogoutRedirect) }, wantRedirect: true, post: true},
+		{name: "unregistered URI", query: func(_ testing.TB, w, _ string) url.Values { return hintQuery(w, "http://evil.localhost/") }},
+		{name: "registered URI plus query", query: func(_ testing.TB, w, _ string) url.Values { return hintQuery(w, webLogoutRedirect+"?x=1") }},
+		{name: "tampered hint", query: func(_ testing.TB, w, _ string) url.Values { return hintQuery(tamper(w), webLogoutRedirect) }, wantAsk: true},
+		{name: "hint signed by another key", query: func(t testing.TB, w, _ string) url.Values {
 			return hintQuery(resign(t, w, foreignKey), webLogoutRedirect)
 		}, wantAsk: true},
-		{name: "hint for another client", query: func(_, w2 string) url.Values {
+		{name: "hint for another client", query: func(_ testing.TB, _, w2 string) url.Values {
 			q := hintQuery(w2, webLogoutRedirect)
 			q.Set("client_id", "web")
 			return q
@@ -148,7 +148,7 @@ func TestLogoutUntrustedRedirect(t *testing.T) {
 			b := e.browser()
 			tok, claims := web.signInAs(b, "alice", alicePass)
 			tok2, _ := web2.silent(b)
-			q := tt.query(idTokenOf(t, tok), idTokenOf(t, tok2))
+			q := tt.query(t, idTokenOf(t, tok), idTokenOf(t, tok2))
 			var pg *page
 			if tt.post {
 				req, _ := http.NewRequest(http.MethodPost, web.endSession(), strings.NewReader(q.Encode()))

@@ -158,14 +158,14 @@ func TestUserinfoPostAndErrors(t *testing.T) {
 	}
 
 	req, _ := http.NewRequest(http.MethodGet, e.issuer+"/oauth2/userinfo", nil)
-	res := must(http.DefaultClient.Do(req))
+	res := must(testClient.Do(req))
 	res.Body.Close()
 	if res.StatusCode != http.StatusUnauthorized || strings.Contains(res.Header.Get("WWW-Authenticate"), "error=") ||
 		!strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer") {
 		t.Errorf("no token: %d %q", res.StatusCode, res.Header.Get("WWW-Authenticate"))
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken+"x")
-	res = must(http.DefaultClient.Do(req))
+	res = must(testClient.Do(req))
 	res.Body.Close()
 	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(res.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
 		t.Errorf("bad token: %d %q", res.StatusCode, res.Header.Get("WWW-Authenticate"))

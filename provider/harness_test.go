@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,12 +119,26 @@ func (e *env) seed() {
 	}, svcSecret)
 }
 
+// hashes caches argon2id hashes by input: every env seeds the same
+// members and clients, and the KDF would otherwise dominate the suite.
+var hashes sync.Map
+
+func cachedHash(t testing.TB, plain string, hash func(string) (string, error)) string {
+	t.Helper()
+	if h, ok := hashes.Load(plain); ok {
+		return h.(string)
+	}
+	h, err := hash(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes.Store(plain, h)
+	return h
+}
+
 func (e *env) addMember(email, username, name, pw string, role idp.Role) idp.Member {
 	e.t.Helper()
-	h, err := password.Hash(pw)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	h := cachedHash(e.t, pw, password.Hash)
 	m := idp.Member{Email: email, Username: username, Name: name, PasswordHash: h, Role: role}
 	if err := e.store.Members.Create(context.Background(), &m); err != nil {
 		e.t.Fatalf("add member: %v", err)
@@ -134,11 +149,7 @@ func (e *env) addMember(email, username, name, pw string, role idp.Role) idp.Mem
 func (e *env) addClient(c idp.Client, secret string) {
 	e.t.Helper()
 	if secret != "" {
-		h, err := clients.HashSecret(secret)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		c.SecretHash = h
+		c.SecretHash = cachedHash(e.t, secret, clients.HashSecret)
 	}
 	clients.Normalize(&c)
 	if err := clients.Validate(c); err != nil {
@@ -231,6 +242,12 @@ func randomString() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// requestTimeout turns a hung request into a failure naming it, rather
+// than a stuck test binary.
+const requestTimeout = 30 * time.Second
+
+var testClient = &http.Client{Timeout: requestTimeout}
+
 // browser is a cookie-keeping HTTP client that follows redirects within
 // the provider and stops at the first one leaving it, like a browser
 // handing the response to the app.
@@ -243,7 +260,7 @@ type browser struct {
 func (e *env) browser() *browser {
 	jar, _ := cookiejar.New(nil)
 	host := strings.TrimPrefix(e.issuer, "http://")
-	return &browser{t: e.t, e: e, client: &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	return &browser{t: e.t, e: e, client: &http.Client{Jar: jar, Timeout: requestTimeout, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if req.URL.Host != host {
 			return http.ErrUseLastResponse
 		}
@@ -416,7 +433,7 @@ func (e *env) postForm(path string, form url.Values, user, pass string) (*http.R
 	if user != "" {
 		req.SetBasicAuth(url.QueryEscape(user), url.QueryEscape(pass))
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -471,5 +488,3 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
-
-var _ = time.Second

@@ -24,7 +24,7 @@ import (
 // public RS256 signing key with nothing private in it (RFC 7518 §6.3.2).
 func fetchJWKS(t testing.TB, base string) []map[string]any {
 	t.Helper()
-	resp := must(http.Get(base + "/.well-known/jwks.json"))
+	resp := must(testClient.Get(base + "/.well-known/jwks.json"))
 	defer resp.Body.Close()
 	var set struct {
 		Keys []map[string]any `json:"keys"`
@@ -179,7 +179,7 @@ func serviceToken(t testing.TB, base string) string {
 		strings.NewReader(url.Values{"grant_type": {"client_credentials"}, "scope": {"api:read"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth("svc", svcSecret)
-	resp := must(http.DefaultClient.Do(req))
+	resp := must(testClient.Do(req))
 	defer resp.Body.Close()
 	var out map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {

@@ -113,7 +113,7 @@ func TestRevokeRefreshToken(t *testing.T) {
 // the provider does.
 func TestDiscovery(t *testing.T) {
 	e := newEnv(t, openSQLite(t))
-	resp, err := http.Get(e.issuer + "/.well-known/openid-configuration")
+	resp, err := testClient.Get(e.issuer + "/.well-known/openid-configuration")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestDiscovery(t *testing.T) {
 	}
 	// Every advertised endpoint answers (none is a 404).
 	for _, key := range []string{"jwks_uri", "userinfo_endpoint", "token_endpoint", "introspection_endpoint", "revocation_endpoint", "end_session_endpoint"} {
-		r, err := http.Get(d[key].(string))
+		r, err := testClient.Get(d[key].(string))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,9 +25,10 @@ type Store struct {
 	Tokens   *Tokens
 
 	dialect dialect
-	pool    querier       // runs statements outside a transaction
-	pg      *pgxpool.Pool // PostgreSQL only
-	db      *sql.DB       // SQLite only
+	pool    querier        // runs statements outside a transaction
+	pg      *pgxpool.Pool  // PostgreSQL only
+	batch   *insertBatcher // PostgreSQL only
+	db      *sql.DB        // SQLite only
 	// writers admits one SQLite writer of this process at a time (nil on
 	// PostgreSQL), so concurrent writes queue in Go and hand over at once
 	// instead of polling SQLite's busy handler with millisecond sleeps.
@@ -76,6 +77,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	}
 	s := newStore(postgresDialect, pgxAdapter{pool})
 	s.pg = pool
+	s.batch = newInsertBatcher(pool, s.Tokens.insertRow)
 	return s, nil
 }
 
@@ -132,6 +134,7 @@ func newStore(d dialect, pool querier) *Store {
 // by the database.
 func (s *Store) Close() error {
 	if s.pg != nil {
+		s.batch.close()
 		s.pg.Close()
 		return nil
 	}

@@ -60,15 +60,28 @@ type Tokens struct{ s *Store }
 const tokenColumns = `kind, signature, request_id, client_id, subject, session_id, requested_at, expires_at,
 	active, request, access_signature`
 
-// Create inserts tok in one statement (the client-credentials hot path). A
-// duplicate kind and signature returns an error wrapping idp.ErrConflict,
-// an unknown client one wrapping idp.ErrNotFound.
+// Create inserts tok (the client-credentials hot path). A duplicate kind
+// and signature returns an error wrapping idp.ErrConflict, an unknown
+// client one wrapping idp.ErrNotFound. It returns once the row is
+// committed; outside a transaction on PostgreSQL, rows created at the same
+// time share one statement and one commit (see insertBatcher).
 func (t *Tokens) Create(ctx context.Context, tok Token) error {
+	var err error
+	if t.s.batch != nil && t.s.activeTx(ctx) == nil {
+		err = t.s.batch.insert(ctx, tok)
+	} else {
+		err = t.insertRow(ctx, tok)
+	}
+	return t.s.wrap("tokens: create", err)
+}
+
+// insertRow inserts one row with its own statement.
+func (t *Tokens) insertRow(ctx context.Context, tok Token) error {
 	_, err := t.s.exec(ctx, `INSERT INTO tokens (`+tokenColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		string(tok.Kind), hashSignature(tok.Signature), tok.RequestID, tok.ClientID, tok.Subject, tok.SessionID,
 		tok.RequestedAt, tok.ExpiresAt, tok.Active, blob(tok.Request), hashSignature(tok.AccessSignature))
-	return t.s.wrap("tokens: create", err)
+	return err
 }
 
 // Get returns the token of the kind with the raw signature, active or not

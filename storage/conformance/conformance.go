@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"Flows", testFlows},
 		{"Tokens", testTokens},
 		{"TokensDeactivate", testTokensDeactivate},
+		{"TokensCreateConcurrent", testTokensCreateConcurrent},
 		{"TokensDeactivateConcurrent", testTokensDeactivateConcurrent},
 		{"TokensDeleteBy", testTokensDeleteBy},
 		{"TokensDeleteExpired", testTokensDeleteExpired},

@@ -34,7 +34,7 @@ type pendingInsert struct {
 
 const (
 	maxBatch       = 128
-	batchWorkers   = 2 // a second batch may commit while the first waits for its flush
+	batchWorkers   = 1 // a second batch may commit while the first waits for its flush
 	batchQueue     = 1024
 	batchStatement = `INSERT INTO tokens (` + tokenColumns + `)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],

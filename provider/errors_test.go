@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/idp/idp"
 	"github.com/idp/idp/storage"
 )
 
@@ -226,4 +227,36 @@ func memberID(t *testing.T, e *env, username string) string {
 		t.Fatal(err)
 	}
 	return m.ID
+}
+
+// TestRedirectURIRules: with several registered redirect URIs the request
+// must name one; a URI with a query matches only exactly (RFC 9700
+// §4.1.3); neither mismatch is ever redirected to.
+func TestRedirectURIRules(t *testing.T) {
+	e := newEnv(t, openSQLite(t))
+	e.addClient(idp.Client{
+		ID: "multi", Name: "Multi", GrantTypes: []string{"authorization_code"}, Scopes: []string{"openid"},
+		RedirectURIs: []string{"http://multi.localhost/a", "http://multi.localhost/b?tenant=1"},
+	}, webSecret)
+	b := e.browser()
+	ask := func(redirect string) *page {
+		q := url.Values{
+			"client_id": {"multi"}, "response_type": {"code"}, "scope": {"openid"}, "state": {"state-12345678"},
+			"code_challenge": {s256("verifier-verifier-verifier-verifier-verifier")}, "code_challenge_method": {"S256"},
+		}
+		if redirect != "" {
+			q.Set("redirect_uri", redirect)
+		}
+		return b.get(e.issuer + "/oauth2/authorize?" + q.Encode())
+	}
+	for _, bad := range []string{"", "http://multi.localhost/b", "http://multi.localhost/b?tenant=2", "http://multi.localhost/b?tenant=1&x=1", "http://multi.localhost/a?tenant=1"} {
+		if pg := ask(bad); pg.resp.StatusCode < 400 || pg.resp.Header.Get("Location") != "" {
+			t.Errorf("redirect_uri %q: status %d, Location %q; want an error page", bad, pg.resp.StatusCode, pg.resp.Header.Get("Location"))
+		}
+	}
+	for _, good := range []string{"http://multi.localhost/a", "http://multi.localhost/b?tenant=1"} {
+		if pg := ask(good); !pg.isLogin() {
+			t.Errorf("redirect_uri %q: want the login page, got %d", good, pg.resp.StatusCode)
+		}
+	}
 }

@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,6 +17,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/idp/idp/examples/internal/demo"
 )
 
 func main() {
@@ -36,7 +37,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	var s *server
-	err = retry(ctx, cfg.Logger, time.Minute, func() error {
+	err = demo.Retry(ctx, cfg.Logger, time.Minute, func() error {
 		s, err = newServer(ctx, cfg)
 		return err
 	})
@@ -52,43 +53,5 @@ func run(ctx context.Context, args []string) error {
 		IdleTimeout:       time.Minute,
 	}
 	cfg.Logger.Info("api listening", "addr", cfg.Listen, "issuer", cfg.Issuer, "audience", cfg.Audience)
-	return serve(ctx, srv)
-}
-
-// retry calls f until it succeeds or timeout passes, so the API can start
-// before the provider in docker compose.
-func retry(ctx context.Context, log *slog.Logger, timeout time.Duration, f func() error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		log.Warn("provider not reachable yet, retrying", "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
-	}
-}
-
-// serve runs srv until ctx ends, then shuts it down gracefully.
-func serve(ctx context.Context, srv *http.Server) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return demo.Serve(ctx, srv)
 }

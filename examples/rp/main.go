@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,6 +17,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/idp/idp/examples/internal/demo"
 )
 
 func main() {
@@ -36,19 +37,10 @@ func run(ctx context.Context, args []string) error {
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	var s *server
-	deadline := time.Now().Add(time.Minute)
-	for {
-		// The provider may still be starting (docker compose).
-		if s, err = newServer(ctx, cfg); err == nil || time.Now().After(deadline) {
-			break
-		}
-		cfg.Logger.Warn("provider not reachable yet, retrying", "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
-	}
+	err = demo.Retry(ctx, cfg.Logger, time.Minute, func() error {
+		s, err = newServer(ctx, cfg)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -61,20 +53,5 @@ func run(ctx context.Context, args []string) error {
 		IdleTimeout:       time.Minute,
 	}
 	cfg.Logger.Info("rp listening", "addr", cfg.Listen, "public_url", cfg.PublicURL, "client_id", cfg.ClientID, "issuer", cfg.Issuer)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return demo.Serve(ctx, srv)
 }

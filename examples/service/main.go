@@ -14,6 +14,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/idp/idp/examples/internal/demo"
 )
 
 func main() {
@@ -31,19 +33,14 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	var c *caller
-	deadline := time.Now().Add(time.Minute)
-	for {
-		// The provider may still be starting (docker compose).
-		if c, err = newCaller(ctx, cfg); err == nil || cfg.Once || time.Now().After(deadline) {
-			break
-		}
-		slog.Warn("provider not reachable yet, retrying", "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
+	timeout := time.Minute
+	if cfg.Once {
+		timeout = 0 // one try: --once reports an unreachable provider at once
 	}
+	err = demo.Retry(ctx, slog.Default(), timeout, func() error {
+		c, err = newCaller(ctx, cfg)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -98,6 +98,11 @@ func (s *fositeStore) create(ctx context.Context, kind storage.TokenKind, signat
 		RequestID: r.GetID(), ClientID: r.GetClient().GetID(), Subject: sess.GetSubject(),
 		SessionID: sess.SessionID, RequestedAt: r.GetRequestedAt(), ExpiresAt: exp,
 		Active: true, Request: req,
+		// A client-credentials access token is a self-contained signed JWT;
+		// its row only serves introspection and revocation. Losing the row
+		// in a database crash makes introspection answer "inactive", which
+		// fails closed, so the row need not wait for the disk.
+		Volatile: kind == storage.KindAccess && sess.ClientCredentials,
 	})
 }
 

@@ -25,6 +25,10 @@ type session struct {
 	// UserinfoClaims are claims the client asked for by name in the
 	// "claims" request parameter (OpenID Connect Core §5.5).
 	UserinfoClaims []string `json:"userinfo_claims,omitempty"`
+	// ClientCredentials marks a grant without a member: its access token
+	// row is only a record for introspection and revocation, and is written
+	// without waiting for the disk (see fositeStore.create).
+	ClientCredentials bool `json:"cc,omitempty"`
 }
 
 var (

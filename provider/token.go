@@ -35,6 +35,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 			ar.GrantAudience(a)
 		}
 		sess.Subject, sess.ClientID, sess.GrantedAt = c.ID, c.ID, p.cfg.Now().UTC()
+		sess.ClientCredentials = true
 	case ar.GetGrantTypes().ExactOne("refresh_token"):
 		if p.cfg.Now().Sub(sess.GrantedAt) > p.cfg.RefreshTokenMaxLifetime {
 			if err := p.fstore.RevokeRefreshToken(ctx, ar.GetID()); err != nil {

@@ -28,7 +28,11 @@ type Store struct {
 	pool    querier        // runs statements outside a transaction
 	pg      *pgxpool.Pool  // PostgreSQL only
 	batch   *insertBatcher // PostgreSQL only
-	db      *sql.DB        // SQLite only
+	// volatile writes Volatile tokens over connections that commit
+	// without waiting for the WAL flush (PostgreSQL only).
+	volatile     *insertBatcher
+	volatilePool *pgxpool.Pool
+	db           *sql.DB // SQLite only
 	// writers admits one SQLite writer of this process at a time (nil on
 	// PostgreSQL), so concurrent writes queue in Go and hand over at once
 	// instead of polling SQLite's busy handler with millisecond sleeps.
@@ -78,6 +82,15 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	s := newStore(postgresDialect, pgxAdapter{pool})
 	s.pg = pool
 	s.batch = newInsertBatcher(pool, s.Tokens.insertRow)
+	vcfg := cfg.Copy()
+	vcfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+	vcfg.MaxConns, vcfg.MinConns = 2, 0
+	if s.volatilePool, err = pgxpool.NewWithConfig(ctx, vcfg); err != nil {
+		s.batch.close()
+		pool.Close()
+		return nil, fmt.Errorf("storage: open postgres: %w", err)
+	}
+	s.volatile = newInsertBatcher(s.volatilePool, s.Tokens.insertRow)
 	return s, nil
 }
 
@@ -135,6 +148,8 @@ func newStore(d dialect, pool querier) *Store {
 func (s *Store) Close() error {
 	if s.pg != nil {
 		s.batch.close()
+		s.volatile.close()
+		s.volatilePool.Close()
 		s.pg.Close()
 		return nil
 	}

@@ -51,6 +51,11 @@ type Token struct {
 	// AccessSignature pairs a refresh token with its access token; raw
 	// when creating, hashed (or empty) as Get returns it.
 	AccessSignature string
+	// Volatile lets Create return before the row is flushed to disk
+	// (PostgreSQL synchronous_commit=off): a crash of the database server
+	// may lose the rows of its last moments. Only for rows whose loss fails
+	// closed. It is not stored; Get returns false.
+	Volatile bool
 }
 
 // Tokens stores every OAuth artefact the provider issues, in one table
@@ -67,9 +72,12 @@ const tokenColumns = `kind, signature, request_id, client_id, subject, session_i
 // time share one statement and one commit (see insertBatcher).
 func (t *Tokens) Create(ctx context.Context, tok Token) error {
 	var err error
-	if t.s.batch != nil && t.s.activeTx(ctx) == nil {
+	switch {
+	case t.s.batch != nil && t.s.activeTx(ctx) == nil && tok.Volatile:
+		err = t.s.volatile.insert(ctx, tok)
+	case t.s.batch != nil && t.s.activeTx(ctx) == nil:
 		err = t.s.batch.insert(ctx, tok)
-	} else {
+	default:
 		err = t.insertRow(ctx, tok)
 	}
 	return t.s.wrap("tokens: create", err)

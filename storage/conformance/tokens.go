@@ -239,7 +239,8 @@ func testTokenErrorsHideSignatures(t *testing.T, s *storage.Store) {
 }
 
 // testTokensCreateConcurrent: tokens created at the same time (which a
-// store may write together) each get their own outcome: the good rows are
+// store may write together), durable and volatile alike, each get their own
+// outcome: the good rows are
 // all stored and round-trip, a duplicate gets ErrConflict and a row for an
 // unknown client ErrNotFound, and neither spoils the rows beside it.
 func testTokensCreateConcurrent(t *testing.T, s *storage.Store) {
@@ -255,10 +256,11 @@ func testTokensCreateConcurrent(t *testing.T, s *storage.Store) {
 		go func() {
 			defer wg.Done()
 			tok := token(storage.KindAccess, fmt.Sprintf("sig-%d", i), fmt.Sprintf("req-%d", i), "app")
+			tok.Volatile = i%2 == 1 // both write paths, side by side
 			switch i {
-			case 10:
+			case 10, 11:
 				tok.Signature = "taken"
-			case 20:
+			case 20, 21:
 				tok.ClientID = "nobody"
 			}
 			<-start
@@ -269,9 +271,9 @@ func testTokensCreateConcurrent(t *testing.T, s *storage.Store) {
 	wg.Wait()
 	for i, err := range errs {
 		switch i {
-		case 10:
+		case 10, 11:
 			wantErr(t, err, idp.ErrConflict)
-		case 20:
+		case 20, 21:
 			wantErr(t, err, idp.ErrNotFound)
 		default:
 			if err != nil {

@@ -26,11 +26,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		p.writeAuthorizeError(w, r, ar, err)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithWrap(err))
-		return
-	}
-	p.proceed(w, r, ar, r.Form, nil)
+	p.proceed(w, r, ar, r.Form, nil) // newAuthorizeRequest parsed the form
 }
 
 // newAuthorizeRequest validates an authorization request. Request objects

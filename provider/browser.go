@@ -84,6 +84,16 @@ func (p *Provider) csrfToken(subject, binding string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
+// requireCSRF checks a form's token; when it does not match, it answers
+// 403 with message and reports false, and the form changes nothing.
+func (p *Provider) requireCSRF(w http.ResponseWriter, r *http.Request, subject, message string) bool {
+	if p.checkCSRF(r, subject) {
+		return true
+	}
+	p.renderError(w, r, http.StatusForbidden, "Form expired", message, "", fmt.Errorf("csrf token mismatch on %s", r.URL.Path))
+	return false
+}
+
 // checkCSRF compares in constant time.
 func (p *Provider) checkCSRF(r *http.Request, subject string) bool {
 	binding := cookieValue(r, p.cookieName("idp_csrf"))

@@ -55,8 +55,7 @@ func (p *Provider) handleConsent(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !p.checkCSRF(r, f.ID) {
-		p.renderError(w, r, http.StatusForbidden, "Form expired", "The form could not be verified. Go back to the application and try again.", "", errors.New("consent csrf mismatch"))
+	if !p.requireCSRF(w, r, f.ID, "The form could not be verified. Go back to the application and try again.") {
 		return
 	}
 	answer := r.PostFormValue("consent")

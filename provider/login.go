@@ -52,8 +52,7 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !p.checkCSRF(r, f.ID) {
-		p.renderError(w, r, http.StatusForbidden, "Form expired", "The form could not be verified. Go back to the application and sign in again.", "", errors.New("login csrf mismatch"))
+	if !p.requireCSRF(w, r, f.ID, "The form could not be verified. Go back to the application and sign in again.") {
 		return
 	}
 	username := strings.TrimSpace(r.PostFormValue("username"))

@@ -50,7 +50,7 @@ func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
 	lr := p.parseLogout(ctx, r.Form)
 	s, err := p.browserSession(ctx, r)
 	if errors.Is(err, errNoSession) { // nothing to end
-		p.afterLogout(w, r, lr, true)
+		p.afterLogout(w, r, lr)
 		return
 	}
 	if err != nil {
@@ -63,7 +63,7 @@ func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.setCookie(w, "idp_session", "", time.Time{})
-		p.afterLogout(w, r, lr, true)
+		p.afterLogout(w, r, lr)
 		return
 	}
 	// Ask first. The validated request travels in a signed form field.
@@ -89,8 +89,11 @@ func (p *Provider) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	blob := r.PostFormValue("logout_flow")
 	lr, ok := p.openLogout(blob)
-	if !ok || !p.checkCSRF(r, "logout:"+blob) {
-		p.renderError(w, r, http.StatusForbidden, "Form expired", "The sign-out form could not be verified. Nothing was changed.", "", errors.New("logout form invalid"))
+	if !ok {
+		p.renderError(w, r, http.StatusForbidden, "Form expired", "The sign-out form could not be verified. Nothing was changed.", "", errors.New("logout form state invalid"))
+		return
+	}
+	if !p.requireCSRF(w, r, "logout:"+blob, "The sign-out form could not be verified. Nothing was changed.") {
 		return
 	}
 	if r.PostFormValue("logout") != "yes" {
@@ -106,15 +109,15 @@ func (p *Provider) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.setCookie(w, "idp_session", "", time.Time{})
-	p.afterLogout(w, r, lr, true)
+	p.afterLogout(w, r, lr)
 }
 
-func (p *Provider) afterLogout(w http.ResponseWriter, r *http.Request, lr logoutRequest, signedOut bool) {
+func (p *Provider) afterLogout(w http.ResponseWriter, r *http.Request, lr logoutRequest) {
 	if lr.Redirect != "" {
 		http.Redirect(w, r, lr.Redirect, http.StatusSeeOther)
 		return
 	}
-	p.render(w, http.StatusOK, p.pages.loggedOut, loggedOutPage{SignedOut: signedOut})
+	p.render(w, http.StatusOK, p.pages.loggedOut, loggedOutPage{SignedOut: true})
 }
 
 // parseLogout validates the parameters. Anything doubtful (a hint that

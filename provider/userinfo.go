@@ -22,7 +22,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	use, ar, err := p.oauth2.IntrospectToken(ctx, token, fosite.AccessToken, newSession())
 	if err != nil || use != fosite.AccessToken {
-		p.log.Info("userinfo refused", "err", fmt.Sprint(describeOrNil(err)))
+		p.log.Info("userinfo refused", "err", describeOrNil(err))
 		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The access token is invalid, expired or revoked.")
 		return
 	}

@@ -260,3 +260,30 @@ func TestRedirectURIRules(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginThrottled: after too many failures for one account from one
+// address, even the right password is refused with 429 and no session is
+// created; another account from the same address still signs in.
+func TestLoginThrottled(t *testing.T) {
+	e := newEnv(t, openSQLite(t))
+	b := e.browser()
+	login := b.get(e.webRP().authURL(newAuthRequest()))
+	for i := range 10 {
+		pg := b.submit(login, url.Values{"username": {"alice"}, "password": {"wrong-password"}}, "", "")
+		if pg.resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("failure %d: status %d", i+1, pg.resp.StatusCode)
+		}
+		login = pg
+	}
+	pg := b.submit(login, url.Values{"username": {"alice"}, "password": {alicePass}}, "", "")
+	if pg.resp.StatusCode != http.StatusTooManyRequests || !pg.isLogin() || !strings.Contains(pg.body, "Too many failed attempts") {
+		t.Fatalf("throttled attempt: status %d: %s", pg.resp.StatusCode, pg.body)
+	}
+	if sessions, _ := e.store.Sessions.ByMember(context.Background(), memberID(t, e, "alice")); len(sessions) != 0 {
+		t.Errorf("a throttled attempt created %d sessions", len(sessions))
+	}
+	pg = b.submit(pg, url.Values{"username": {"bob"}, "password": {bobPass}}, "", "")
+	if !pg.isConsent() {
+		t.Errorf("another account was throttled too: status %d", pg.resp.StatusCode)
+	}
+}

@@ -1,6 +1,7 @@
 package clients
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -53,6 +54,8 @@ func HashSecret(secret string) (string, error) {
 // A Verifier is safe for concurrent use.
 type Verifier struct {
 	key []byte
+	// kdf bounds the derivations of cache misses; nil means unbounded.
+	kdf *password.Limiter
 
 	mu      sync.Mutex
 	entries map[[sha256.Size]byte]struct{}
@@ -77,16 +80,30 @@ func NewVerifier(key []byte, capacity int) *Verifier {
 	}
 }
 
-// Verify returns nil when secret matches hash. A wrong secret returns an
-// error wrapping ErrSecretMismatch; a hash that cannot be parsed (such as
-// the empty hash of a public client) returns an error wrapping
-// password.ErrMalformedHash. Neither message contains the secret or hash.
+// Limit makes every cache miss derive inside l's slots, so a flood of
+// wrong secrets cannot run more derivations at once than l allows. It
+// returns v.
+func (v *Verifier) Limit(l *password.Limiter) *Verifier {
+	v.kdf = l
+	return v
+}
+
+// Verify is VerifyContext without a deadline.
 func (v *Verifier) Verify(hash, secret string) error {
+	return v.VerifyContext(context.Background(), hash, secret)
+}
+
+// VerifyContext returns nil when secret matches hash. A wrong secret
+// returns an error wrapping ErrSecretMismatch; a hash that cannot be parsed
+// (such as the empty hash of a public client) returns an error wrapping
+// password.ErrMalformedHash; no free derivation slot (see Limit) an error
+// wrapping password.ErrBusy. No message contains the secret or hash.
+func (v *Verifier) VerifyContext(ctx context.Context, hash, secret string) error {
 	k := v.cacheKey(hash, secret)
 	if v.cached(k) {
 		return nil
 	}
-	ok, err := password.Verify(hash, secret)
+	ok, err := v.kdf.Verify(ctx, hash, secret)
 	if err != nil {
 		return fmt.Errorf("clients: verify secret: %w", err)
 	}

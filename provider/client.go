@@ -12,6 +12,7 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/clients"
+	"github.com/idp/idp/password"
 	"github.com/idp/idp/storage"
 )
 
@@ -97,10 +98,13 @@ type secretHasher struct{ v *clients.Verifier }
 
 var _ fosite.Hasher = secretHasher{}
 
-func (h secretHasher) Compare(_ context.Context, hash, data []byte) error {
-	if err := h.v.Verify(string(hash), string(data)); err != nil {
+func (h secretHasher) Compare(ctx context.Context, hash, data []byte) error {
+	if err := h.v.VerifyContext(ctx, string(hash), string(data)); err != nil {
 		if errors.Is(err, clients.ErrSecretMismatch) {
 			return fosite.ErrInvalidClient
+		}
+		if errors.Is(err, password.ErrBusy) {
+			return unavailable(kdfRetryAfter, err)
 		}
 		return fmt.Errorf("verify client secret: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -49,6 +50,15 @@ type Config struct {
 	// CleanupInterval is how often ended sessions are closed (with
 	// back-channel logout) and expired tokens and flows removed.
 	CleanupInterval time.Duration
+
+	// KDFConcurrency bounds the password and client-secret derivations
+	// running at once (default: the cores, runtime.GOMAXPROCS); each holds
+	// 19 MiB. KDFQueue more may wait up to KDFWait for a slot (defaults
+	// 4 per slot and 2s); beyond that a request is answered 503 with
+	// Retry-After, or temporarily_unavailable at the OAuth endpoints.
+	KDFConcurrency int
+	KDFQueue       int
+	KDFWait        time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -72,6 +82,13 @@ func (c Config) withDefaults() Config {
 	def(&c.RefreshTokenMaxLifetime, 90*24*time.Hour)
 	def(&c.LoginFlowLifespan, 30*time.Minute)
 	def(&c.CleanupInterval, 10*time.Minute)
+	if c.KDFConcurrency == 0 {
+		c.KDFConcurrency = runtime.GOMAXPROCS(0)
+	}
+	if c.KDFQueue == 0 {
+		c.KDFQueue = 4 * c.KDFConcurrency
+	}
+	def(&c.KDFWait, 2*time.Second)
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
 	return c
 }
@@ -92,11 +109,17 @@ func (c Config) Validate() error {
 		"session idle timeout": c.SessionIdleTimeout, "session lifetime": c.SessionLifetime,
 		"authorize code lifespan": c.AuthorizeCodeLifespan, "access token lifespan": c.AccessTokenLifespan,
 		"id token lifespan": c.IDTokenLifespan, "refresh token lifespan": c.RefreshTokenLifespan,
-		"cleanup interval": c.CleanupInterval,
+		"cleanup interval": c.CleanupInterval, "kdf wait": c.KDFWait,
 	} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: must not be negative", name))
 		}
+	}
+	if c.KDFConcurrency < 0 {
+		errs = append(errs, fmt.Errorf("kdf concurrency: must not be negative, got %d", c.KDFConcurrency))
+	}
+	if c.KDFQueue < 0 {
+		errs = append(errs, fmt.Errorf("kdf queue: must not be negative, got %d", c.KDFQueue))
 	}
 	return errors.Join(errs...)
 }

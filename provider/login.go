@@ -68,6 +68,11 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		p.renderLogin(w, r, f, username, msgBadCredentials, http.StatusUnauthorized)
 		return
 	}
+	if errors.Is(err, password.ErrBusy) {
+		setRetryAfter(w, retryAfter{wait: kdfRetryAfter, err: err})
+		p.renderError(w, r, http.StatusServiceUnavailable, "Busy", msgBusy, "", err)
+		return
+	}
 	if err != nil {
 		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
 		return
@@ -94,13 +99,27 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 
 var errBadCredentials = errors.New("bad credentials")
 
+// msgBusy answers a sign-in that found every derivation slot taken; the
+// password was not checked, so it says nothing about it.
+const msgBusy = "The service is busy. Wait a moment and try again."
+
+// failDummy pays for a verification that cannot succeed and returns
+// errBadCredentials, or the limiter's refusal.
+func (p *Provider) failDummy(ctx context.Context, pw string) error {
+	if err := p.kdf.VerifyDummy(ctx, pw); err != nil {
+		return err
+	}
+	return errBadCredentials
+}
+
 // authenticate finds the member by email (when the name has an "@") or
 // username and checks the password. An unknown member costs the same
-// hash as a known one, so response time does not reveal accounts.
+// hash as a known one, so response time does not reveal accounts. Every
+// derivation runs in the KDF limiter's slots; when none is free the error
+// wraps password.ErrBusy and the password was not checked.
 func (p *Provider) authenticate(ctx context.Context, name, pw string) (idp.Member, error) {
 	if name == "" || pw == "" {
-		password.VerifyDummy(pw)
-		return idp.Member{}, errBadCredentials
+		return idp.Member{}, p.failDummy(ctx, pw)
 	}
 	var m idp.Member
 	var err error
@@ -110,13 +129,12 @@ func (p *Provider) authenticate(ctx context.Context, name, pw string) (idp.Membe
 		m, err = p.store.Members.ByUsername(ctx, name)
 	}
 	if errors.Is(err, idp.ErrNotFound) {
-		password.VerifyDummy(pw)
-		return idp.Member{}, errBadCredentials
+		return idp.Member{}, p.failDummy(ctx, pw)
 	}
 	if err != nil {
 		return idp.Member{}, err
 	}
-	ok, err := password.Verify(m.PasswordHash, pw)
+	ok, err := p.kdf.Verify(ctx, m.PasswordHash, pw)
 	if err != nil {
 		return idp.Member{}, err
 	}

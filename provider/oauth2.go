@@ -13,7 +13,7 @@ import (
 // tokens, client credentials, introspection and revocation. Access tokens
 // are RS256 JWTs (RFC 9068); codes and refresh tokens stay opaque HMAC
 // tokens, so they can be revoked and never leak claims.
-func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher) fosite.OAuth2Provider {
+func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher, auth fosite.ClientAuthenticationStrategy) fosite.OAuth2Provider {
 	fc := &fosite.Config{
 		AccessTokenLifespan:   cfg.AccessTokenLifespan,
 		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
@@ -30,6 +30,7 @@ func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher
 		JWTScopeClaimKey:               jwt.JWTScopeFieldString,
 		GlobalSecret:                   deriveKey(cfg.Secret, purposeHMAC),
 		ClientSecretsHasher:            hasher,
+		ClientAuthenticationStrategy:   auth,
 		// The token endpoint compares redirect_uri with the one the code
 		// was issued for (RFC 6749 §4.1.3), so the stored code keeps it.
 		SanitationWhiteList: []string{"redirect_uri"},

@@ -14,6 +14,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp/clients"
+	"github.com/idp/idp/password"
 	"github.com/idp/idp/storage"
 )
 
@@ -31,6 +32,12 @@ type Provider struct {
 	logout  *backchannel
 	// throttle slows down password guessing at /login.
 	throttle *throttle
+	// kdf bounds the password and secret derivations in flight;
+	// verifier checks client secrets through it; secrets throttles
+	// wrong secrets per client id.
+	kdf      *password.Limiter
+	verifier *clients.Verifier
+	secrets  *secretThrottle
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -58,6 +65,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		pages:    pg,
 		csrfKey:  deriveKey(cfg.Secret, purposeCSRF),
 		throttle: newThrottle(cfg.Now),
+		kdf:      password.NewLimiter(cfg.KDFConcurrency, cfg.KDFQueue, cfg.KDFWait),
+		secrets:  newSecretThrottle(cfg.Now),
 		stop:     make(chan struct{}),
 	}
 	p.keys = &keyring{
@@ -71,8 +80,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		store:   cfg.Store,
 		clients: &clientCache{store: cfg.Store, now: cfg.Now, entries: map[string]cachedClient{}},
 	}
-	verifier := clients.NewVerifier(deriveKey(cfg.Secret, purposeSecrets), 4096)
-	p.oauth2 = newOAuth2(cfg, p.fstore, &signer{keys: p.keys}, secretHasher{verifier})
+	p.verifier = clients.NewVerifier(deriveKey(cfg.Secret, purposeSecrets), 4096).Limit(p.kdf)
+	p.oauth2 = newOAuth2(cfg, p.fstore, &signer{keys: p.keys}, secretHasher{p.verifier}, p.authenticateClient)
 	p.logout = newBackchannel(p)
 	p.handler = p.routes()
 
@@ -84,6 +93,10 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	p.background(cfg.CleanupInterval, p.collectGarbage)
 	return p, nil
 }
+
+// KDFStats reports the counters of the limiter that bounds password and
+// client-secret derivations (Config.KDFConcurrency).
+func (p *Provider) KDFStats() password.LimiterStats { return p.kdf.Stats() }
 
 // ServeHTTP serves every route of the provider.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.handler.ServeHTTP(w, r) }

@@ -64,5 +64,6 @@ func (p *Provider) writeAccessError(ctx context.Context, w http.ResponseWriter, 
 	} else {
 		p.log.Info("token request refused", "err", describe(err))
 	}
+	setRetryAfter(w, err)
 	p.oauth2.WriteAccessError(ctx, w, ar, err)
 }

@@ -1,0 +1,143 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/ory/fosite"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/clients"
+	"github.com/idp/idp/password"
+)
+
+// errClientAuth is the one answer to every failed client authentication
+// with a secret: an unknown id, a wrong secret, and a secret sent for a
+// public client look the same, so the answer reveals neither which ids are
+// registered nor how they authenticate. The detail goes to the log only.
+var errClientAuth = fosite.ErrInvalidClient
+
+// authenticateClient is fosite's client authentication strategy, used at
+// the token and revocation endpoints. Every request that presents a secret
+// costs one derivation in the KDF limiter's slots, whether the client
+// exists or not; a request that finds no free slot, or that comes after
+// too many wrong secrets for the same id, is answered
+// temporarily_unavailable without deriving anything.
+func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (fosite.Client, error) {
+	if form.Has("client_assertion") || form.Has("client_assertion_type") {
+		return nil, errClientAuth.WithDebug("client assertions are not supported")
+	}
+	id, secret, method, err := clientCredentials(r, form)
+	if err != nil {
+		return nil, err
+	}
+	addr := p.clientAddr(r)
+	if wait := p.secrets.blocked(id, addr); wait > 0 {
+		return nil, unavailable(wait, errors.New("too many wrong client secrets"))
+	}
+	c, err := p.fstore.clients.get(ctx, id)
+	known := err == nil
+	if err != nil && !errors.Is(err, idp.ErrNotFound) {
+		return nil, fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
+	}
+	if secret == "" {
+		// An empty secret matches no stored hash, so nothing is derived;
+		// only a public client may authenticate without one.
+		if known && c.Public() {
+			return client{c}, nil
+		}
+		return nil, errClientAuth.WithDebug("no client secret")
+	}
+	if !known || c.Public() {
+		if err := p.kdf.VerifyDummy(ctx, secret); err != nil {
+			return nil, unavailable(kdfRetryAfter, err)
+		}
+		p.secrets.failed(id, addr)
+		return nil, errClientAuth.WithDebug("unknown or public client presented a secret")
+	}
+	switch err := p.verifier.VerifyContext(ctx, c.SecretHash, secret); {
+	case errors.Is(err, password.ErrBusy):
+		return nil, unavailable(kdfRetryAfter, err)
+	case errors.Is(err, clients.ErrSecretMismatch):
+		p.secrets.failed(id, addr)
+		return nil, errClientAuth.WithDebug("wrong client secret")
+	case err != nil:
+		return nil, fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
+	}
+	p.secrets.succeeded(id, addr)
+	if registered := c.TokenEndpointAuthMethod; registered != method {
+		// Said only to a caller that proved it holds the secret.
+		return nil, fosite.ErrInvalidClient.WithHintf("The client is registered for %s, not %s.", registered, method)
+	}
+	return client{c}, nil
+}
+
+// clientCredentials reads the client id and secret from HTTP Basic
+// authentication or the form body, and names the method used. Using both
+// is refused, as RFC 6749 §2.3 requires.
+func clientCredentials(r *http.Request, form url.Values) (id, secret, method string, err error) {
+	user, pass, basic := r.BasicAuth()
+	if !basic {
+		id, secret = form.Get("client_id"), form.Get("client_secret")
+		if id == "" {
+			return "", "", "", fosite.ErrInvalidRequest.WithHint("Client credentials are missing.")
+		}
+		if secret == "" {
+			return id, "", idp.AuthMethodNone, nil
+		}
+		return id, secret, idp.AuthMethodPost, nil
+	}
+	if form.Has("client_secret") {
+		return "", "", "", fosite.ErrInvalidRequest.WithHint("Send client credentials in one way only: HTTP Basic or the form body.")
+	}
+	// RFC 6749 §2.3.1: both parts are form-encoded before Basic encoding.
+	if id, err = url.QueryUnescape(user); err == nil {
+		secret, err = url.QueryUnescape(pass)
+	}
+	if err != nil || id == "" {
+		return "", "", "", fosite.ErrInvalidRequest.WithHint("The HTTP Basic client credentials are not form-encoded.")
+	}
+	if fid := form.Get("client_id"); fid != "" && fid != id {
+		return "", "", "", fosite.ErrInvalidRequest.WithHint("The client_id does not match the HTTP Basic credentials.")
+	}
+	return id, secret, idp.AuthMethodBasic, nil
+}
+
+// kdfRetryAfter is what a request refused for want of a derivation slot is
+// told to wait: a slot frees within tens of milliseconds, and a second is
+// long enough to spread a burst of retries.
+const kdfRetryAfter = time.Second
+
+// retryAfter carries how long a refused request should wait, for the
+// Retry-After header (RFC 9110 §10.2.3).
+type retryAfter struct {
+	wait time.Duration
+	err  error
+}
+
+func (e retryAfter) Error() string { return fmt.Sprintf("retry after %v: %v", e.wait, e.err) }
+func (e retryAfter) Unwrap() error { return e.err }
+
+// unavailable is temporarily_unavailable (503) for a request refused
+// before it was checked, carrying the wait for Retry-After.
+func unavailable(wait time.Duration, cause error) error {
+	return fosite.ErrTemporarilyUnavailable.WithHint("The server is busy; retry later.").
+		WithWrap(retryAfter{wait: wait, err: cause}).WithDebug(cause.Error())
+}
+
+// setRetryAfter adds Retry-After when err carries a wait; it reports
+// whether it did.
+func setRetryAfter(w http.ResponseWriter, err error) bool {
+	var ra retryAfter
+	if !errors.As(err, &ra) {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(ra.wait, time.Second).Seconds()))))
+	return true
+}

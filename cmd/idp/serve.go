@@ -30,6 +30,9 @@ type serveConfig struct {
 	RefreshTokenLifespan      time.Duration
 	KeepRefreshTokensOnLogout bool
 	AllowPlainOAuth           bool
+	KDFConcurrency            int
+	KDFQueue                  int
+	KDFWait                   time.Duration
 	LogLevel                  slog.Level
 }
 
@@ -46,6 +49,9 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.RefreshTokenLifespan, "refresh-token-lifespan", 30*24*time.Hour, "sliding lifetime of refresh tokens")
 	fs.BoolVar(&cfg.KeepRefreshTokensOnLogout, "keep-refresh-tokens-on-logout", false, "leave refresh tokens alive when their session ends")
 	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let confidential clients use the code flow without PKCE")
+	fs.IntVar(&cfg.KDFConcurrency, "kdf-concurrency", 0, "password and client-secret derivations run at once, 19 MiB each (0: one per CPU core)")
+	fs.IntVar(&cfg.KDFQueue, "kdf-queue", 0, "derivations that may wait for a slot before requests get 503 (0: four per slot)")
+	fs.DurationVar(&cfg.KDFWait, "kdf-wait", 2*time.Second, "longest wait for a derivation slot before a request gets 503")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 }
 
@@ -67,6 +73,14 @@ func (cfg *serveConfig) Validate() error {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s: must be positive, got %v", setting(name), d))
 		}
+	}
+	for name, n := range map[string]int{"kdf-concurrency": cfg.KDFConcurrency, "kdf-queue": cfg.KDFQueue} {
+		if n < 0 {
+			errs = append(errs, fmt.Errorf("%s: must not be negative, got %d", setting(name), n))
+		}
+	}
+	if cfg.KDFWait <= 0 {
+		errs = append(errs, fmt.Errorf("%s: must be positive, got %v", setting("kdf-wait"), cfg.KDFWait))
 	}
 	return errors.Join(errs...)
 }
@@ -145,6 +159,9 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 		AllowPlainOAuth:           cfg.AllowPlainOAuth,
 		AccessTokenLifespan:       cfg.AccessTokenLifespan,
 		RefreshTokenLifespan:      cfg.RefreshTokenLifespan,
+		KDFConcurrency:            cfg.KDFConcurrency,
+		KDFQueue:                  cfg.KDFQueue,
+		KDFWait:                   cfg.KDFWait,
 	}
 }
 

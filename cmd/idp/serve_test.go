@@ -16,13 +16,15 @@ import (
 
 func TestServeConfigValidate(t *testing.T) {
 	good := serveConfig{Issuer: "https://id.example", Listen: ":8080", Database: "idp.db",
-		SessionIdle: time.Hour, SessionLifetime: time.Hour, AccessTokenLifespan: time.Hour, RefreshTokenLifespan: time.Hour}
+		SessionIdle: time.Hour, SessionLifetime: time.Hour, AccessTokenLifespan: time.Hour, RefreshTokenLifespan: time.Hour,
+		KDFWait: time.Second}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("Validate of a good config: %v", err)
 	}
 	bad := good
 	bad.Issuer, bad.Listen, bad.Database, bad.Secret = "id.example", "8080", "", "too-short"
 	bad.SessionIdle = -time.Second
+	bad.KDFConcurrency, bad.KDFQueue, bad.KDFWait = -1, -1, 0
 	err := bad.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a bad config")
@@ -32,7 +34,10 @@ func TestServeConfigValidate(t *testing.T) {
 		`--listen/IDP_LISTEN: "8080": want host:port`,
 		"--database/IDP_DATABASE_URL: required",
 		"--secret/IDP_SECRET: must be at least 32 bytes, got 9",
-		"--session-idle/IDP_SESSION_IDLE: must be positive")
+		"--session-idle/IDP_SESSION_IDLE: must be positive",
+		"--kdf-concurrency/IDP_KDF_CONCURRENCY: must not be negative",
+		"--kdf-queue/IDP_KDF_QUEUE: must not be negative",
+		"--kdf-wait/IDP_KDF_WAIT: must be positive")
 	if strings.Contains(err.Error(), "too-short") {
 		t.Fatal("the error echoes the secret")
 	}

@@ -19,4 +19,9 @@ var (
 	// ErrInvalid means the input breaks a domain rule. It is wrapped with a
 	// message that names the field.
 	ErrInvalid = errors.New("invalid")
+
+	// ErrLimit means a write was refused because it would exceed a bound
+	// set to protect the store, such as the live flows per address.
+	// Retrying later, once older records expire, may succeed.
+	ErrLimit = errors.New("limit reached")
 )

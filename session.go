@@ -41,6 +41,9 @@ type Flow struct {
 	// Params holds the original authorization request, URL-encoded, so it
 	// can be validated again when the flow completes.
 	Params string
+	// AddrHash is a digest of the address the request came from; the
+	// live flows per address are bounded by it.
+	AddrHash string
 	// MemberID and AuthTime are set once the member has signed in during
 	// this flow; SessionID names the browser session used or created.
 	MemberID  string

@@ -187,15 +187,30 @@ func (p *Provider) needsConsent(ctx context.Context, c client, memberID string, 
 }
 
 // startFlow parks the request in the store and sends the browser to the
-// login or consent page. The flow is bound to this browser.
+// login or consent page. The flow is bound to this browser. Only the
+// parameters the provider uses are stored, within maxFlowBytes, and the
+// live flows per browser and per address are bounded, so unauthenticated
+// requests cannot grow the store without limit.
 func (p *Provider) startFlow(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, login authn, page string) {
+	stored := keptParams(params).Encode()
+	if len(stored) > maxFlowBytes {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHintf("The authorization request is larger than %d bytes.", maxFlowBytes))
+		return
+	}
 	now := p.cfg.Now().UTC()
 	f := idp.Flow{
 		ID: randomToken(), CSRFHash: hashToken(p.binding(w, r)), ClientID: ar.GetClient().GetID(),
-		Params: params.Encode(), MemberID: login.memberID, SessionID: login.sessionID, AuthTime: login.authTime,
+		Params: stored, AddrHash: hashToken(p.clientAddr(r)),
+		MemberID: login.memberID, SessionID: login.sessionID, AuthTime: login.authTime,
 		CreatedAt: now, ExpiresAt: now.Add(p.cfg.LoginFlowLifespan),
 	}
-	if err := p.store.Flows.Create(r.Context(), &f); err != nil {
+	err := p.store.Flows.CreateBounded(r.Context(), &f, maxFlowsPerBrowser, maxFlowsPerAddress)
+	if errors.Is(err, idp.ErrLimit) {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrTemporarilyUnavailable.WithWrap(err).
+			WithHint("Too many sign-ins are in progress from this address; finish one or wait a few minutes."))
+		return
+	}
+	if err != nil {
 		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 		return
 	}

@@ -52,3 +52,43 @@ func (p *Provider) resumeRequest(r *http.Request, f idp.Flow) (fosite.AuthorizeR
 	ar, err := p.oauth2.NewAuthorizeRequest(r.Context(), req)
 	return ar, params, err
 }
+
+// Bounds on parked authorization requests. A flow is created before anyone
+// has signed in, so these are what an anonymous client can make the store
+// hold.
+const (
+	// maxFlowBytes bounds the stored parameters. The longest legitimate
+	// ones (a claims request, an id_token_hint, a client's state) take a
+	// few kilobytes together.
+	maxFlowBytes = 8 << 10
+	// maxFlowsPerBrowser is how many sign-ins one browser may have open,
+	// in tabs or abandoned; starting another forgets the oldest.
+	maxFlowsPerBrowser = 10
+	// maxFlowsPerAddress bounds the live flows of one address, where
+	// fresh browsers (no cookies) would each get ten: generous for a
+	// shared office NAT, small enough to cap the store at under a
+	// megabyte per address for a flow's lifetime.
+	maxFlowsPerAddress = 100
+)
+
+// flowParams are the authorization request parameters a flow keeps: those
+// of RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect Core §3.1.2.1 and
+// §5.5, and fosite's audience. The provider and fosite read no others.
+var flowParams = map[string]bool{
+	"response_type": true, "client_id": true, "redirect_uri": true, "scope": true, "state": true,
+	"response_mode": true, "nonce": true, "display": true, "prompt": true, "max_age": true,
+	"ui_locales": true, "claims_locales": true, "id_token_hint": true, "login_hint": true,
+	"acr_values": true, "claims": true, "code_challenge": true, "code_challenge_method": true,
+	"audience": true,
+}
+
+// keptParams returns the parameters of params that a flow keeps.
+func keptParams(params url.Values) url.Values {
+	kept := make(url.Values, len(flowParams))
+	for k, v := range params {
+		if flowParams[k] {
+			kept[k] = v
+		}
+	}
+	return kept
+}

@@ -48,7 +48,35 @@ func (p *Provider) routes() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusMethodNotAllowed, "Method not allowed", "This address does not accept that request method.", "", nil)
 	})
-	return securityHeaders(r)
+	return securityHeaders(p.limitBody(r))
+}
+
+// maxBodyBytes bounds every request body. Every endpoint takes a form of
+// a few parameters, the largest legitimate one an authorization request
+// with a claims request and hints of a few kilobytes; 64 KiB is ample for
+// that and keeps an unauthenticated request from making the provider read,
+// parse or store megabytes.
+const maxBodyBytes = 64 << 10
+
+// limitBody refuses a body declared larger than maxBodyBytes with 413
+// before reading it, and cuts off an undeclared (chunked) one at the
+// limit, which the form parsers then report as a malformed request.
+func (p *Provider) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			const msg = "The request body is larger than 64 KiB."
+			switch r.URL.Path {
+			case pathToken, pathIntrospect, pathRevoke, pathUserinfo:
+				w.Header().Set("Cache-Control", "no-store")
+				writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "invalid_request", "error_description": msg})
+			default:
+				p.renderError(w, r, http.StatusRequestEntityTooLarge, "Request too large", msg, "", nil)
+			}
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // securityHeaders sets the headers every response carries: no framing

@@ -19,6 +19,10 @@ type dialect struct {
 	// transaction; empty when a write transaction already holds the only
 	// write lock (SQLite's BEGIN IMMEDIATE).
 	lockKeys string
+	// lockFlows, given an address digest as $1, serialises
+	// Flows.CreateBounded for that address for the rest of the transaction;
+	// empty where the write transaction already does (SQLite).
+	lockFlows string
 	// bytewise follows an ORDER BY expression so text sorts byte by byte,
 	// as Go's sort.Strings does, whatever the database's collation.
 	bytewise string
@@ -33,10 +37,11 @@ func advisoryKey(name string) string {
 }
 
 var postgresDialect = dialect{
-	name:     "postgres",
-	lockKeys: "SELECT pg_advisory_xact_lock(" + advisoryKey("signing_keys") + ")",
-	bytewise: ` COLLATE "C"`,
-	classify: classifyPostgres,
+	name:      "postgres",
+	lockKeys:  "SELECT pg_advisory_xact_lock(" + advisoryKey("signing_keys") + ")",
+	lockFlows: "SELECT pg_advisory_xact_lock(hashtextextended('idp.flows.' || current_schema() || '.' || $1, 0))",
+	bytewise:  ` COLLATE "C"`,
+	classify:  classifyPostgres,
 }
 
 var sqliteDialect = dialect{

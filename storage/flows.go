@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/idp/idp"
@@ -11,12 +12,12 @@ import (
 // consent.
 type Flows struct{ s *Store }
 
-const flowColumns = `id, csrf_hash, client_id, params, member_id, session_id, auth_time, created_at, expires_at`
+const flowColumns = `id, csrf_hash, client_id, params, member_id, session_id, auth_time, created_at, expires_at, addr_hash`
 
 func scanFlow(r row) (idp.Flow, error) {
 	var f idp.Flow
 	err := r.Scan(&f.ID, &f.CSRFHash, &f.ClientID, &f.Params, &f.MemberID, &f.SessionID, &f.AuthTime,
-		&f.CreatedAt, &f.ExpiresAt)
+		&f.CreatedAt, &f.ExpiresAt, &f.AddrHash)
 	return f, err
 }
 
@@ -24,6 +25,10 @@ func scanFlow(r row) (idp.Flow, error) {
 // CreatedAt when zero; times are normalised in place. An unknown client
 // returns an error wrapping idp.ErrNotFound.
 func (f *Flows) Create(ctx context.Context, fl *idp.Flow) error {
+	return f.s.wrap("flows: create", f.insert(ctx, fl))
+}
+
+func (f *Flows) insert(ctx context.Context, fl *idp.Flow) error {
 	if fl.ID == "" {
 		fl.ID = newID()
 	}
@@ -31,10 +36,45 @@ func (f *Flows) Create(ctx context.Context, fl *idp.Flow) error {
 		fl.CreatedAt = f.s.clock()
 	}
 	fl.AuthTime, fl.CreatedAt, fl.ExpiresAt = utc(fl.AuthTime), utc(fl.CreatedAt), utc(fl.ExpiresAt)
-	_, err := f.s.exec(ctx, `INSERT INTO flows (`+flowColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	_, err := f.s.exec(ctx, `INSERT INTO flows (`+flowColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		fl.ID, fl.CSRFHash, fl.ClientID, fl.Params, fl.MemberID, fl.SessionID, fl.AuthTime, fl.CreatedAt,
-		fl.ExpiresAt)
-	return f.s.wrap("flows: create", err)
+		fl.ExpiresAt, fl.AddrHash)
+	return err
+}
+
+// CreateBounded is Create within bounds, in one transaction: when
+// perAddress flows with fl's AddrHash are live (ExpiresAt after fl's
+// CreatedAt) it stores nothing and returns an error wrapping idp.ErrLimit;
+// otherwise it inserts fl and removes the oldest flows with fl's CSRFHash
+// (one browser) beyond perBrowser, fl counted. Concurrent calls for one
+// address are serialised, so the bound holds exactly.
+func (f *Flows) CreateBounded(ctx context.Context, fl *idp.Flow, perBrowser, perAddress int) error {
+	err := f.s.InTx(ctx, func(ctx context.Context) error {
+		if lock := f.s.dialect.lockFlows; lock != "" {
+			if _, err := f.s.exec(ctx, lock, fl.AddrHash); err != nil {
+				return err
+			}
+		}
+		if fl.CreatedAt.IsZero() {
+			fl.CreatedAt = f.s.clock()
+		}
+		var n int
+		if err := f.s.q(ctx).queryRow(ctx, `SELECT count(*) FROM flows WHERE addr_hash = $1 AND expires_at > $2`,
+			fl.AddrHash, utc(fl.CreatedAt)).Scan(&n); err != nil {
+			return err
+		}
+		if n >= perAddress {
+			return fmt.Errorf("%d live flows from this address: %w", n, idp.ErrLimit)
+		}
+		if err := f.insert(ctx, fl); err != nil {
+			return err
+		}
+		_, err := f.s.exec(ctx, `DELETE FROM flows WHERE csrf_hash = $1 AND id NOT IN (
+			SELECT id FROM flows WHERE csrf_hash = $1 ORDER BY created_at DESC, id DESC LIMIT $2)`,
+			fl.CSRFHash, perBrowser)
+		return err
+	})
+	return f.s.wrap("flows: create bounded", err)
 }
 
 // ByID returns the flow, even when its ExpiresAt has passed (the provider

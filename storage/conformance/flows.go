@@ -64,4 +64,50 @@ func testFlows(t *testing.T, s *storage.Store) {
 	wantErr(t, s.Flows.Delete(ctx, f.ID), idp.ErrNotFound) // single use
 	_, err = s.Flows.ByID(ctx, f.ID)
 	wantErr(t, err, idp.ErrNotFound)
+
+	testFlowBounds(t, s)
+}
+
+// testFlowBounds: CreateBounded keeps the newest flows of a browser and
+// refuses a flow beyond the live flows of an address; expired flows do not
+// count.
+func testFlowBounds(t *testing.T, s *storage.Store) {
+	ctx := context.Background()
+	flow := func(browser, addr string, i int) *idp.Flow {
+		return &idp.Flow{CSRFHash: browser, AddrHash: addr, ClientID: "app",
+			CreatedAt: base.Add(time.Duration(i) * time.Second), ExpiresAt: base.Add(time.Hour)}
+	}
+	var ids []string
+	for i := range 4 {
+		f := flow("browser-a", "addr-1", i)
+		must(t, s.Flows.CreateBounded(ctx, f, 2, 5))
+		ids = append(ids, f.ID)
+	}
+	for i, id := range ids {
+		_, err := s.Flows.ByID(ctx, id)
+		if live := i >= 2; live != (err == nil) {
+			t.Errorf("flow %d of one browser: live = %v (err %v), want %v", i, err == nil, err, live)
+		}
+	}
+	got, err := s.Flows.ByID(ctx, ids[3])
+	must(t, err)
+	if got.AddrHash != "addr-1" {
+		t.Errorf("AddrHash = %q, want addr-1", got.AddrHash)
+	}
+	// Two live from browser-a; three more browsers fill the address.
+	for i := range 3 {
+		must(t, s.Flows.CreateBounded(ctx, flow(string(rune('b'+i)), "addr-1", 10+i), 2, 5))
+	}
+	extra := flow("browser-z", "addr-1", 20)
+	wantErr(t, s.Flows.CreateBounded(ctx, extra, 2, 5), idp.ErrLimit)
+	if extra.ID != "" {
+		if _, err := s.Flows.ByID(ctx, extra.ID); err == nil {
+			t.Error("a refused flow was stored")
+		}
+	}
+	must(t, s.Flows.CreateBounded(ctx, flow("browser-z", "addr-2", 20), 2, 5)) // another address
+	late := flow("browser-y", "addr-1", 0)
+	late.CreatedAt = base.Add(2 * time.Hour) // every earlier flow has expired
+	late.ExpiresAt = base.Add(3 * time.Hour)
+	must(t, s.Flows.CreateBounded(ctx, late, 2, 5))
 }

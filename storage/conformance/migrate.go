@@ -3,6 +3,7 @@ package conformance
 import (
 	"bytes"
 	"context"
+	"errors"
 	"regexp"
 	"testing"
 
@@ -23,14 +24,23 @@ func testMigrations(t *testing.T, s *storage.Store) {
 	}
 	mustMember(t, s, "before@example.com")
 
-	must(t, s.MigrateDown(ctx))
+	// MigrateDown rolls back the newest migration: repeat it to the start.
+	for i := 0; ; i++ {
+		err := s.MigrateDown(ctx)
+		if errors.Is(err, idp.ErrNotFound) {
+			break
+		}
+		must(t, err)
+		if i > 1000 {
+			t.Fatal("MigrateDown never reached the first version")
+		}
+	}
 	if st := status(); !regexp.MustCompile(`(?m)^00001 +pending +00001_init\.sql$`).MatchString(st) {
 		t.Errorf("status after down:\n%s", st)
 	}
 	if _, err := s.Members.List(ctx); err == nil {
 		t.Error("members table still there after MigrateDown")
 	}
-	wantErr(t, s.MigrateDown(ctx), idp.ErrNotFound)
 
 	must(t, s.MigrateUp(ctx))
 	must(t, s.MigrateUp(ctx)) // nothing pending: a no-op

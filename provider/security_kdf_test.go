@@ -171,6 +171,17 @@ func TestSecurityUnknownClientIndistinguishable(t *testing.T) {
 				t.Errorf("%s ran %d derivations, want 1", a.name, n)
 			}
 		}
+
+		// The registered method works; the right secret by another method
+		// is refused, and only then is the caller told why.
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"poster"}, "client_secret": {svcSecret}}
+		if resp, out := e.postForm("/oauth2/token", form, "", ""); resp.StatusCode != http.StatusOK {
+			t.Errorf("client_secret_post with the right secret: %d %v", resp.StatusCode, out)
+		}
+		resp, out := e.postForm("/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "poster", svcSecret)
+		if desc, _ := out["error_description"].(string); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(desc, "client_secret_post") {
+			t.Errorf("client_secret_basic for a client_secret_post client: %d %v", resp.StatusCode, out)
+		}
 	})
 }
 

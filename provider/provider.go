@@ -70,7 +70,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		stop:     make(chan struct{}),
 	}
 	p.keys = &keyring{
-		store: cfg.Store, secret: cfg.Secret, now: cfg.Now,
+		store: cfg.Store, secret: cfg.Secret, now: cfg.Now, log: cfg.Logger,
 		retention: max(cfg.AccessTokenLifespan, cfg.IDTokenLifespan) + time.Hour,
 	}
 	if err := p.keys.ensure(ctx); err != nil {

@@ -81,7 +81,7 @@ func (cfg clientAddConfig) Validate() error {
 		errs = append(errs, flagError(e))
 	}
 	if cfg.Public && cfg.SecretStdin {
-		errs = append(errs, fmt.Errorf("%s: a public client has no secret", setting("secret-stdin")))
+		errs = append(errs, fmt.Errorf("%s: a public client has no secret", option("secret-stdin")))
 	}
 	return errors.Join(errs...)
 }
@@ -204,7 +204,7 @@ func (c *cli) clientsRemoveCommand() *ffcli.Command {
 		func(ctx context.Context) error {
 			var errs []error
 			if id == "" {
-				errs = append(errs, fmt.Errorf("%s: required", setting("id")))
+				errs = append(errs, fmt.Errorf("%s: required", option("id")))
 			}
 			if err := errors.Join(append(errs, checkDatabase(dsn))...); err != nil {
 				return err

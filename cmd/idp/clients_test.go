@@ -78,7 +78,7 @@ func TestClients(t *testing.T) {
 }
 
 func TestClientsAddRefuses(t *testing.T) {
-	db := "--database=" + t.TempDir() + "/idp.db"
+	db := "--database=" + emptyDatabase(t)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -91,7 +91,7 @@ func TestClientsAddRefuses(t *testing.T) {
 		{"no redirect URI", []string{"--id", "a"},
 			[]string{"--redirect-uri: the authorization_code grant needs at least one redirect URI"}},
 		{"public with a secret", []string{"--id", "a", "--public", "--secret-stdin", "--redirect-uri", "http://localhost/cb"},
-			[]string{"--secret-stdin/IDP_SECRET_STDIN: a public client has no secret"}},
+			[]string{"--secret-stdin: a public client has no secret"}},
 		{"public with basic auth", []string{"--id", "a", "--public", "--auth-method", "client_secret_basic",
 			"--redirect-uri", "http://localhost/cb"},
 			[]string{`--auth-method: "client_secret_basic" needs a client secret`}},

@@ -51,7 +51,7 @@ type consentRevokeConfig struct {
 func (cfg consentRevokeConfig) Validate() error {
 	var err error
 	if cfg.Client == "" {
-		err = fmt.Errorf("%s: required", setting("client"))
+		err = fmt.Errorf("%s: required", option("client"))
 	}
 	return errors.Join(cfg.memberSelector.Validate(), err)
 }

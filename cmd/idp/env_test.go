@@ -45,7 +45,7 @@ func TestApplyEnv(t *testing.T) {
 	if err := fs.Parse([]string{"--issuer", "https://flag.example"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := applyEnv(fs, func(k string) string { return env[k] }); err != nil {
+	if err := applyEnv(fs, allTwins, func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
 	if dsn != "postgres://db/idp" {
@@ -65,7 +65,7 @@ func TestApplyEnv(t *testing.T) {
 func TestApplyEnvBadValueNamesTheSetting(t *testing.T) {
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	fs.Duration("session-idle", time.Hour, "")
-	err := applyEnv(fs, func(k string) string { return map[string]string{"IDP_SESSION_IDLE": "soon"}[k] })
+	err := applyEnv(fs, allTwins, func(k string) string { return map[string]string{"IDP_SESSION_IDLE": "soon"}[k] })
 	if err == nil || !strings.HasPrefix(err.Error(), "--session-idle/IDP_SESSION_IDLE: ") {
 		t.Fatalf("applyEnv = %v; want an error naming --session-idle/IDP_SESSION_IDLE", err)
 	}

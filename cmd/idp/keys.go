@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"text/tabwriter"
 	"time"
 
@@ -15,8 +14,8 @@ import (
 )
 
 func (c *cli) keysCommand() *ffcli.Command {
-	return c.group("keys", "idp keys <rotate|list> [flags]", "manage token signing keys",
-		c.keysRotateCommand(), c.keysListCommand())
+	return c.group("keys", "idp keys <rotate|list|remove> [flags]", "manage token signing keys",
+		c.keysRotateCommand(), c.keysListCommand(), c.keysRemoveCommand())
 }
 
 // keyRotateConfig is the configuration of idp keys rotate.
@@ -30,7 +29,7 @@ type keyRotateConfig struct {
 func (cfg keyRotateConfig) Validate() error {
 	var err error
 	if cfg.ActivateAfter < 0 {
-		err = fmt.Errorf("%s: must not be negative", setting("activate-after"))
+		err = fmt.Errorf("%s: must not be negative", option("activate-after"))
 	}
 	return errors.Join(checkDatabase(cfg.Database), checkSecret(cfg.Secret, cfg.Database), err)
 }
@@ -47,13 +46,18 @@ func (c *cli) keysRotateCommand() *ffcli.Command {
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
-			log := slog.New(slog.NewTextHandler(c.stderr, nil))
-			secret, err := resolveSecret(cfg.Secret, cfg.Database, log)
+			if err := requireDatabase(cfg.Database); err != nil {
+				return err
+			}
+			secret, err := existingSecret(cfg.Secret, cfg.Database)
 			if err != nil {
 				return err
 			}
 			return withStore(ctx, cfg.Database, func(store *storage.Store) error {
 				key, err := provider.RotateKey(ctx, store, secret, cfg.ActivateAfter)
+				if errors.Is(err, provider.ErrWrongSecret) {
+					return fmt.Errorf("%s: %w; nothing was written", setting("secret"), err)
+				}
 				if err != nil {
 					return fmt.Errorf("rotate key: %w", err)
 				}
@@ -85,4 +89,36 @@ func (c *cli) keysListCommand() *ffcli.Command {
 			return tw.Flush()
 		})
 	})
+}
+
+// keysRemoveCommand drops a signing key, such as one that does not open
+// with the system secret. The active key is refused.
+func (c *cli) keysRemoveCommand() *ffcli.Command {
+	var dsn string
+	fs := flag.NewFlagSet("remove", flag.ContinueOnError)
+	databaseVar(fs, &dsn)
+	fs.SetOutput(c.stderr)
+	describeEnv(fs, sharedTwins)
+	return &ffcli.Command{
+		Name: "remove", ShortUsage: "idp keys remove [--database DSN] KID",
+		ShortHelp: "remove a signing key that is not the active one", FlagSet: fs,
+		Exec: func(ctx context.Context, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("remove: want exactly one key ID (see idp keys list), got %d arguments", len(args))
+			}
+			if err := applyEnv(fs, sharedTwins, c.getenv); err != nil {
+				return fmt.Errorf("remove: %w", err)
+			}
+			if err := checkDatabase(dsn); err != nil {
+				return err
+			}
+			return withStore(ctx, dsn, func(store *storage.Store) error {
+				if err := provider.RemoveKey(ctx, store, args[0], time.Now()); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.stdout, "removed key %s\n", args[0])
+				return nil
+			})
+		},
+	}
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,10 +14,8 @@ var addedKey = regexp.MustCompile(`added key (\S+), signing from (\S+)`)
 func TestKeys(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, dsn string) {
 		db := "--database=" + dsn
-		var secretArgs []string
-		if isPostgres(dsn) {
-			secretArgs = []string{"--secret", strings.Repeat("k", 32)}
-		}
+		runOK(t, "", "migrate", "up", db)
+		secretArgs := []string{"--secret", strings.Repeat("k", 32)}
 		rotate := append([]string{"keys", "rotate", db, "--activate-after", "1h"}, secretArgs...)
 		first := addedKey.FindStringSubmatch(runOK(t, "", rotate...))
 		second := addedKey.FindStringSubmatch(runOK(t, "", rotate...))
@@ -31,5 +32,60 @@ func TestKeys(t *testing.T) {
 
 func TestKeysRotateRefuses(t *testing.T) {
 	msg := idpFails(t, "", "keys", "rotate", "--database", "postgres://127.0.0.1:1/x", "--activate-after", "-1m")
-	wantContains(t, msg, "--secret/IDP_SECRET: required with PostgreSQL", "--activate-after/IDP_ACTIVATE_AFTER: must not be negative")
+	wantContains(t, msg, "--secret/IDP_SECRET: required with PostgreSQL", "--activate-after: must not be negative")
+}
+
+// TestSecurityKeysRotateProvesTheSecret checks the rule "a command that
+// writes sealed material first proves the secret opens the existing keys,
+// and refuses otherwise", naming the setting: a key sealed with the wrong
+// secret would stop the next idp serve.
+func TestSecurityKeysRotateProvesTheSecret(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, dsn string) {
+		db := "--database=" + dsn
+		runOK(t, "", "migrate", "up", db)
+		right, wrong := strings.Repeat("r", 32), strings.Repeat("w", 32)
+		first := addedKey.FindStringSubmatch(runOK(t, "", "keys", "rotate", db, "--secret", right))
+		msg := idpFails(t, "", "keys", "rotate", db, "--secret", wrong)
+		wantContains(t, msg, "--secret/IDP_SECRET", "does not open", first[1], "nothing was written")
+		if strings.Contains(msg, wrong) {
+			t.Fatalf("the error echoes the secret: %s", msg)
+		}
+		list := runOK(t, "", "keys", "list", db)
+		if n := strings.Count(list, "RS256"); n != 1 {
+			t.Fatalf("keys list after a refused rotation:\n%s\nwant 1 key", list)
+		}
+		runOK(t, "", "keys", "rotate", db, "--secret", right)
+	})
+}
+
+// TestSecurityKeysRotateNeverGeneratesTheSecret checks that keys rotate on
+// SQLite without --secret uses the secret file serve created and refuses
+// when there is none, instead of sealing with a freshly generated secret.
+func TestSecurityKeysRotateNeverGeneratesTheSecret(t *testing.T) {
+	dsn := newDatabase(t)
+	msg := idpFails(t, "", "keys", "rotate", "--database", dsn)
+	wantContains(t, msg, "--secret/IDP_SECRET", dsn+".secret")
+	if _, err := os.Stat(dsn + ".secret"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("keys rotate created the secret file: %v", err)
+	}
+}
+
+// TestKeysRemove checks idp keys remove: it removes a key that is not the
+// active one and refuses the active one, which every replica signs with.
+func TestKeysRemove(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, dsn string) {
+		db := "--database=" + dsn
+		runOK(t, "", "migrate", "up", db)
+		secret := "--secret=" + strings.Repeat("k", 32)
+		active := addedKey.FindStringSubmatch(runOK(t, "", "keys", "rotate", db, secret, "--activate-after", "0s"))
+		next := addedKey.FindStringSubmatch(runOK(t, "", "keys", "rotate", db, secret, "--activate-after", "1h"))
+		wantContains(t, idpFails(t, "", "keys", "remove", db, active[1]), "active signing key")
+		wantContains(t, idpFails(t, "", "keys", "remove", db, "no-such-kid"), "not found")
+		wantContains(t, idpFails(t, "", "keys", "remove", db), "want exactly one key ID")
+		wantContains(t, runOK(t, "", "keys", "remove", db, next[1]), "removed key "+next[1])
+		list := runOK(t, "", "keys", "list", db)
+		if strings.Contains(list, next[1]) || !strings.Contains(list, active[1]) {
+			t.Fatalf("keys list after remove:\n%s", list)
+		}
+	})
 }

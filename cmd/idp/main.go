@@ -2,9 +2,9 @@
 // members, clients, signing keys, migrations and the bootstrap file.
 //
 // It is the only place where the storage, provider and clients packages
-// meet. Every flag has an IDP_* environment twin (see env.go), so the same
-// binary is configured by flags on a workstation and by the environment in a
-// container.
+// meet. Every server setting has an IDP_* environment twin (see env.go), so
+// the same binary is configured by flags on a workstation and by the
+// environment in a container.
 package main
 
 import (
@@ -74,19 +74,31 @@ func (c *cli) group(name, usage, help string, subs ...*ffcli.Command) *ffcli.Com
 	return cmd
 }
 
-// command returns a leaf command. Before exec runs, flags not given on the
-// command line are read from their environment twins, and stray
-// positional arguments are refused.
+// command returns an administrative leaf command, whose only environment
+// twins are the shared server settings (see sharedTwins).
 func (c *cli) command(name, usage, help string, fs *flag.FlagSet, exec func(ctx context.Context) error) *ffcli.Command {
+	return c.leaf(name, usage, help, fs, sharedTwins, exec)
+}
+
+// serverCommand returns a leaf command whose every flag is a server
+// setting with an environment twin.
+func (c *cli) serverCommand(name, usage, help string, fs *flag.FlagSet, exec func(ctx context.Context) error) *ffcli.Command {
+	return c.leaf(name, usage, help, fs, allTwins, exec)
+}
+
+// leaf returns a leaf command. Before exec runs, flags with twins that
+// were not given on the command line are read from the environment, and
+// stray positional arguments are refused.
+func (c *cli) leaf(name, usage, help string, fs *flag.FlagSet, has twins, exec func(ctx context.Context) error) *ffcli.Command {
 	fs.SetOutput(c.stderr)
-	describeEnv(fs)
+	describeEnv(fs, has)
 	return &ffcli.Command{
 		Name: name, ShortUsage: usage, ShortHelp: help, FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
 				return fmt.Errorf("%s: unexpected argument %q", name, args[0])
 			}
-			if err := applyEnv(fs, c.getenv); err != nil {
+			if err := applyEnv(fs, has, c.getenv); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 			return exec(ctx)

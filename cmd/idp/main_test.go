@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -67,13 +68,13 @@ func idpFails(t *testing.T, stdin string, args ...string) string {
 	return err.Error()
 }
 
-// eachDatabase runs fn as the subtests "sqlite", on a file in a fresh
-// directory, and "postgres", in a fresh schema.
+// eachDatabase runs fn as the subtests "sqlite", on an empty database
+// file in a fresh directory, and "postgres", in a fresh schema.
 func eachDatabase(t *testing.T, fn func(t *testing.T, dsn string)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		fn(t, filepath.Join(t.TempDir(), "idp.db"))
+		fn(t, emptyDatabase(t))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
@@ -113,4 +114,29 @@ func TestUsage(t *testing.T) {
 	}
 	msg := idpFails(t, "", "members", "list", "stray")
 	wantContains(t, msg, `unexpected argument "stray"`)
+}
+
+// newDatabase returns the path of a new, migrated SQLite database.
+func newDatabase(t *testing.T) string {
+	t.Helper()
+	dsn := filepath.Join(t.TempDir(), "idp.db")
+	runOK(t, "", "migrate", "up", "--database", dsn)
+	return dsn
+}
+
+// withTestStore opens the database dsn for fn and closes it afterwards.
+func withTestStore(t *testing.T, dsn string, fn func(*storage.Store)) {
+	t.Helper()
+	fn(openTestStore(t, dsn))
+}
+
+// emptyDatabase returns the path of an existing, empty SQLite database: a
+// file of zero bytes, which SQLite opens as a database without tables.
+func emptyDatabase(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "idp.db")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -25,7 +25,7 @@ type memberAddConfig struct {
 
 // Validate reports every problem with the flags at once.
 func (cfg memberAddConfig) Validate() error {
-	return errors.Join(append(checkMember(cfg.member(), setting), checkDatabase(cfg.Database))...)
+	return errors.Join(append(checkMember(cfg.member(), option), checkDatabase(cfg.Database))...)
 }
 
 func (cfg memberAddConfig) member() idp.Member {
@@ -111,7 +111,7 @@ func (sel *memberSelector) register(fs *flag.FlagSet) {
 func (sel memberSelector) Validate() error {
 	var err error
 	if (sel.Email == "") == (sel.Username == "") {
-		err = fmt.Errorf("%s or %s: give exactly one", setting("email"), setting("username"))
+		err = fmt.Errorf("%s or %s: give exactly one", option("email"), option("username"))
 	}
 	return errors.Join(checkDatabase(sel.Database), err)
 }

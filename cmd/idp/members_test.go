@@ -45,7 +45,7 @@ func TestMembers(t *testing.T) {
 }
 
 func TestMembersRefuse(t *testing.T) {
-	db := "--database=" + t.TempDir() + "/idp.db"
+	db := "--database=" + emptyDatabase(t)
 	for _, tc := range []struct {
 		name, stdin string
 		args        []string
@@ -53,7 +53,7 @@ func TestMembersRefuse(t *testing.T) {
 	}{
 		{"every flag problem at once", "alice-password",
 			[]string{"members", "add", db, "--email", "not-an-email", "--username", "a b", "--role", "root"},
-			[]string{"--email/IDP_EMAIL:", "--username/IDP_USERNAME:", `--role/IDP_ROLE: "root"`}},
+			[]string{"--email:", "--username:", `--role: "root"`}},
 		{"short password", "short\n",
 			[]string{"members", "add", db, "--email", "a@example.com", "--username", "a"},
 			[]string{"password: must be 8 to 1024 characters"}},
@@ -62,7 +62,7 @@ func TestMembersRefuse(t *testing.T) {
 			[]string{"read password from standard input: empty"}},
 		{"two selectors", "new-password",
 			[]string{"members", "set-password", db, "--email", "a@example.com", "--username", "a"},
-			[]string{"--email/IDP_EMAIL or --username/IDP_USERNAME: give exactly one"}},
+			[]string{"--email or --username: give exactly one"}},
 		{"no selector", "",
 			[]string{"members", "remove", db},
 			[]string{"give exactly one"}},
@@ -81,7 +81,7 @@ func TestMembersRefuse(t *testing.T) {
 }
 
 func TestMembersFromEnvironment(t *testing.T) {
-	dsn := t.TempDir() + "/env.db"
+	dsn := emptyDatabase(t)
 	inv := invocation{env: map[string]string{"IDP_DATABASE_URL": dsn}, stdin: "dave-password"}
 	if _, stderr, err := inv.run(t, "members", "add", "--email", "dave@example.com", "--username", "dave"); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)

@@ -20,14 +20,19 @@ func (c *cli) migrateCommand() *ffcli.Command {
 }
 
 // migrateStep returns a subcommand that opens the database without
-// migrating it and runs step.
+// migrating it and runs step. Only up may create the database.
 func (c *cli) migrateStep(name, help string, step func(*storage.Store, context.Context) error) *ffcli.Command {
 	var dsn string
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	databaseVar(fs, &dsn)
-	return c.command(name, "idp migrate "+name+" [--database DSN]", help, fs, func(ctx context.Context) error {
+	return c.serverCommand(name, "idp migrate "+name+" [--database DSN]", help, fs, func(ctx context.Context) error {
 		if err := checkDatabase(dsn); err != nil {
 			return err
+		}
+		if name != "up" {
+			if err := requireDatabase(dsn); err != nil {
+				return err
+			}
 		}
 		store, err := storage.Open(ctx, dsn)
 		if err != nil {

@@ -63,6 +63,21 @@ func resolveSecret(secret, dsn string, log *slog.Logger) ([]byte, error) {
 	return []byte(s), nil
 }
 
+// existingSecret returns the system secret for a command that must use the
+// one the server already holds: the one given, or with SQLite the one kept
+// beside the database. Unlike resolveSecret it never generates a secret,
+// since material sealed with a fresh one would never open in the server.
+func existingSecret(secret, dsn string) ([]byte, error) {
+	if secret != "" || isPostgres(dsn) {
+		return resolveSecret(secret, dsn, nil)
+	}
+	path := sqlitePath(dsn) + ".secret"
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: not given and no secret file %s; give the secret the server uses", setting("secret"), path)
+	}
+	return resolveSecret(secret, dsn, nil)
+}
+
 // ensureSecretFile creates path holding 32 random bytes, base64url-encoded,
 // unless it exists. O_EXCL makes two first starts agree on one secret.
 func ensureSecretFile(path string) (created bool, err error) {

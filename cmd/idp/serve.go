@@ -89,7 +89,7 @@ func (c *cli) serveCommand() *ffcli.Command {
 	var cfg serveConfig
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.register(fs)
-	return c.command("serve", "idp serve [flags]", "run the provider", fs, func(ctx context.Context) error {
+	return c.serverCommand("serve", "idp serve [flags]", "run the provider", fs, func(ctx context.Context) error {
 		if err := cfg.Validate(); err != nil {
 			return err
 		}
@@ -115,7 +115,7 @@ func (c *cli) serve(ctx context.Context, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg.Database)
+	store, err := createStore(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/idp/idp/storage"
@@ -47,10 +49,42 @@ func checkDatabase(dsn string) error {
 	return nil
 }
 
-// openStore opens the database and applies pending migrations, so
-// administrative commands work on a fresh database. The caller closes the
-// store.
+// errNoDatabase means an administrative command was pointed at an SQLite
+// file that does not exist.
+var errNoDatabase = errors.New("no database")
+
+// requireDatabase refuses an SQLite file that does not exist. Only serve
+// and migrate up create a database: any other command run in the wrong
+// directory, or with a mistyped path, would otherwise create and migrate a
+// new empty one and act on it as if it were the real one.
+func requireDatabase(dsn string) error {
+	if isPostgres(dsn) {
+		return nil
+	}
+	path := sqlitePath(dsn)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: %w at %s; create it with idp migrate up or idp serve, or point %s at the right file",
+			setting("database"), errNoDatabase, path, setting("database"))
+	} else if err != nil {
+		return fmt.Errorf("%s: %w", setting("database"), err)
+	}
+	return nil
+}
+
+// openStore opens an existing database for an administrative command and
+// applies pending migrations. A missing SQLite file is refused (see
+// requireDatabase). The caller closes the store.
 func openStore(ctx context.Context, dsn string) (*storage.Store, error) {
+	if err := requireDatabase(dsn); err != nil {
+		return nil, err
+	}
+	return createStore(ctx, dsn)
+}
+
+// createStore opens the database, creating an SQLite file when missing,
+// and applies pending migrations: what serve does on first start. The
+// caller closes the store.
+func createStore(ctx context.Context, dsn string) (*storage.Store, error) {
 	store, err := storage.Open(ctx, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

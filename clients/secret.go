@@ -17,6 +17,21 @@ import (
 // the stored hash.
 var ErrSecretMismatch = errors.New("client secret does not match")
 
+// MinSecretLength is the shortest client secret an operator may choose:
+// 32 characters, so even a secret typed by hand from a narrow alphabet
+// carries well over 128 bits and cannot be guessed online or offline from
+// its hash. Generated secrets (43 characters) always pass.
+const MinSecretLength = 32
+
+// CheckSecret refuses a client secret shorter than MinSecretLength. The
+// error wraps idp.ErrInvalid and never contains the secret.
+func CheckSecret(secret string) error {
+	if n := len(secret); n < MinSecretLength {
+		return &FieldError{Field: "secret", Msg: fmt.Sprintf("must be at least %d characters, got %d", MinSecretLength, n)}
+	}
+	return nil
+}
+
 // GenerateSecret returns a new client secret: 32 random bytes (256 bits,
 // beyond any guessing), base64url without padding so it is safe in HTTP
 // Basic credentials and form bodies alike.

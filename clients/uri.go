@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // checkURIs applies the redirect URI rules to every entry of a list.
@@ -15,6 +16,7 @@ func checkURIs(field string, uris []string, privateUse bool) []error {
 // when it may. The provider compares redirect URIs exactly (RFC 9700
 // §4.1.3), so the rules are about where the browser may be sent:
 //
+//   - one URI: no comma, white space or control character;
 //   - an absolute URI without a fragment (RFC 6749 §3.1.2);
 //   - https to any host;
 //   - http only to the loopback interface (RFC 8252 §7.3): the hosts
@@ -24,6 +26,12 @@ func checkURIs(field string, uris []string, privateUse bool) []error {
 //     must contain a period (a reversed domain name, RFC 8252 §7.1) so it
 //     cannot be a well-known scheme such as javascript: or data:.
 func checkURI(raw string, privateUse bool) string {
+	if strings.ContainsFunc(raw, func(r rune) bool { return r == ',' || unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		// Legal in some URIs, but here always a list pasted into one
+		// entry ("a,b") or a stray paste: the exact match at /authorize
+		// would then never succeed, or succeed for the wrong string.
+		return "must not contain a comma, white space or control characters; give each URI as its own entry"
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "not a valid URI"

@@ -33,6 +33,10 @@ type bootstrapClient struct {
 	SkipConsent             bool     `yaml:"skip_consent"`
 	AllowPlainOAuth         bool     `yaml:"allow_plain_oauth"`
 	BackchannelLogoutURI    string   `yaml:"backchannel_logout_uri"`
+	// InsecureDemoSecret exempts the secret from clients.MinSecretLength.
+	// It exists for demo files whose secrets are public anyway, and says
+	// so where anyone reading the file sees it.
+	InsecureDemoSecret bool `yaml:"insecure_demo_secret"`
 }
 
 type bootstrapMember struct {
@@ -93,6 +97,12 @@ func parseBootstrap(name string, data []byte) (*bootstrap, error) {
 		e := bootstrapEntry[idp.Client]{label: fmt.Sprintf("clients[%d] (%s)", i, fc.ID), value: fc.client(), secret: fc.Secret}
 		for _, err := range splitErrors(clients.Validate(e.value)) {
 			errs = append(errs, fmt.Errorf("%s: %s: %w", name, e.label, err))
+		}
+		if fc.Secret != "" && !fc.InsecureDemoSecret {
+			if err := clients.CheckSecret(fc.Secret); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %w (or mark a public demo secret insecure_demo_secret: true)",
+					name, e.label, err))
+			}
 		}
 		errs = append(errs, unique(ids, fc.ID, name, e.label, "id")...)
 		b.clients = append(b.clients, e)

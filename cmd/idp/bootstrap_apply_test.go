@@ -83,7 +83,7 @@ func listAll(t *testing.T, s *storage.Store) ([]idp.Client, []idp.Member) {
 func TestApplyBootstrapUpdates(t *testing.T) {
 	s := storagetest.SQLite(t)
 	ctx := context.Background()
-	const before = "clients:\n  - id: a\n    secret: old-secret\n    redirect_uris: [https://a.example/cb]\n" +
+	const before = "clients:\n  - id: a\n    secret: old-secret-0123456789-0123456789\n    redirect_uris: [https://a.example/cb]\n" +
 		"members:\n  - email: m@example.com\n    username: m\n    password: old-password\n"
 	mustApply(t, s, mustParseBootstrap(t, before), bootstrapCounts{created: 2})
 	oldMember, _ := s.Members.ByEmail(ctx, "m@example.com")
@@ -92,7 +92,7 @@ func TestApplyBootstrapUpdates(t *testing.T) {
 		"username: m", "username: m2").Replace(before)
 	mustApply(t, s, mustParseBootstrap(t, after), bootstrapCounts{updated: 2})
 	a, _ := s.Clients.ByID(ctx, "a")
-	if err := clients.NewVerifier(nil, 1).Verify(a.SecretHash, "new-secret"); err != nil {
+	if err := clients.NewVerifier(nil, 1).Verify(a.SecretHash, "new-secret-0123456789-0123456789"); err != nil {
 		t.Fatalf("new client secret: %v", err)
 	}
 	m, _ := s.Members.ByEmail(ctx, "m@example.com")
@@ -115,7 +115,7 @@ func TestApplyBootstrapIsAtomic(t *testing.T) {
 	ctx := context.Background()
 	mustApply(t, s, mustParseBootstrap(t, "members:\n  - email: x@example.com\n    username: taken\n    password: x-password\n"),
 		bootstrapCounts{created: 1})
-	doc := "clients:\n  - id: new-client\n    secret: s\n    redirect_uris: [https://a.example/cb]\n" +
+	doc := "clients:\n  - id: new-client\n    secret: s\n    insecure_demo_secret: true\n    redirect_uris: [https://a.example/cb]\n" +
 		"members:\n  - email: y@example.com\n    username: taken\n    password: y-password\n"
 	_, err := applyBootstrap(ctx, s, mustParseBootstrap(t, doc))
 	if err == nil || !strings.Contains(err.Error(), "members[0] (y@example.com)") {

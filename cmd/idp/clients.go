@@ -164,8 +164,13 @@ func (c *cli) clientSecret(cfg clientAddConfig) (secret string, generated bool, 
 	case cfg.Public:
 		return "", false, nil
 	case cfg.SecretStdin:
-		secret, err = readSecret(c.stdin, c.stderr, "client secret")
-		return secret, false, err
+		if secret, err = readSecret(c.stdin, c.stderr, "client secret"); err != nil {
+			return "", false, err
+		}
+		if err := clients.CheckSecret(secret); err != nil {
+			return "", false, fmt.Errorf("%s: %w", option("secret-stdin"), err)
+		}
+		return secret, false, nil
 	}
 	secret, err = clients.GenerateSecret()
 	return secret, true, err

@@ -51,13 +51,13 @@ func TestClients(t *testing.T) {
 			t.Fatalf("spa = %+v, %v; want a public client", spa, err)
 		}
 
-		out = runOK(t, "svc-secret-from-stdin\n", "clients", "add", db, "--id", "svc", "--secret-stdin",
+		out = runOK(t, "svc-secret-from-stdin-0123456789ab\n", "clients", "add", db, "--id", "svc", "--secret-stdin",
 			"--grant-type", "client_credentials", "--scope", "api.read", "--auth-method", "client_secret_post")
-		if strings.Contains(out, "svc-secret-from-stdin") || strings.Contains(out, "client_secret:") {
+		if strings.Contains(out, "svc-secret-from-stdin-0123456789ab") || strings.Contains(out, "client_secret:") {
 			t.Fatalf("a secret from stdin was printed:\n%s", out)
 		}
 		svc, err := s.Clients.ByID(ctx, "svc")
-		if err != nil || clients.NewVerifier(nil, 1).Verify(svc.SecretHash, "svc-secret-from-stdin") != nil {
+		if err != nil || clients.NewVerifier(nil, 1).Verify(svc.SecretHash, "svc-secret-from-stdin-0123456789ab") != nil {
 			t.Fatalf("svc = %+v, %v; want the secret from stdin to verify", svc, err)
 		}
 

@@ -25,3 +25,20 @@ var (
 	// Retrying later, once older records expire, may succeed.
 	ErrLimit = errors.New("limit reached")
 )
+
+// DuplicateError means a record could not be written because another one
+// already holds a value that must be unique. Its message names the value in
+// the operator's terms ("a member with email x already exists"), never the
+// database constraint. It wraps ErrConflict.
+type DuplicateError struct {
+	Kind  string // "member", "client"
+	Field string // "email", "username", "id"
+	Value string
+}
+
+func (e *DuplicateError) Error() string {
+	return "a " + e.Kind + " with " + e.Field + " " + e.Value + " already exists"
+}
+
+// Unwrap lets callers test for ErrConflict.
+func (e *DuplicateError) Unwrap() error { return ErrConflict }

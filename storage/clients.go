@@ -36,7 +36,8 @@ func scanClient(r row) (idp.Client, error) {
 }
 
 // Create inserts cl, filling CreatedAt and UpdatedAt when zero (normalised
-// in place). An existing ID returns an error wrapping idp.ErrConflict. The
+// in place). An existing ID returns an *idp.DuplicateError, which wraps
+// idp.ErrConflict. The
 // store does not validate the registration: package clients does.
 func (c *Clients) Create(ctx context.Context, cl *idp.Client) error {
 	if cl.CreatedAt.IsZero() {
@@ -52,7 +53,7 @@ func (c *Clients) Create(ctx context.Context, cl *idp.Client) error {
 		encodeList(cl.GrantTypes), encodeList(cl.ResponseTypes), encodeList(cl.Scopes), encodeList(cl.Audience),
 		cl.TokenEndpointAuthMethod, cl.SkipConsent, cl.AllowPlainOAuth, cl.BackchannelLogoutURI,
 		cl.CreatedAt, cl.UpdatedAt)
-	return c.s.wrap("clients: create", err)
+	return c.s.wrapUnique("clients: create", err, map[string]string{"id": cl.ID})
 }
 
 // ByID returns the client, or an error wrapping idp.ErrNotFound.

@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/idp/idp"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,6 +29,9 @@ type dialect struct {
 	bytewise string
 	// classify maps a driver error to the sentinel it means, or nil.
 	classify func(error) error
+	// violated names the unique constraint a driver error broke, in the
+	// backend's own spelling, or "".
+	violated func(error) string
 }
 
 // advisoryKey is a PostgreSQL advisory lock key private to this schema, so
@@ -42,11 +46,13 @@ var postgresDialect = dialect{
 	lockFlows: "SELECT pg_advisory_xact_lock(hashtextextended('idp.flows.' || current_schema() || '.' || $1, 0))",
 	bytewise:  ` COLLATE "C"`,
 	classify:  classifyPostgres,
+	violated:  violatedPostgres,
 }
 
 var sqliteDialect = dialect{
 	name:     "sqlite",
 	classify: classifySQLite,
+	violated: violatedSQLite,
 }
 
 // classifyPostgres maps SQLSTATE codes (PostgreSQL Appendix A).
@@ -82,6 +88,59 @@ func classifySQLite(err error) error {
 		return idp.ErrConflict
 	}
 	return nil
+}
+
+// violatedPostgres returns the constraint of a unique_violation.
+func violatedPostgres(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return pe.ConstraintName
+	}
+	return ""
+}
+
+// violatedSQLite returns what SQLite names in a unique violation: an
+// expression index ("members_email_key") or the columns ("clients.id").
+func violatedSQLite(err error) string {
+	var se *sqlite.Error
+	if !errors.As(err, &se) ||
+		(se.Code() != sqlite3.SQLITE_CONSTRAINT_UNIQUE && se.Code() != sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		return ""
+	}
+	_, what, ok := strings.Cut(se.Error(), "UNIQUE constraint failed: ")
+	if !ok {
+		return ""
+	}
+	if i := strings.LastIndex(what, " ("); i >= 0 { // the result code
+		what = what[:i]
+	}
+	if name, ok := strings.CutPrefix(what, "index '"); ok {
+		return strings.TrimSuffix(name, "'")
+	}
+	return what
+}
+
+// uniqueKeys names, under both backends' spellings, the unique constraints
+// an operator can run into, with the record kind and field a
+// DuplicateError reports.
+var uniqueKeys = map[string][2]string{
+	"members_email_key":    {"member", "email"},
+	"members_username_key": {"member", "username"},
+	"members.username":     {"member", "username"},
+	"members_pkey":         {"member", "id"},
+	"members.id":           {"member", "id"},
+	"clients_pkey":         {"client", "id"},
+	"clients.id":           {"client", "id"},
+}
+
+// wrapUnique is wrap for writes of records with unique fields: a unique
+// violation of a known constraint becomes an *idp.DuplicateError naming the
+// field and its value, taken from values by field name.
+func (s *Store) wrapUnique(op string, err error, values map[string]string) error {
+	if key, ok := uniqueKeys[s.dialect.violated(err)]; ok && err != nil {
+		return fmt.Errorf("%s: %w", op, &idp.DuplicateError{Kind: key[0], Field: key[1], Value: values[key[1]]})
+	}
+	return s.wrap(op, err)
 }
 
 // wrap prefixes err with the operation and, when the driver error has a

@@ -22,7 +22,8 @@ func scanMember(r row) (idp.Member, error) {
 // Create inserts mem, filling its ID (a random UUID) when empty and its
 // CreatedAt and UpdatedAt when zero; times are normalised in place to what
 // the store keeps. The email is unique ignoring case and a non-empty
-// username is unique: a duplicate returns an error wrapping idp.ErrConflict.
+// username is unique: a duplicate returns an *idp.DuplicateError naming
+// the field, which wraps idp.ErrConflict.
 //
 // Case folding is the database's lower(): Unicode-aware on PostgreSQL,
 // ASCII only on SQLite.
@@ -39,7 +40,7 @@ func (m *Members) Create(ctx context.Context, mem *idp.Member) error {
 	mem.CreatedAt, mem.UpdatedAt = utc(mem.CreatedAt), utc(mem.UpdatedAt)
 	_, err := m.s.exec(ctx, `INSERT INTO members (`+memberColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		mem.ID, mem.Email, mem.Username, mem.Name, mem.PasswordHash, string(mem.Role), mem.CreatedAt, mem.UpdatedAt)
-	return m.s.wrap("members: create", err)
+	return m.s.wrapUnique("members: create", err, memberKeys(*mem))
 }
 
 // ByID returns the member with the given ID, or an error wrapping
@@ -85,7 +86,7 @@ func (m *Members) Update(ctx context.Context, mem idp.Member) error {
 	n, err := m.s.exec(ctx, `UPDATE members SET email = $2, username = $3, name = $4, password_hash = $5,
 		role = $6, updated_at = $7 WHERE id = $1`,
 		mem.ID, mem.Email, mem.Username, mem.Name, mem.PasswordHash, string(mem.Role), m.s.clock())
-	return m.s.wrap("members: update", affected(n, err))
+	return m.s.wrapUnique("members: update", affected(n, err), memberKeys(mem))
 }
 
 // Delete removes the member together with their sessions and consents, in
@@ -95,4 +96,9 @@ func (m *Members) Update(ctx context.Context, mem idp.Member) error {
 func (m *Members) Delete(ctx context.Context, id string) error {
 	n, err := m.s.exec(ctx, `DELETE FROM members WHERE id = $1`, id)
 	return m.s.wrap("members: delete", affected(n, err))
+}
+
+// memberKeys are the unique fields of mem, for a DuplicateError.
+func memberKeys(mem idp.Member) map[string]string {
+	return map[string]string{"id": mem.ID, "email": mem.Email, "username": mem.Username}
 }

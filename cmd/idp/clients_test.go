@@ -67,7 +67,7 @@ func TestClients(t *testing.T) {
 			t.Fatal("clients list prints secret hashes")
 		}
 		wantContains(t, idpFails(t, "", "clients", "add", db, "--id", "spa", "--public",
-			"--redirect-uri", "http://127.0.0.1:4000/cb"), "conflict")
+			"--redirect-uri", "http://127.0.0.1:4000/cb"), "a client with id spa already exists")
 
 		runOK(t, "", "clients", "remove", db, "--id", "spa")
 		if strings.Contains(runOK(t, "", "clients", "list", db), "spa") {

@@ -23,7 +23,10 @@ func TestMembers(t *testing.T) {
 		}
 
 		msg := idpFails(t, "carol-password\n", "members", "add", db, "--email", "ALICE@example.com", "--username", "carol")
-		wantContains(t, msg, "conflict")
+		wantContains(t, msg, "a member with email ALICE@example.com already exists")
+		if strings.Contains(msg, "constraint") {
+			t.Fatalf("the driver's error leaks: %s", msg)
+		}
 
 		runOK(t, "new-password\r\n", "members", "set-password", db, "--username", "alice")
 		s := openTestStore(t, dsn)

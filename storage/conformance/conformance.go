@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"Members", testMembers},
 		{"MemberUniqueness", testMemberUniqueness},
 		{"MemberDeleteCascades", testMemberDeleteCascades},
+		{"DuplicatesNamed", testDuplicatesNamed},
 		{"Clients", testClients},
 		{"ClientDeleteCascades", testClientDeleteCascades},
 		{"Keys", testKeys},

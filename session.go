@@ -52,3 +52,20 @@ type Flow struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
+
+// LogoutDelivery is a back-channel logout (OpenID Connect Back-Channel
+// Logout 1.0) still owed to a client: the session that ended and where to
+// post the logout token. It is stored with the session's end, so it
+// outlives a restart, and removed when delivered or given up.
+type LogoutDelivery struct {
+	ID        string
+	ClientID  string
+	URI       string
+	MemberID  string // the token's "sub"
+	SessionID string // the token's "sid"
+	// Attempts counts the deliveries tried; NextAttemptAt is when the next
+	// may start.
+	Attempts      int
+	NextAttemptAt time.Time
+	CreatedAt     time.Time
+}

@@ -23,6 +23,7 @@ type Store struct {
 	Consents *Consents
 	Flows    *Flows
 	Tokens   *Tokens
+	Outbox   *Outbox
 
 	dialect dialect
 	pool    querier        // runs statements outside a transaction
@@ -140,6 +141,7 @@ func newStore(d dialect, pool querier) *Store {
 	s.Consents = &Consents{s}
 	s.Flows = &Flows{s}
 	s.Tokens = &Tokens{s}
+	s.Outbox = &Outbox{s}
 	return s
 }
 

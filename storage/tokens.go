@@ -154,6 +154,15 @@ func (t *Tokens) DeleteBySession(ctx context.Context, kind TokenKind, sessionID 
 	return n, t.s.wrap("tokens: delete by session", err)
 }
 
+// DeleteBySubject removes every token of the kind issued to the member
+// subject, and reports how many: what a changed password does to refresh
+// tokens. The empty subject matches nothing.
+func (t *Tokens) DeleteBySubject(ctx context.Context, kind TokenKind, subject string) (int64, error) {
+	n, err := t.s.exec(ctx, `DELETE FROM tokens WHERE kind = $1 AND subject = $2 AND subject <> ''`,
+		string(kind), subject)
+	return n, t.s.wrap("tokens: delete by subject", err)
+}
+
 // DeleteExpired removes tokens of every kind whose ExpiresAt is at or
 // before now (RFC 7519 §4.1.4: "on or after which" it must not be
 // accepted), active or not, and reports how many.

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"MemberUniqueness", testMemberUniqueness},
 		{"MemberDeleteCascades", testMemberDeleteCascades},
 		{"DuplicatesNamed", testDuplicatesNamed},
+		{"Outbox", testOutbox},
 		{"Clients", testClients},
 		{"ClientDeleteCascades", testClientDeleteCascades},
 		{"Keys", testKeys},

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,83 +19,171 @@ import (
 // Back-Channel Logout 1.0 §2.4).
 const backchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
 
-// backchannel delivers logout tokens to clients in the background, so a
-// slow or dead client never holds up the member's logout. Each delivery is
-// retried with backoff; failures are logged.
+// backchannel delivers logout tokens to clients from the store's outbox,
+// apart from the logout that owes them, so a slow or dead client never
+// holds up the member. A delivery is written in the transaction that ends
+// the session (endSessions), so it is made even when the provider
+// restarts before it succeeds, and sessions ended by the command line are
+// announced by whichever replica runs the worker first. Failed attempts
+// are retried with exponential backoff, up to a bound, then dropped with
+// an error in the log.
 type backchannel struct {
 	p      *Provider
 	client *http.Client
-	// delays between attempts; the first attempt is immediate.
-	delays []time.Duration
+	// wake asks the worker to look at the outbox now rather than at its
+	// next poll: a logout in this process has just written to it.
+	wake chan struct{}
+	// slots bounds the deliveries in flight, so a burst of logouts to
+	// hanging clients cannot open connections without limit.
+	slots chan struct{}
 }
+
+// Limits of the outbox worker.
+const (
+	// deliveryTimeout bounds one POST; a client that takes longer is
+	// treated as down and tried again later.
+	deliveryTimeout = 5 * time.Second
+	// outboxBatch is how many due deliveries one pass reads.
+	outboxBatch = 50
+	// outboxPassTimeout bounds the store calls of one pass of the worker.
+	outboxPassTimeout = time.Minute
+	// deliveriesInFlight bounds concurrent POSTs per replica.
+	deliveriesInFlight = 8
+	// maxRetryDelay caps the backoff: a client down for hours is still
+	// tried hourly until the attempts run out.
+	maxRetryDelay = time.Hour
+)
 
 func newBackchannel(p *Provider) *backchannel {
 	return &backchannel{
 		p: p,
 		client: &http.Client{
-			Timeout:       5 * time.Second,
+			Timeout:       deliveryTimeout,
 			Transport:     &http.Transport{DialContext: dialLocalhost, Proxy: http.ProxyFromEnvironment},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		delays: []time.Duration{time.Second, 4 * time.Second, 15 * time.Second, time.Minute},
+		wake:  make(chan struct{}, 1),
+		slots: make(chan struct{}, deliveriesInFlight),
 	}
 }
 
-// notify sends a logout token for session s to each of clientIDs that
-// registered a back-channel logout URI.
-func (b *backchannel) notify(s idp.Session, clientIDs []string) {
-	for _, id := range clientIDs {
-		c, err := b.p.store.Clients.ByID(context.Background(), id)
-		if err != nil || c.BackchannelLogoutURI == "" {
+// notify wakes the worker after a logout wrote deliveries.
+func (b *backchannel) notify() {
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run is the worker: it delivers what is due at start (deliveries owed
+// before a restart), then whenever woken or every poll interval.
+func (b *backchannel) run() {
+	defer b.p.wg.Done()
+	t := time.NewTicker(b.p.cfg.BackchannelPollInterval)
+	defer t.Stop()
+	for {
+		b.deliverDue()
+		select {
+		case <-b.p.stop:
+			return
+		case <-b.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// retryDelay is the wait after the attempts-th failed attempt:
+// base, 4·base, 16·base ... capped at maxRetryDelay.
+func (b *backchannel) retryDelay(attempts int) time.Duration {
+	d := b.p.cfg.BackchannelRetryBase
+	for i := 1; i < attempts && d < maxRetryDelay; i++ {
+		d *= 4
+	}
+	return min(d, maxRetryDelay)
+}
+
+// deliverDue claims and starts every delivery now due.
+func (b *backchannel) deliverDue() {
+	ctx, cancel := context.WithTimeout(context.Background(), outboxPassTimeout)
+	defer cancel()
+	due, err := b.p.store.Outbox.Due(ctx, b.p.cfg.Now(), outboxBatch)
+	if err != nil {
+		b.p.log.Error("back-channel logout: read outbox", "err", err)
+		return
+	}
+	for _, d := range due {
+		select {
+		case b.slots <- struct{}{}:
+		case <-b.p.stop:
+			return
+		}
+		// The claim holds the delivery for longer than an attempt can
+		// take; should this process die mid-attempt, it is retried then.
+		if err := b.p.store.Outbox.Claim(ctx, d, b.p.cfg.Now().Add(2*deliveryTimeout)); err != nil {
+			<-b.slots
+			if !errors.Is(err, idp.ErrConflict) && !errors.Is(err, idp.ErrNotFound) {
+				b.p.log.Error("back-channel logout: claim", "client", d.ClientID, "err", err)
+			}
 			continue
 		}
-		token, err := b.logoutToken(s, c.ID)
-		if err != nil {
-			b.p.log.Error("back-channel logout: sign token", "client", c.ID, "err", err)
-			continue
-		}
+		d.Attempts++
 		b.p.wg.Add(1)
-		go func(uri, clientID string) {
+		go func() {
 			defer b.p.wg.Done()
-			b.deliver(uri, clientID, token)
-		}(c.BackchannelLogoutURI, c.ID)
+			defer func() { <-b.slots }()
+			b.attempt(d)
+		}()
+	}
+}
+
+// attempt makes one delivery attempt of d (already counted) and records
+// the outcome: deleted on success or when attempts run out, else
+// rescheduled after the backoff.
+func (b *backchannel) attempt(d idp.LogoutDelivery) {
+	ctx, cancel := context.WithTimeout(context.Background(), deliveryTimeout)
+	defer cancel()
+	token, err := b.logoutToken(d.MemberID, d.SessionID, d.ClientID)
+	if err == nil {
+		err = b.post(d.URI, token)
+	}
+	switch {
+	case err == nil:
+		b.p.log.Info("back-channel logout delivered", "client", d.ClientID, "attempts", d.Attempts)
+	case d.Attempts >= b.p.cfg.BackchannelMaxAttempts:
+		b.p.log.Error("back-channel logout dropped after the last attempt", "client", d.ClientID,
+			"attempts", d.Attempts, "err", err)
+	default:
+		next := b.p.cfg.Now().Add(b.retryDelay(d.Attempts))
+		b.p.log.Warn("back-channel logout attempt failed", "client", d.ClientID, "attempt", d.Attempts,
+			"retry_at", next, "err", err)
+		if err := b.p.store.Outbox.Reschedule(ctx, d.ID, next); err != nil {
+			b.p.log.Error("back-channel logout: reschedule", "client", d.ClientID, "err", err)
+		}
+		return
+	}
+	if err := b.p.store.Outbox.Delete(ctx, d.ID); err != nil {
+		b.p.log.Error("back-channel logout: remove from outbox", "client", d.ClientID, "err", err)
 	}
 }
 
 // logoutToken builds and signs the token of §2.4: iss, sub, aud, iat, exp,
 // jti, sid and events; never a nonce. typ logout+jwt (§2.4, as the
-// security considerations recommend) keeps it apart from ID tokens.
-func (b *backchannel) logoutToken(s idp.Session, clientID string) (string, error) {
+// security considerations recommend) keeps it apart from ID tokens. It is
+// minted at each attempt, so a delivery retried late still carries a
+// fresh iat and exp.
+func (b *backchannel) logoutToken(memberID, sessionID, clientID string) (string, error) {
 	now := b.p.cfg.Now().UTC()
 	claims := jwt.MapClaims{
-		"iss": b.p.cfg.Issuer, "sub": s.MemberID, "aud": []string{clientID},
+		"iss": b.p.cfg.Issuer, "sub": memberID, "aud": []string{clientID},
 		"iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(), "jti": randomToken(),
-		"sid": s.ID, "events": map[string]interface{}{backchannelEvent: map[string]interface{}{}},
+		"sid": sessionID, "events": map[string]interface{}{backchannelEvent: map[string]interface{}{}},
 	}
 	header := &jwt.Headers{Extra: map[string]interface{}{"typ": "logout+jwt"}}
 	token, _, err := (&signer{keys: b.p.keys}).Generate(context.Background(), claims, header)
-	return token, err
-}
-
-func (b *backchannel) deliver(uri, clientID, token string) {
-	for attempt := 0; ; attempt++ {
-		err := b.post(uri, token)
-		if err == nil {
-			b.p.log.Info("back-channel logout delivered", "client", clientID)
-			return
-		}
-		if attempt >= len(b.delays) {
-			b.p.log.Error("back-channel logout failed", "client", clientID, "attempts", attempt+1, "err", err)
-			return
-		}
-		b.p.log.Warn("back-channel logout attempt failed", "client", clientID, "attempt", attempt+1, "err", err)
-		select {
-		case <-b.p.stop:
-			b.p.log.Error("back-channel logout abandoned at shutdown", "client", clientID)
-			return
-		case <-time.After(b.delays[attempt]):
-		}
+	if err != nil {
+		return "", fmt.Errorf("sign logout token: %w", err)
 	}
+	return token, nil
 }
 
 // dialLocalhost resolves "localhost" and every name under it to the

@@ -47,6 +47,16 @@ type Config struct {
 	RefreshTokenMaxLifetime time.Duration
 	// LoginFlowLifespan bounds how long a login page may stay open.
 	LoginFlowLifespan time.Duration
+	// BackchannelPollInterval is how often the back-channel logout worker
+	// looks for due deliveries it was not woken for: retries, and logouts
+	// queued by another replica or by the command line.
+	BackchannelPollInterval time.Duration
+	// BackchannelRetryBase is the wait after a first failed delivery; each
+	// further failure waits four times longer, up to an hour.
+	BackchannelRetryBase time.Duration
+	// BackchannelMaxAttempts bounds the attempts of one delivery; after the
+	// last it is dropped with an error in the log.
+	BackchannelMaxAttempts int
 	// CleanupInterval is how often ended sessions are closed (with
 	// back-channel logout) and expired tokens and flows removed.
 	CleanupInterval time.Duration
@@ -89,6 +99,13 @@ func (c Config) withDefaults() Config {
 		c.KDFQueue = 4 * c.KDFConcurrency
 	}
 	def(&c.KDFWait, 2*time.Second)
+	def(&c.BackchannelPollInterval, 2*time.Second)
+	def(&c.BackchannelRetryBase, time.Second)
+	if c.BackchannelMaxAttempts == 0 {
+		// 1 s, 4 s, 16 s, ~1 min, ~4 min, ~17 min, ~68 min: about an hour
+		// and a half of retries.
+		c.BackchannelMaxAttempts = 8
+	}
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
 	return c
 }
@@ -110,6 +127,7 @@ func (c Config) Validate() error {
 		"authorize code lifespan": c.AuthorizeCodeLifespan, "access token lifespan": c.AccessTokenLifespan,
 		"id token lifespan": c.IDTokenLifespan, "refresh token lifespan": c.RefreshTokenLifespan,
 		"cleanup interval": c.CleanupInterval, "kdf wait": c.KDFWait,
+		"back-channel poll interval": c.BackchannelPollInterval, "back-channel retry base": c.BackchannelRetryBase,
 	} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: must not be negative", name))
@@ -120,6 +138,9 @@ func (c Config) Validate() error {
 	}
 	if c.KDFQueue < 0 {
 		errs = append(errs, fmt.Errorf("kdf queue: must not be negative, got %d", c.KDFQueue))
+	}
+	if c.BackchannelMaxAttempts < 0 {
+		errs = append(errs, errors.New("back-channel max attempts: must not be negative"))
 	}
 	return errors.Join(errs...)
 }

@@ -91,6 +91,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		}
 	})
 	p.background(cfg.CleanupInterval, p.collectGarbage)
+	p.wg.Add(1)
+	go p.logout.run()
 	return p, nil
 }
 

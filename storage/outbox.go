@@ -71,6 +71,13 @@ func (o *Outbox) get(ctx context.Context, id string) (idp.LogoutDelivery, error)
 	return scanDelivery(o.s.q(ctx).queryRow(ctx, `SELECT `+outboxColumns+` FROM logout_outbox WHERE id = $1`, id))
 }
 
+// Reschedule sets when the delivery may next be attempted. A delivery
+// gone is not an error: it was made or dropped meanwhile.
+func (o *Outbox) Reschedule(ctx context.Context, id string, next time.Time) error {
+	_, err := o.s.exec(ctx, `UPDATE logout_outbox SET next_attempt_at = $2 WHERE id = $1`, id, utc(next))
+	return o.s.wrap("outbox: reschedule", err)
+}
+
 // Delete removes the delivery: made, or given up. Removing one already
 // gone is not an error.
 func (o *Outbox) Delete(ctx context.Context, id string) error {

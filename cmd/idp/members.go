@@ -9,6 +9,7 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/password"
+	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
 	"github.com/peterbourgon/ff/v3/ffcli"
 )
@@ -143,24 +144,66 @@ func (sel memberSelector) find(ctx context.Context, store *storage.Store) (idp.M
 	return store.Members.ByUsername(ctx, sel.Username)
 }
 
+// membersSetPasswordCommand replaces a member's password. Whoever knew the
+// old one may hold a session or a refresh token obtained with it, so by
+// default the change ends every session of the member (queuing their
+// back-channel logouts for the running provider) and revokes their
+// refresh tokens, in the transaction that stores the new password.
 func (c *cli) membersSetPasswordCommand() *ffcli.Command {
-	return c.memberCommand("set-password", "idp members set-password (--email E | --username U) < password",
-		"replace a member's password", func(ctx context.Context, store *storage.Store, m idp.Member) error {
-			if err := c.readPassword(&m); err != nil {
+	var sel memberSelector
+	var keep bool
+	fs := flag.NewFlagSet("set-password", flag.ContinueOnError)
+	sel.register(fs)
+	fs.BoolVar(&keep, "keep-sessions", false, "leave the member's sessions and refresh tokens alive")
+	return c.command("set-password", "idp members set-password (--email E | --username U) [--keep-sessions] < password",
+		"replace a member's password, ending their sessions", fs, func(ctx context.Context) error {
+			if err := sel.Validate(); err != nil {
 				return err
 			}
-			if err := store.Members.Update(ctx, m); err != nil {
-				return fmt.Errorf("set password: %w", err)
-			}
-			fmt.Fprintf(c.stdout, "password set for %s (%s)\n", m.ID, m.Email)
-			return nil
+			return withStore(ctx, sel.Database, func(store *storage.Store) error {
+				m, err := sel.find(ctx, store)
+				if err != nil {
+					return fmt.Errorf("find member: %w", err)
+				}
+				if err := c.readPassword(&m); err != nil {
+					return err
+				}
+				var ended int
+				err = store.InTx(ctx, func(ctx context.Context) error {
+					if err := store.Members.Update(ctx, m); err != nil {
+						return err
+					}
+					if keep {
+						return nil
+					}
+					ended, err = provider.EndMemberSessions(ctx, store, m.ID)
+					return err
+				})
+				if err != nil {
+					return fmt.Errorf("set password: %w", err)
+				}
+				fmt.Fprintf(c.stdout, "password set for %s (%s)", m.ID, m.Email)
+				if !keep {
+					fmt.Fprintf(c.stdout, "; %d sessions ended and refresh tokens revoked", ended)
+				}
+				fmt.Fprintln(c.stdout)
+				return nil
+			})
 		})
 }
 
 func (c *cli) membersRemoveCommand() *ffcli.Command {
 	return c.memberCommand("remove", "idp members remove (--email E | --username U)",
 		"remove a member with their sessions and consents", func(ctx context.Context, store *storage.Store, m idp.Member) error {
-			if err := store.Members.Delete(ctx, m.ID); err != nil {
+			// Ending the sessions first queues their back-channel logouts,
+			// which deleting the member's rows alone would not.
+			err := store.InTx(ctx, func(ctx context.Context) error {
+				if _, err := provider.EndMemberSessions(ctx, store, m.ID); err != nil {
+					return err
+				}
+				return store.Members.Delete(ctx, m.ID)
+			})
+			if err != nil {
 				return fmt.Errorf("remove member: %w", err)
 			}
 			fmt.Fprintf(c.stdout, "removed member %s (%s)\n", m.ID, m.Email)

@@ -92,19 +92,25 @@ func (c *cli) keysListCommand() *ffcli.Command {
 }
 
 // keysRemoveCommand drops a signing key, such as one that does not open
-// with the system secret. The active key is refused.
+// with the system secret. The active key is refused. The key ID may be
+// given as --kid or as the only argument; since a kid may begin with '-',
+// --kid (or "--" before the argument) is the safe spelling.
 func (c *cli) keysRemoveCommand() *ffcli.Command {
-	var dsn string
+	var dsn, kid string
 	fs := flag.NewFlagSet("remove", flag.ContinueOnError)
 	databaseVar(fs, &dsn)
+	fs.StringVar(&kid, "kid", "", "ID of the key to remove (see idp keys list)")
 	fs.SetOutput(c.stderr)
 	describeEnv(fs, sharedTwins)
 	return &ffcli.Command{
-		Name: "remove", ShortUsage: "idp keys remove [--database DSN] KID",
+		Name: "remove", ShortUsage: "idp keys remove [--database DSN] (--kid KID | -- KID)",
 		ShortHelp: "remove a signing key that is not the active one", FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
-			if len(args) != 1 {
-				return fmt.Errorf("remove: want exactly one key ID (see idp keys list), got %d arguments", len(args))
+			if kid == "" && len(args) == 1 {
+				kid, args = args[0], nil
+			}
+			if kid == "" || len(args) > 0 {
+				return fmt.Errorf("remove: give exactly one key ID, as %s KID or after --", option("kid"))
 			}
 			if err := applyEnv(fs, sharedTwins, c.getenv); err != nil {
 				return fmt.Errorf("remove: %w", err)
@@ -113,10 +119,10 @@ func (c *cli) keysRemoveCommand() *ffcli.Command {
 				return err
 			}
 			return withStore(ctx, dsn, func(store *storage.Store) error {
-				if err := provider.RemoveKey(ctx, store, args[0], time.Now()); err != nil {
+				if err := provider.RemoveKey(ctx, store, kid, time.Now()); err != nil {
 					return err
 				}
-				fmt.Fprintf(c.stdout, "removed key %s\n", args[0])
+				fmt.Fprintf(c.stdout, "removed key %s\n", kid)
 				return nil
 			})
 		},

@@ -2,15 +2,22 @@ package provider
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"unicode/utf8"
+
+	"github.com/ory/fosite"
+
+	"github.com/idp/idp"
 )
 
-// claimsRequest is the part of the "claims" request parameter (OpenID
-// Connect Core §5.5) this provider honours: which claims are asked for by
-// name, for userinfo and for the ID token. Values (essential, value,
-// values) only qualify a request, and every claim asked for is released
-// when the member has it, so they are not kept.
+// claimsRequest is the "claims" request parameter (OpenID Connect Core
+// §5.5): which claims are asked for by name, for userinfo and for the ID
+// token. It is checked so a malformed request is refused, but it releases
+// nothing by itself (see releasedScopes). Values (essential, value, values)
+// only qualify a request, so they are not kept.
 type claimsRequest struct {
 	Userinfo []string
 	IDToken  []string
@@ -21,13 +28,18 @@ type claimsRequest struct {
 const maxClaimsRequest = 4096
 
 // parseClaimsRequest parses untrusted input: an empty string is no
-// request; anything but a JSON object of objects is an error.
+// request; anything but a JSON object of objects is an error, and so is
+// invalid UTF-8, which JSON (RFC 8259 §8.1) does not allow and which would
+// otherwise come back silently changed to U+FFFD.
 func parseClaimsRequest(s string) (claimsRequest, error) {
 	if s == "" {
 		return claimsRequest{}, nil
 	}
 	if len(s) > maxClaimsRequest {
 		return claimsRequest{}, fmt.Errorf("claims parameter longer than %d bytes", maxClaimsRequest)
+	}
+	if !utf8.ValidString(s) {
+		return claimsRequest{}, errors.New("claims parameter is not valid UTF-8")
 	}
 	var raw map[string]map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &raw); err != nil {
@@ -55,4 +67,51 @@ func parseClaimsRequest(s string) (claimsRequest, error) {
 		return claimsRequest{}, err
 	}
 	return req, nil
+}
+
+// releasedScopes are the granted scopes the client is still registered
+// for. A claim is released only when a released scope carries it: the
+// member granted the scope and the client may ask for it. Asking for a
+// claim by name in the claims parameter adds nothing to that set, since
+// OpenID Connect Core §5.5 lets the provider leave a requested claim
+// unanswered; the consent page therefore lists scopes only, and remembered
+// consent covers a request exactly when it covers its scopes.
+func releasedScopes(granted fosite.Arguments, c client) fosite.Arguments {
+	var out fosite.Arguments
+	for _, s := range granted {
+		if slices.Contains(c.Scopes, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// memberClaims are the claims the released scopes carry.
+func memberClaims(m idp.Member, scopes fosite.Arguments) map[string]interface{} {
+	all := map[string]interface{}{
+		"name":               m.Name,
+		"preferred_username": m.Username,
+		"updated_at":         m.UpdatedAt.Unix(),
+		"email":              m.Email,
+		// Addresses are set by an administrator, not typed in by the
+		// member, so they are published as verified.
+		"email_verified": true,
+		"roles":          []string{string(m.Role)},
+	}
+	out := map[string]interface{}{}
+	for scope, names := range scopeClaims {
+		if scopes.Has(scope) {
+			for _, n := range names {
+				out[n] = all[n]
+			}
+		}
+	}
+	return out
+}
+
+// scopeClaims maps each scope to the claims it carries.
+var scopeClaims = map[string][]string{
+	"profile": {"name", "preferred_username", "updated_at"},
+	"email":   {"email", "email_verified"},
+	"roles":   {"roles"},
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestParseClaimsRequest(t *testing.T) {
@@ -23,6 +24,8 @@ func TestParseClaimsRequest(t *testing.T) {
 		{in: `{"userinfo":{"name":"yes"}}`, wantErr: true},
 		{in: `[]`, wantErr: true},
 		{in: `{"userinfo":{"name":null}}` + strings.Repeat(" ", maxClaimsRequest), wantErr: true},
+		{in: "{\"id_token\":{\"\x8e\":{}}}", wantErr: true},
+		{in: "{\"userinfo\":{\"name\":{\"value\":\"\xff\"}}}", wantErr: true},
 	}
 	for _, tt := range tests {
 		got, err := parseClaimsRequest(tt.in)
@@ -37,17 +40,25 @@ func TestParseClaimsRequest(t *testing.T) {
 }
 
 // FuzzParseClaimsRequest: the parameter is untrusted; parsing must never
-// panic, and a successful parse only ever yields names present in the input.
+// panic, invalid UTF-8 is refused, and a successful parse only ever yields
+// valid UTF-8 names present in the input.
 func FuzzParseClaimsRequest(f *testing.F) {
 	f.Add(`{"userinfo":{"name":{"essential":true}}}`)
 	f.Add(`{"id_token":{"acr":{"values":["a","b"]}},"userinfo":null}`)
 	f.Add(`{"userinfo":{"":null}}`)
+	f.Add("{\"id_token\":{\"\x8e\":{}}}")
 	f.Fuzz(func(t *testing.T, s string) {
 		req, err := parseClaimsRequest(s)
 		if err != nil {
 			return
 		}
+		if !utf8.ValidString(s) {
+			t.Fatalf("accepted invalid UTF-8 %q", s)
+		}
 		for _, n := range append(req.Userinfo, req.IDToken...) {
+			if !utf8.ValidString(n) {
+				t.Fatalf("claim name %q is not valid UTF-8", n)
+			}
 			if n != "" && !strings.Contains(s, n) && !strings.Contains(s, "\\") {
 				t.Fatalf("claim %q not in input %q", n, s)
 			}

@@ -172,31 +172,6 @@ func TestUserinfoPostAndErrors(t *testing.T) {
 	}
 }
 
-// TestUserinfoClaimsParameter: a claim asked for by name is released even
-// without its scope (OpenID Connect Core §5.5).
-func TestUserinfoClaimsParameter(t *testing.T) {
-	e := newEnv(t, openSQLite(t))
-	r := e.webRP("openid")
-	a := newAuthRequest(oauth2.SetAuthURLParam("claims", `{"userinfo":{"name":{"essential":true}}}`))
-	cb := e.browser().signIn(r.authURL(a), "alice", alicePass)
-	tok, err := r.exchange(e.code(cb, a), a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ui, err := r.provider.UserInfo(context.Background(), oauth2.StaticTokenSource(tok))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var uc map[string]any
-	_ = ui.Claims(&uc)
-	if uc["name"] != "Alice Example" {
-		t.Errorf("name not released: %v", uc)
-	}
-	if _, ok := uc["email"]; ok {
-		t.Errorf("email released without the email scope: %v", uc)
-	}
-}
-
 // TestPublicClientPKCE: a public client signs in with PKCE and no secret.
 func TestPublicClientPKCE(t *testing.T) {
 	e := newEnv(t, openSQLite(t))

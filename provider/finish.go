@@ -35,12 +35,11 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	for _, a := range audience(ar.GetRequestedAudience(), c) {
 		ar.GrantAudience(a)
 	}
-	claimsReq, err := parseClaimsRequest(params.Get("claims"))
-	if err != nil {
-		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("The claims parameter is not valid JSON of the form OpenID Connect Core §5.5 describes.").WithWrap(err))
+	if _, err := parseClaimsRequest(params.Get("claims")); err != nil {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("The claims parameter is not valid UTF-8 JSON of the form OpenID Connect Core §5.5 describes.").WithWrap(err))
 		return
 	}
-	sess := p.memberSession(m, c.ID, login, ar.GetGrantedScopes(), claimsReq)
+	sess := p.memberSession(m, c, login, ar.GetGrantedScopes())
 
 	var resp fosite.AuthorizeResponder
 	err = p.store.InTx(ctx, func(ctx context.Context) error {
@@ -77,18 +76,17 @@ func audience(requested []string, c client) []string {
 }
 
 // memberSession builds the session stored with the code: ID token claims
-// by granted scope (OpenID Connect Core §5.4) and what the access token
+// by released scope (OpenID Connect Core §5.4) and what the access token
 // and userinfo need.
-func (p *Provider) memberSession(m idp.Member, clientID string, login authn, scopes fosite.Arguments, claimsReq claimsRequest) *session {
-	extra := memberClaims(m, scopes, claimsReq.IDToken)
+func (p *Provider) memberSession(m idp.Member, c client, login authn, granted fosite.Arguments) *session {
+	extra := memberClaims(m, releasedScopes(granted, c))
 	extra["sid"] = login.sessionID
 	sess := newSession()
 	sess.Subject = m.ID
 	sess.Username = m.Username
-	sess.ClientID = clientID
+	sess.ClientID = c.ID
 	sess.SessionID = login.sessionID
 	sess.GrantedAt = p.cfg.Now().UTC()
-	sess.UserinfoClaims = claimsReq.Userinfo
 	sess.Claims = &jwt.IDTokenClaims{
 		Issuer:      p.cfg.Issuer,
 		Subject:     m.ID,
@@ -97,40 +95,4 @@ func (p *Provider) memberSession(m idp.Member, clientID string, login authn, sco
 		Extra:       extra,
 	}
 	return sess
-}
-
-// memberClaims are the claims a member's granted scopes release, plus
-// any standard claim requested by name.
-func memberClaims(m idp.Member, scopes fosite.Arguments, named []string) map[string]interface{} {
-	all := map[string]interface{}{
-		"name":               m.Name,
-		"preferred_username": m.Username,
-		"updated_at":         m.UpdatedAt.Unix(),
-		"email":              m.Email,
-		// Addresses are set by an administrator, not typed in by the
-		// member, so they are published as verified.
-		"email_verified": true,
-		"roles":          []string{string(m.Role)},
-	}
-	out := map[string]interface{}{}
-	for scope, names := range scopeClaims {
-		if scopes.Has(scope) {
-			for _, n := range names {
-				out[n] = all[n]
-			}
-		}
-	}
-	for _, n := range named {
-		if v, ok := all[n]; ok {
-			out[n] = v
-		}
-	}
-	return out
-}
-
-// scopeClaims maps each scope to the claims it releases.
-var scopeClaims = map[string][]string{
-	"profile": {"name", "preferred_username", "updated_at"},
-	"email":   {"email", "email_verified"},
-	"roles":   {"roles"},
 }

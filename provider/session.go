@@ -22,9 +22,6 @@ type session struct {
 	// GrantedAt is when the member authorised the grant; it bounds the
 	// refresh token family's absolute lifetime.
 	GrantedAt time.Time `json:"granted_at"`
-	// UserinfoClaims are claims the client asked for by name in the
-	// "claims" request parameter (OpenID Connect Core §5.5).
-	UserinfoClaims []string `json:"userinfo_claims,omitempty"`
 	// ClientCredentials marks a grant without a member: its access token
 	// row is only a record for introspection and revocation, and is written
 	// without waiting for the disk (see fositeStore.create).

@@ -41,7 +41,8 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	claims := memberClaims(m, ar.GetGrantedScopes(), sess.UserinfoClaims)
+	c, _ := ar.GetClient().(client)
+	claims := memberClaims(m, releasedScopes(ar.GetGrantedScopes(), c))
 	claims["sub"] = m.ID
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, claims)

@@ -16,6 +16,10 @@ const (
 	GrantClientCredentials = "client_credentials"
 )
 
+// IntrospectionAll registers a client as a resource server that may learn
+// whether any token is active, not only its own.
+const IntrospectionAll = "all"
+
 // Client is an application registered with the provider. The registration
 // rules (what makes a client valid) live in package clients.
 type Client struct {
@@ -43,8 +47,12 @@ type Client struct {
 	// BackchannelLogoutURI receives a logout token when a session the client
 	// took part in ends (OpenID Connect Back-Channel Logout 1.0).
 	BackchannelLogoutURI string
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
+	// Introspection is empty for a client that may introspect only tokens
+	// issued to it or naming it in their audience, or IntrospectionAll for
+	// a resource server that may introspect every token (RFC 7662 §4).
+	Introspection string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Public reports whether the client has no secret, so cannot authenticate

@@ -86,6 +86,12 @@ func Validate(c idp.Client) error {
 			add("backchannel_logout_uri", "%q: %s", c.BackchannelLogoutURI, msg)
 		}
 	}
+	switch {
+	case c.Introspection != "" && c.Introspection != idp.IntrospectionAll:
+		add("introspection", "%q: want empty (own tokens only) or %q", c.Introspection, idp.IntrospectionAll)
+	case c.Introspection != "" && c.Public():
+		add("introspection", "a public client cannot authenticate to introspect tokens")
+	}
 	errs = append(errs, checkList("scopes", c.Scopes, func(s string) string {
 		if !isScopeToken(s) {
 			return "not a scope token (RFC 6749 §3.3): printable ASCII without spaces, '\"' or '\\'"

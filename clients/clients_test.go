@@ -58,7 +58,8 @@ func TestValidateAccepts(t *testing.T) {
 	public.SecretHash, public.TokenEndpointAuthMethod = "", idp.AuthMethodNone
 	public.RedirectURIs = []string{"com.example.app:/oauth2redirect", "http://127.0.0.1:49152/cb", "http://[::1]/cb", "http://app.localhost/cb"}
 	service := idp.Client{ID: "svc_1.a", SecretHash: "h", GrantTypes: []string{idp.GrantClientCredentials},
-		TokenEndpointAuthMethod: idp.AuthMethodPost, Scopes: []string{"read:all", "a!#$%&'()*+,-./:;<=>?@[]^_`{|}~"}}
+		TokenEndpointAuthMethod: idp.AuthMethodPost, Scopes: []string{"read:all", "a!#$%&'()*+,-./:;<=>?@[]^_`{|}~"},
+		Introspection: idp.IntrospectionAll}
 	for name, c := range map[string]idp.Client{"web app": webApp(), "native app": public, "service": service} {
 		if err := Validate(c); err != nil {
 			t.Errorf("%s: Validate: %v", name, err)
@@ -148,6 +149,11 @@ func TestValidateRefuses(t *testing.T) {
 		{"non-ASCII scope", func(c *idp.Client) { c.Scopes = []string{"prófile"} }, `scopes[0]:`},
 		{"empty audience", func(c *idp.Client) { c.Audience = []string{""} }, `audience[0]: "": must be non-empty`},
 		{"audience with space", func(c *idp.Client) { c.Audience = []string{"a", "b c"} }, `audience[1]: "b c":`},
+		{"unknown introspection", func(c *idp.Client) { c.Introspection = "own" },
+			`introspection: "own": want empty (own tokens only) or "all"`},
+		{"public resource server", func(c *idp.Client) {
+			c.SecretHash, c.TokenEndpointAuthMethod, c.Introspection = "", "none", "all"
+		}, "introspection: a public client cannot authenticate"},
 		{"audience with tab", func(c *idp.Client) { c.Audience = []string{"b\tc"} }, `audience[0]:`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

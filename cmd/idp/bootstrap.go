@@ -33,6 +33,7 @@ type bootstrapClient struct {
 	SkipConsent             bool     `yaml:"skip_consent"`
 	AllowPlainOAuth         bool     `yaml:"allow_plain_oauth"`
 	BackchannelLogoutURI    string   `yaml:"backchannel_logout_uri"`
+	Introspection           string   `yaml:"introspection"`
 	// InsecureDemoSecret exempts the secret from clients.MinSecretLength.
 	// It exists for demo files whose secrets are public anyway, and says
 	// so where anyone reading the file sees it.
@@ -153,6 +154,7 @@ func (fc bootstrapClient) client() idp.Client {
 		SkipConsent:             fc.SkipConsent,
 		AllowPlainOAuth:         fc.AllowPlainOAuth,
 		BackchannelLogoutURI:    fc.BackchannelLogoutURI,
+		Introspection:           fc.Introspection,
 	}
 	if c.GrantTypes == nil {
 		c.GrantTypes = defaultGrantTypes

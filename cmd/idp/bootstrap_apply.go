@@ -145,5 +145,6 @@ func sameClient(a, b idp.Client) bool {
 		a.TokenEndpointAuthMethod == b.TokenEndpointAuthMethod &&
 		a.SkipConsent == b.SkipConsent &&
 		a.AllowPlainOAuth == b.AllowPlainOAuth &&
-		a.BackchannelLogoutURI == b.BackchannelLogoutURI
+		a.BackchannelLogoutURI == b.BackchannelLogoutURI &&
+		a.Introspection == b.Introspection
 }

@@ -38,7 +38,8 @@ func TestParseBootstrap(t *testing.T) {
 		!slices.Equal(spa.value.GrantTypes, defaultGrantTypes) || !slices.Equal(spa.value.Scopes, defaultScopes) {
 		t.Errorf("demo-spa: want a public client with the default grants and scopes, got %+v", spa.value)
 	}
-	if svc.value.ResponseTypes != nil || !slices.Equal(svc.value.Audience, []string{"https://api.example"}) {
+	if svc.value.ResponseTypes != nil || !slices.Equal(svc.value.Audience, []string{"https://api.example"}) ||
+		svc.value.Introspection != idp.IntrospectionAll || rp.value.Introspection != "" {
 		t.Errorf("demo-service = %+v", svc.value)
 	}
 	alice, bob := b.members[0], b.members[1]

@@ -34,6 +34,7 @@ type clientAddConfig struct {
 	SkipConsent            bool
 	AllowPlainOAuth        bool
 	BackchannelLogoutURI   string
+	Introspection          string
 	SecretStdin            bool
 }
 
@@ -53,6 +54,7 @@ func (cfg *clientAddConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&cfg.SkipConsent, "skip-consent", false, "a first-party client: do not ask members to consent")
 	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let this confidential client omit PKCE")
 	fs.StringVar(&cfg.BackchannelLogoutURI, "backchannel-logout-uri", "", "back-channel logout URI")
+	fs.StringVar(&cfg.Introspection, "introspection", "", `"all": a resource server that may introspect every token, not only its own`)
 	fs.BoolVar(&cfg.SecretStdin, "secret-stdin", false, "read the secret from standard input instead of generating one")
 }
 
@@ -65,6 +67,7 @@ func (cfg clientAddConfig) client() idp.Client {
 		GrantTypes: cfg.GrantTypes.values, Scopes: cfg.Scopes.values, Audience: cfg.Audience.values,
 		TokenEndpointAuthMethod: cfg.AuthMethod, SkipConsent: cfg.SkipConsent,
 		AllowPlainOAuth: cfg.AllowPlainOAuth, BackchannelLogoutURI: cfg.BackchannelLogoutURI,
+		Introspection: cfg.Introspection,
 	}
 	if !cfg.Public {
 		cl.SecretHash = pendingHash
@@ -103,6 +106,7 @@ var registrationFlags = map[string]string{
 	"id": "id", "redirect_uris": "redirect-uri", "post_logout_redirect_uris": "post-logout-redirect-uri",
 	"grant_types": "grant-type", "scopes": "scope", "audience": "audience",
 	"token_endpoint_auth_method": "auth-method", "backchannel_logout_uri": "backchannel-logout-uri",
+	"introspection": "introspection",
 }
 
 // flagError renames the field of a *clients.FieldError to the flag it came

@@ -52,13 +52,16 @@ func TestClients(t *testing.T) {
 		}
 
 		out = runOK(t, "svc-secret-from-stdin-0123456789ab\n", "clients", "add", db, "--id", "svc", "--secret-stdin",
-			"--grant-type", "client_credentials", "--scope", "api.read", "--auth-method", "client_secret_post")
+			"--grant-type", "client_credentials", "--scope", "api.read", "--auth-method", "client_secret_post", "--introspection", "all")
 		if strings.Contains(out, "svc-secret-from-stdin-0123456789ab") || strings.Contains(out, "client_secret:") {
 			t.Fatalf("a secret from stdin was printed:\n%s", out)
 		}
 		svc, err := s.Clients.ByID(ctx, "svc")
 		if err != nil || clients.NewVerifier(nil, 1).Verify(svc.SecretHash, "svc-secret-from-stdin-0123456789ab") != nil {
 			t.Fatalf("svc = %+v, %v; want the secret from stdin to verify", svc, err)
+		}
+		if svc.Introspection != idp.IntrospectionAll || web.Introspection != "" {
+			t.Fatalf("introspection: svc %q, web %q; want all and empty", svc.Introspection, web.Introspection)
 		}
 
 		list := runOK(t, "", "clients", "list", db)
@@ -97,6 +100,8 @@ func TestClientsAddRefuses(t *testing.T) {
 			[]string{`--auth-method: "client_secret_basic" needs a client secret`}},
 		{"public client credentials", []string{"--id", "a", "--public", "--grant-type", "client_credentials"},
 			[]string{"--grant-type: client_credentials needs a client secret"}},
+		{"unknown introspection", []string{"--id", "a", "--grant-type", "client_credentials", "--introspection", "some"},
+			[]string{`--introspection: "some": want empty`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wantContains(t, idpFails(t, "", append([]string{"clients", "add", db}, tc.args...)...), tc.want...)

@@ -27,6 +27,7 @@ func testClients(t *testing.T, s *storage.Store) {
 		SkipConsent:             true,
 		AllowPlainOAuth:         true,
 		BackchannelLogoutURI:    "https://web.example/logout",
+		Introspection:           idp.IntrospectionAll,
 		CreatedAt:               created,
 	}
 	c := full
@@ -70,7 +71,7 @@ func testClients(t *testing.T, s *storage.Store) {
 	}
 
 	upd := c
-	upd.Name, upd.SecretHash, upd.SkipConsent = "Renamed", "", false
+	upd.Name, upd.SecretHash, upd.SkipConsent, upd.Introspection = "Renamed", "", false, ""
 	upd.RedirectURIs, upd.Audience = []string{"http://127.0.0.1/cb"}, nil
 	upd.CreatedAt = base // ignored
 	must(t, s.Clients.Update(ctx, upd))

@@ -1,19 +1,129 @@
 package provider
 
-import "net/http"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
 
-// handleIntrospect is RFC 7662 token introspection for authenticated
-// clients. Tokens are looked up in the store, so a revoked JWT access token
-// is reported inactive even though its signature is still valid.
+	"github.com/ory/fosite"
+
+	"github.com/idp/idp"
+)
+
+// handleIntrospect is RFC 7662 token introspection. The caller must be a
+// confidential client authenticated by a method discovery advertises
+// (§2.1); it learns that a token is active only when the token was issued
+// to it, names it in its audience, or the caller is registered as a
+// resource server that may introspect every token (§4: otherwise a client
+// could scan for other clients' tokens). Every other answer is
+// {"active": false}. Tokens are looked up in the store, so a revoked JWT
+// access token is reported inactive though its signature is still valid.
 func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	resp, err := p.oauth2.NewIntrospectionRequest(ctx, r, newSession())
+	caller, err := p.introspectionCaller(ctx, r)
 	if err != nil {
-		p.log.Info("introspection", "err", describe(err))
-		p.oauth2.WriteIntrospectionError(ctx, w, err)
+		p.log.Info("introspection refused", "err", describe(err))
+		p.writeIntrospectionError(ctx, w, err)
 		return
 	}
-	p.oauth2.WriteIntrospectionResponse(ctx, w, resp)
+	token := r.PostForm.Get("token")
+	if token == "" {
+		p.writeIntrospectionError(ctx, w, fosite.ErrInvalidRequest.WithHint("The token parameter is missing."))
+		return
+	}
+	use, ar, err := p.oauth2.IntrospectToken(ctx, token, fosite.TokenUse(r.PostForm.Get("token_type_hint")), newSession())
+	if err != nil || !mayIntrospect(caller, ar) {
+		if err != nil {
+			p.log.Debug("introspection: inactive token", "client", caller.ID, "err", describe(err))
+		}
+		writeIntrospection(w, map[string]any{"active": false})
+		return
+	}
+	writeIntrospection(w, p.introspection(use, ar))
+}
+
+// introspectionCaller authenticates the calling client. An access token is
+// no client credential (RFC 7662 §2.1 allows one only by separate
+// authorization, which this provider does not grant), and a public client
+// has nothing to authenticate with.
+func (p *Provider) introspectionCaller(ctx context.Context, r *http.Request) (client, error) {
+	if err := r.ParseForm(); err != nil {
+		return client{}, fosite.ErrInvalidRequest.WithHint("The request body could not be parsed.").WithWrap(err)
+	}
+	if scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "bearer") {
+		return client{}, fosite.ErrInvalidClient.WithHint("Authenticate as a client; an access token is not a client credential.")
+	}
+	fc, err := p.authenticateClient(ctx, r, r.PostForm)
+	if err != nil {
+		if fosite.ErrorToRFC6749Error(err).CodeField >= http.StatusInternalServerError {
+			return client{}, err
+		}
+		return client{}, fosite.ErrInvalidClient.WithHint("Client authentication failed.").WithWrap(err)
+	}
+	c, ok := fc.(client)
+	if !ok || c.Public() {
+		return client{}, fosite.ErrInvalidClient.WithHint("A public client cannot introspect tokens.")
+	}
+	return c, nil
+}
+
+// mayIntrospect reports whether the caller may learn that the token of ar
+// is active.
+func mayIntrospect(caller client, ar fosite.AccessRequester) bool {
+	return caller.Introspection == idp.IntrospectionAll ||
+		ar.GetClient().GetID() == caller.ID ||
+		ar.GetGrantedAudience().Has(caller.ID)
+}
+
+// introspection is the RFC 7662 §2.2 answer for an active token. exp is
+// the expiry of the token presented, so a refresh token reports its own
+// lifetime, and the member's username is included only when the token's
+// released scopes carry it (profile), as at userinfo.
+func (p *Provider) introspection(use fosite.TokenUse, ar fosite.AccessRequester) map[string]any {
+	sess := ar.GetSession()
+	out := map[string]any{"active": true, "iss": p.cfg.Issuer, "client_id": ar.GetClient().GetID()}
+	if scopes := ar.GetGrantedScopes(); len(scopes) > 0 {
+		out["scope"] = strings.Join(scopes, " ")
+	}
+	if exp := sess.GetExpiresAt(use); !exp.IsZero() {
+		out["exp"] = exp.Unix()
+	}
+	if iat := ar.GetRequestedAt(); !iat.IsZero() {
+		out["iat"] = iat.Unix()
+	}
+	if sub := sess.GetSubject(); sub != "" {
+		out["sub"] = sub
+	}
+	if aud := ar.GetGrantedAudience(); len(aud) > 0 {
+		out["aud"] = aud
+	}
+	if use == fosite.AccessToken {
+		out["token_type"] = fosite.BearerAccessToken
+	}
+	c, _ := ar.GetClient().(client)
+	if u := sess.GetUsername(); u != "" && releasedScopes(ar.GetGrantedScopes(), c).Has("profile") {
+		out["username"] = u
+	}
+	return out
+}
+
+// writeIntrospectionError answers a refused caller: 401 invalid_client
+// with a Basic challenge (RFC 6749 §5.2), 503 with Retry-After when the
+// secret could not be checked yet, or the request or server error.
+func (p *Provider) writeIntrospectionError(ctx context.Context, w http.ResponseWriter, err error) {
+	if errors.Is(err, fosite.ErrInvalidClient) {
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", p.cfg.Issuer))
+	}
+	setRetryAfter(w, err)
+	p.oauth2.WriteAccessError(ctx, w, nil, err)
+}
+
+func writeIntrospection(w http.ResponseWriter, body map[string]any) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, http.StatusOK, body)
 }
 
 // handleRevoke is RFC 7009 token revocation. Revoking a refresh token

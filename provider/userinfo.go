@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/ory/fosite"
 
@@ -15,7 +16,11 @@ import (
 // a changed name shows at once.
 func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	token := fosite.AccessTokenFromRequest(r)
+	token, err := bearerToken(r)
+	if err != nil {
+		p.bearerError(w, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
 	if token == "" {
 		p.bearerError(w, http.StatusUnauthorized, "", "")
 		return
@@ -46,6 +51,37 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	claims["sub"] = m.ID
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, claims)
+}
+
+// bearerToken finds the access token where RFC 6750 §2 allows it: the
+// Authorization header or the form body of a POST. The query string
+// (§2.3) is refused, as it ends up in logs, browser history and Referer
+// headers, and so is a request using more than one method (§3.1). The
+// error text is safe to show the client.
+func bearerToken(r *http.Request) (string, error) {
+	if r.URL.Query().Has("access_token") {
+		return "", errors.New("the access token must not be sent in the query string; use the Authorization header")
+	}
+	var found []string
+	if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "bearer") {
+		found = append(found, tok)
+	}
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			return "", errors.New("the request body could not be parsed")
+		}
+		if r.PostForm.Has("access_token") {
+			found = append(found, r.PostForm.Get("access_token"))
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return found[0], nil
+	default:
+		return "", errors.New("the access token was sent by more than one method")
+	}
 }
 
 func describeOrNil(err error) string {

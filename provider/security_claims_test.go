@@ -87,6 +87,12 @@ func TestSecurityClaimsParameterNeedsAllowedScope(t *testing.T) {
 			GrantTypes: []string{"authorization_code"}, Scopes: []string{"openid"},
 		}, webSecret)
 		r := e.rp("narrow", webSecret, redirect, "openid")
+		var disco struct {
+			Claims *bool `json:"claims_parameter_supported"`
+		}
+		if err := r.provider.Claims(&disco); err != nil || disco.Claims == nil || *disco.Claims {
+			t.Errorf("discovery promises the claims parameter (%v, %v), which releases nothing beyond the scopes", disco.Claims, err)
+		}
 		a := newAuthRequest(oauth2.SetAuthURLParam("claims", claimsAttack))
 
 		b := e.browser()

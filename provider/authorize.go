@@ -95,6 +95,11 @@ func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, ar fosite.Aut
 		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("Only the S256 code_challenge_method is supported."))
 		return
 	}
+	if _, err := parseClaimsRequest(params.Get("claims")); err != nil {
+		// Refused before the member signs in, not after.
+		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("The claims parameter is not valid UTF-8 JSON of the form OpenID Connect Core §5.5 describes.").WithWrap(err))
+		return
+	}
 	prompt := prompts(params)
 	none := slices.Contains(prompt, "none")
 
@@ -136,7 +141,7 @@ func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, ar fosite.Aut
 		p.startFlow(w, r, ar, params, login, pathConsent)
 		return
 	}
-	p.finish(w, r, ar, params, login, flow)
+	p.finish(w, r, ar, login, flow)
 }
 
 // authn is who signed in, in which session, and when.

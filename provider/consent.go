@@ -63,7 +63,7 @@ func (p *Provider) handleConsent(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusBadRequest, "Unknown answer", "Choose Allow or Deny.", "", errors.New("consent answer missing"))
 		return
 	}
-	ar, params, err := p.resumeRequest(r, f)
+	ar, _, err := p.resumeRequest(r, f)
 	if err != nil {
 		p.writeAuthorizeError(w, r, ar, err)
 		return
@@ -89,5 +89,5 @@ func (p *Provider) handleConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	login := authn{memberID: f.MemberID, sessionID: f.SessionID, authTime: f.AuthTime, requestedAt: f.CreatedAt}
-	p.finish(w, r, ar, params, login, &f)
+	p.finish(w, r, ar, login, &f)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/ory/fosite"
@@ -17,7 +16,7 @@ import (
 // finish grants the request and redirects to the client with the code.
 // Everything it writes (the code, its PKCE and OpenID Connect sessions,
 // the session's client list, the spent flow) commits in one transaction.
-func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, login authn, flow *idp.Flow) {
+func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, login authn, flow *idp.Flow) {
 	ctx := r.Context()
 	c := ar.GetClient().(client)
 	m, err := p.store.Members.ByID(ctx, login.memberID)
@@ -34,10 +33,6 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	}
 	for _, a := range audience(ar.GetRequestedAudience(), c) {
 		ar.GrantAudience(a)
-	}
-	if _, err := parseClaimsRequest(params.Get("claims")); err != nil {
-		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("The claims parameter is not valid UTF-8 JSON of the form OpenID Connect Core §5.5 describes.").WithWrap(err))
-		return
 	}
 	sess := p.memberSession(m, c, login, ar.GetGrantedScopes())
 

@@ -208,3 +208,26 @@ func TestSecurityClaimsFollowClientScopes(t *testing.T) {
 		}
 	})
 }
+
+// TestSecurityClaimsParameterMalformed: "Bad input gets a clear,
+// spec-shaped error and changes nothing." A claims parameter that is not
+// UTF-8 JSON of the §5.5 form is refused with invalid_request before the
+// member is asked to sign in.
+func TestSecurityClaimsParameterMalformed(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newEnv(t, open(t))
+		r := e.webRP("openid")
+		for _, claims := range []string{"{\"id_token\":{\"\x8e\":{}}}", `{"userinfo":["email"]}`, `not json`} {
+			a := newAuthRequest(oauth2.SetAuthURLParam("claims", claims))
+			pg := e.browser().get(r.authURL(a))
+			if pg.isLogin() {
+				t.Errorf("claims %q: the login page was shown", claims)
+				continue
+			}
+			q := pg.redirect(t).Query()
+			if q.Get("error") != "invalid_request" || q.Get("state") != a.state {
+				t.Errorf("claims %q: redirected with %v, want invalid_request", claims, q)
+			}
+		}
+	})
+}

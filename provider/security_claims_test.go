@@ -25,8 +25,8 @@ const claimsAttack = `{"id_token":{"email":null,"roles":null,"name":null},"useri
 // by a scope (profile, email, roles).
 var memberClaimNames = []string{"name", "preferred_username", "updated_at", "email", "email_verified", "roles"}
 
-// userinfo fetches the userinfo claims with the bearer header.
-func (e *env) userinfo(accessToken string) map[string]any {
+// userinfoClaims fetches the userinfo claims with the bearer header.
+func (e *env) userinfoClaims(accessToken string) map[string]any {
 	e.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, e.issuer+"/oauth2/userinfo", nil)
 	req.Header.Set("Authorization", "Bearer "+accessToken)
@@ -113,7 +113,7 @@ func TestSecurityClaimsParameterNeedsAllowedScope(t *testing.T) {
 		if got := releasedMemberClaims(idClaims); len(got) > 0 {
 			t.Errorf("ID token released %v without their scopes: %v", got, idClaims)
 		}
-		if got := releasedMemberClaims(e.userinfo(tok.AccessToken)); len(got) > 0 {
+		if got := releasedMemberClaims(e.userinfoClaims(tok.AccessToken)); len(got) > 0 {
 			t.Errorf("userinfo released %v without their scopes", got)
 		}
 	})
@@ -144,7 +144,7 @@ func TestSecurityClaimsParameterNeedsGrantedScope(t *testing.T) {
 		if got := releasedMemberClaims(idClaims); len(got) > 0 {
 			t.Errorf("ID token released %v without a granted scope: %v", got, idClaims)
 		}
-		if got := releasedMemberClaims(e.userinfo(tok.AccessToken)); len(got) > 0 {
+		if got := releasedMemberClaims(e.userinfoClaims(tok.AccessToken)); len(got) > 0 {
 			t.Errorf("userinfo released %v without a granted scope", got)
 		}
 
@@ -166,7 +166,7 @@ func TestSecurityClaimsParameterNeedsGrantedScope(t *testing.T) {
 		if idClaims["email"] != aliceEmail {
 			t.Errorf("ID token lacks the granted email: %v", idClaims)
 		}
-		ui := e.userinfo(tok.AccessToken)
+		ui := e.userinfoClaims(tok.AccessToken)
 		if ui["email"] != aliceEmail {
 			t.Errorf("userinfo lacks the granted email: %v", ui)
 		}
@@ -187,7 +187,7 @@ func TestSecurityClaimsFollowClientScopes(t *testing.T) {
 			c.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 		})
 		tok, _ := e.signedIn(e.webRP(), e.browser())
-		if e.userinfo(tok.AccessToken)["email"] != aliceEmail {
+		if e.userinfoClaims(tok.AccessToken)["email"] != aliceEmail {
 			t.Fatal("userinfo lacks email before the change")
 		}
 		ctx := context.Background()
@@ -197,7 +197,7 @@ func TestSecurityClaimsFollowClientScopes(t *testing.T) {
 			t.Fatal(err)
 		}
 		ahead.Store(int64(time.Minute)) // past the client cache
-		ui := e.userinfo(tok.AccessToken)
+		ui := e.userinfoClaims(tok.AccessToken)
 		for _, n := range []string{"email", "email_verified", "roles"} {
 			if _, ok := ui[n]; ok {
 				t.Errorf("userinfo released %s after its scope was withdrawn from the client: %v", n, ui)

@@ -34,7 +34,7 @@ func (e *env) introspectAs(authz string, form url.Values) (*http.Response, map[s
 	return resp, out
 }
 
-func basicAuth(id, secret string) string {
+func basicAuthHeader(id, secret string) string {
 	req, _ := http.NewRequest(http.MethodGet, "/", nil)
 	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
 	return req.Header.Get("Authorization")
@@ -58,9 +58,9 @@ func TestSecurityIntrospectionRefusesBearerCaller(t *testing.T) {
 		form := url.Values{"token": {victim.AccessToken}}
 		for name, authz := range map[string]string{
 			"bearer token":  "Bearer " + own.AccessToken,
-			"wrong secret":  basicAuth("web", webSecret+"x"),
-			"unknown":       basicAuth("nobody", webSecret),
-			"public client": basicAuth("spa", ""),
+			"wrong secret":  basicAuthHeader("web", webSecret+"x"),
+			"unknown":       basicAuthHeader("nobody", webSecret),
+			"public client": basicAuthHeader("spa", ""),
 			"none":          "",
 		} {
 			resp, out := e.introspectAs(authz, form)
@@ -102,7 +102,7 @@ func TestSecurityIntrospectionAdvertisedAuthMethods(t *testing.T) {
 			id, secret := "svc", svcSecret
 			switch m {
 			case idp.AuthMethodBasic:
-				authz = basicAuth(id, secret)
+				authz = basicAuthHeader(id, secret)
 			case idp.AuthMethodPost:
 				id, secret = "poster", rsSecret
 				form.Set("client_id", id)
@@ -111,7 +111,7 @@ func TestSecurityIntrospectionAdvertisedAuthMethods(t *testing.T) {
 				t.Errorf("discovery advertises %q, which this test cannot exercise", m)
 				continue
 			}
-			tokResp, tokOut := e.clientCredentials(id, secret, m)
+			tokResp, tokOut := e.ccTokenWith(id, secret, m)
 			if tokResp.StatusCode != http.StatusOK {
 				t.Fatalf("%s: token: %d %v", m, tokResp.StatusCode, tokOut)
 			}
@@ -124,8 +124,8 @@ func TestSecurityIntrospectionAdvertisedAuthMethods(t *testing.T) {
 	})
 }
 
-// clientCredentials gets a client-credentials token with the given method.
-func (e *env) clientCredentials(id, secret, method string) (*http.Response, map[string]any) {
+// ccTokenWith gets a client-credentials token with the given method.
+func (e *env) ccTokenWith(id, secret, method string) (*http.Response, map[string]any) {
 	e.t.Helper()
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"api:read"}}
 	if method == idp.AuthMethodPost {

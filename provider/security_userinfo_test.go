@@ -36,7 +36,7 @@ func TestSecurityUserinfoRefusesQueryToken(t *testing.T) {
 			}
 		}
 
-		if ui := e.userinfo(tok.AccessToken); ui["email"] != aliceEmail {
+		if ui := e.userinfoClaims(tok.AccessToken); ui["email"] != aliceEmail {
 			t.Errorf("Authorization header: %v", ui)
 		}
 		resp, out := e.postForm("/oauth2/userinfo", url.Values{"access_token": {tok.AccessToken}}, "", "")

@@ -24,11 +24,11 @@ import (
 var errClientAuth = fosite.ErrInvalidClient
 
 // authenticateClient is fosite's client authentication strategy, used at
-// the token and revocation endpoints. Every request that presents a secret
-// costs one derivation in the KDF limiter's slots, whether the client
-// exists or not; a request that finds no free slot, or that comes after
-// too many wrong secrets for the same id, is answered
-// temporarily_unavailable without deriving anything.
+// the token and revocation endpoints, and by introspection directly. Every
+// request that presents a secret costs one derivation in the KDF limiter's
+// slots, whether the client exists or not; a request that finds no free
+// slot, or that comes after too many wrong secrets for the same id, is
+// answered temporarily_unavailable without deriving anything.
 func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (fosite.Client, error) {
 	if form.Has("client_assertion") || form.Has("client_assertion_type") {
 		return nil, errClientAuth.WithDebug("client assertions are not supported")

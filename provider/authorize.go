@@ -86,7 +86,7 @@ func prompts(params url.Values) []string { return strings.Fields(params.Get("pro
 func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, flow *idp.Flow) {
 	ctx := r.Context()
 	c := ar.GetClient().(client)
-	if !c.Public() && !c.AllowPlainOAuth && !p.cfg.AllowPlainOAuth && params.Get("code_challenge") == "" {
+	if p.pkceRequired(c) && params.Get("code_challenge") == "" {
 		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("Clients must include a code_challenge when performing the authorize code flow (PKCE, S256)."))
 		return
 	}

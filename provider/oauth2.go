@@ -5,6 +5,7 @@ import (
 	"github.com/ory/fosite/compose"
 	"github.com/ory/fosite/handler/oauth2"
 	"github.com/ory/fosite/handler/openid"
+	"github.com/ory/fosite/handler/pkce"
 	"github.com/ory/fosite/token/jwt"
 )
 
@@ -13,7 +14,7 @@ import (
 // tokens, client credentials, introspection and revocation. Access tokens
 // are RS256 JWTs (RFC 9068); codes and refresh tokens stay opaque HMAC
 // tokens, so they can be revoked and never leak claims.
-func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher, auth fosite.ClientAuthenticationStrategy) fosite.OAuth2Provider {
+func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher, auth fosite.ClientAuthenticationStrategy, pkceRequired func(client) bool) fosite.OAuth2Provider {
 	fc := &fosite.Config{
 		AccessTokenLifespan:   cfg.AccessTokenLifespan,
 		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
@@ -54,6 +55,11 @@ func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher
 		compose.OpenIDConnectRefreshFactory,
 		compose.OAuth2TokenIntrospectionFactory,
 		compose.OAuth2TokenRevocationFactory,
-		compose.OAuth2PKCEFactory,
+		func(c fosite.Configurator, s, st interface{}) interface{} {
+			return &pkceHandler{
+				Handler:  compose.OAuth2PKCEFactory(c, s, st).(*pkce.Handler),
+				required: pkceRequired, burn: store.burnCode,
+			}
+		},
 	)
 }

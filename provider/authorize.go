@@ -98,7 +98,26 @@ func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, a
 		return
 	}
 	p.log.Info("authorization refused", "client", ar.GetClient().GetID(), "err", describe(err))
+	if ar.GetResponseMode() == fosite.ResponseModeFormPost {
+		p.writeFormPostError(w, ar, err)
+		return
+	}
 	p.oauth2.WriteAuthorizeError(r.Context(), issWriter{w, p.cfg.Issuer}, ar, err)
+}
+
+// writeFormPostError is fosite's form_post error response plus RFC 9207's
+// iss, which issWriter can add only to redirects.
+func (p *Provider) writeFormPostError(w http.ResponseWriter, ar fosite.AuthorizeRequester, err error) {
+	values := fosite.ErrorToRFC6749Error(err).ToValues()
+	values.Set("state", ar.GetState())
+	values.Set("iss", p.cfg.Issuer)
+	redirect := *ar.GetRedirectURI()
+	redirect.Fragment = ""
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	fosite.WriteAuthorizeFormPostResponse(redirect.String(), values, p.pages.formPost, w)
 }
 
 // prompts parses the space-separated prompt parameter.

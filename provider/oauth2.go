@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"html/template"
+
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
 	"github.com/ory/fosite/handler/oauth2"
@@ -14,7 +16,7 @@ import (
 // tokens, client credentials, introspection and revocation. Access tokens
 // are RS256 JWTs (RFC 9068); codes and refresh tokens stay opaque HMAC
 // tokens, so they can be revoked and never leak claims.
-func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher, auth fosite.ClientAuthenticationStrategy, pkceRequired func(client) bool) fosite.OAuth2Provider {
+func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher, auth fosite.ClientAuthenticationStrategy, pkceRequired func(client) bool, formPost *template.Template) fosite.OAuth2Provider {
 	fc := &fosite.Config{
 		AccessTokenLifespan:   cfg.AccessTokenLifespan,
 		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
@@ -38,6 +40,9 @@ func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher
 		RefreshTokenScopes:  []string{"offline_access"},
 		AllowedPromptValues: []string{"login", "none", "consent", "select_account"},
 		MinParameterEntropy: fosite.MinParameterEntropy,
+		// fosite's own page submits with an inline onload handler, which
+		// the provider's Content-Security-Policy blocks.
+		FormPostHTMLTemplate: formPost,
 	}
 	// Both token strategies sign through the keyring, never a fixed key.
 	strategy := &compose.CommonStrategy{

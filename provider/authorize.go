@@ -44,6 +44,11 @@ func (p *Provider) newAuthorizeRequest(ctx context.Context, r *http.Request) (fo
 	if err != nil {
 		return ar, err
 	}
+	// fosite matches response types regardless of case, but its code
+	// handler only answers "code": "Code" would fail after the sign-in.
+	if !ar.GetResponseTypes().ExactOne("code") {
+		return ar, fosite.ErrUnsupportedResponseType.WithHint("The only supported response_type is \"code\".")
+	}
 	if prompt := prompts(r.Form); slices.Contains(prompt, "none") && len(prompt) > 1 {
 		return ar, fosite.ErrInvalidRequest.WithHint("prompt=none cannot be combined with other prompt values (OpenID Connect Core §3.1.2.1).")
 	}

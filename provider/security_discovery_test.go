@@ -16,31 +16,30 @@ import (
 
 // metadata is the part of discovery whose every value makes a promise.
 type metadata struct {
-	Issuer                         string   `json:"issuer"`
-	ScopesSupported                []string `json:"scopes_supported"`
-	ClaimsSupported                []string `json:"claims_supported"`
-	ResponseTypesSupported         []string `json:"response_types_supported"`
-	ResponseModesSupported         []string `json:"response_modes_supported"`
-	GrantTypesSupported            []string `json:"grant_types_supported"`
-	SubjectTypesSupported          []string `json:"subject_types_supported"`
-	IDTokenSigningAlgs             []string `json:"id_token_signing_alg_values_supported"`
-	UserinfoSigningAlgs            []string `json:"userinfo_signing_alg_values_supported"`
-	TokenEndpointAuthMethods       []string `json:"token_endpoint_auth_methods_supported"`
-	RevocationEndpointAuthMethods  []string `json:"revocation_endpoint_auth_methods_supported"`
-	CodeChallengeMethods           []string `json:"code_challenge_methods_supported"`
-	PromptValues                   []string `json:"prompt_values_supported"`
-	ClaimsParameterSupported       bool     `json:"claims_parameter_supported"`
-	RequestParameterSupported      bool     `json:"request_parameter_supported"`
-	RequestURIParameterSupported   bool     `json:"request_uri_parameter_supported"`
-	AuthorizationResponseISSParam  bool     `json:"authorization_response_iss_parameter_supported"`
-	AuthorizationEndpoint          string   `json:"authorization_endpoint"`
-	TokenEndpoint                  string   `json:"token_endpoint"`
-	UserinfoEndpoint               string   `json:"userinfo_endpoint"`
-	RevocationEndpoint             string   `json:"revocation_endpoint"`
-	IntrospectionEndpoint          string   `json:"introspection_endpoint"`
-	EndSessionEndpoint             string   `json:"end_session_endpoint"`
-	JWKSURI                        string   `json:"jwks_uri"`
-	IntrospectionEndpointAuthMeths []string `json:"introspection_endpoint_auth_methods_supported"`
+	Issuer                        string   `json:"issuer"`
+	ScopesSupported               []string `json:"scopes_supported"`
+	ClaimsSupported               []string `json:"claims_supported"`
+	ResponseTypesSupported        []string `json:"response_types_supported"`
+	ResponseModesSupported        []string `json:"response_modes_supported"`
+	GrantTypesSupported           []string `json:"grant_types_supported"`
+	SubjectTypesSupported         []string `json:"subject_types_supported"`
+	IDTokenSigningAlgs            []string `json:"id_token_signing_alg_values_supported"`
+	UserinfoSigningAlgs           []string `json:"userinfo_signing_alg_values_supported"`
+	TokenEndpointAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethods []string `json:"revocation_endpoint_auth_methods_supported"`
+	CodeChallengeMethods          []string `json:"code_challenge_methods_supported"`
+	PromptValues                  []string `json:"prompt_values_supported"`
+	ClaimsParameterSupported      bool     `json:"claims_parameter_supported"`
+	RequestParameterSupported     bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported  bool     `json:"request_uri_parameter_supported"`
+	AuthorizationResponseISSParam bool     `json:"authorization_response_iss_parameter_supported"`
+	AuthorizationEndpoint         string   `json:"authorization_endpoint"`
+	TokenEndpoint                 string   `json:"token_endpoint"`
+	UserinfoEndpoint              string   `json:"userinfo_endpoint"`
+	RevocationEndpoint            string   `json:"revocation_endpoint"`
+	IntrospectionEndpoint         string   `json:"introspection_endpoint"`
+	EndSessionEndpoint            string   `json:"end_session_endpoint"`
+	JWKSURI                       string   `json:"jwks_uri"`
 }
 
 func (e *env) metadata() metadata {

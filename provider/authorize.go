@@ -29,41 +29,69 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	p.proceed(w, r, ar, r.Form, nil) // newAuthorizeRequest parsed the form
 }
 
-// newAuthorizeRequest validates an authorization request. Request objects
-// (OpenID Connect Core §6) are not supported: fosite would report them as
-// a key problem, so they are refused here with the codes the spec names,
-// after the client and redirect URI are known good enough to redirect to.
+// newAuthorizeRequest validates an authorization request. What fosite
+// does not check is refused here: repeated parameters (RFC 6749 §3.1),
+// request objects, which this provider does not support (OpenID Connect
+// Core §6), and prompt=none mixed with other values (§3.1.2.1).
 func (p *Provider) newAuthorizeRequest(ctx context.Context, r *http.Request) (fosite.AuthorizeRequester, error) {
-	if err := r.ParseForm(); err != nil {
-		return nil, fosite.ErrInvalidRequest.WithHint("The request body could not be parsed.").WithWrap(err)
+	if err := parseForm(r); err != nil {
+		return nil, err
 	}
-	var refuse *fosite.RFC6749Error
-	switch {
-	case r.Form.Has("request"):
-		refuse = fosite.ErrRequestNotSupported.WithHint("Request objects are not supported; send the parameters directly.")
-	case r.Form.Has("request_uri"):
-		refuse = fosite.ErrRequestURINotSupported.WithHint("Request URIs are not supported; send the parameters directly.")
+	if refuse := authorizeRefusal(r.Form); refuse != nil {
+		return p.refuseAuthorize(ctx, r, refuse)
 	}
-	if refuse != nil {
-		clean := r.Clone(ctx)
-		clean.Form = cloneValues(r.Form)
-		clean.Form.Del("request")
-		clean.Form.Del("request_uri")
-		ar, err := p.oauth2.NewAuthorizeRequest(ctx, clean)
-		if err != nil {
-			return ar, err
-		}
-		return ar, refuse
+	ar, err := p.oauth2.NewAuthorizeRequest(ctx, r)
+	if err != nil {
+		return ar, err
 	}
-	return p.oauth2.NewAuthorizeRequest(ctx, r)
+	// fosite matches response types regardless of case, but its code
+	// handler only answers "code": "Code" would fail after the sign-in.
+	if !ar.GetResponseTypes().ExactOne("code") {
+		return ar, fosite.ErrUnsupportedResponseType.WithHint("The only supported response_type is \"code\".")
+	}
+	if prompt := prompts(r.Form); slices.Contains(prompt, "none") && len(prompt) > 1 {
+		return ar, fosite.ErrInvalidRequest.WithHint("prompt=none cannot be combined with other prompt values (OpenID Connect Core §3.1.2.1).")
+	}
+	return ar, nil
 }
 
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for k, vs := range v {
-		out[k] = slices.Clone(vs)
+// authorizeRefusal names what makes a request refused whatever else it
+// says, or returns nil.
+func authorizeRefusal(form url.Values) *fosite.RFC6749Error {
+	if name := repeated(form); name != "" {
+		return fosite.ErrInvalidRequest.WithHintf("The parameter %q is repeated; send each parameter once (RFC 6749 §3.1).", name)
 	}
-	return out
+	switch {
+	case form.Has("request"):
+		return fosite.ErrRequestNotSupported.WithHint("Request objects are not supported; send the parameters directly.")
+	case form.Has("request_uri"):
+		return fosite.ErrRequestURINotSupported.WithHint("Request URIs are not supported; send the parameters directly.")
+	}
+	return nil
+}
+
+// refuseAuthorize answers a refused request. The refusal goes back to the
+// client only when the client and redirect URI are good enough to redirect
+// to, so the rest of the request is validated first, without the refused
+// parts; whatever else is wrong with it (a state that was inside a request
+// object, say) does not replace the refusal. A repeated client_id or
+// redirect_uri leaves nothing to trust: that refusal is always a page.
+func (p *Provider) refuseAuthorize(ctx context.Context, r *http.Request, refuse *fosite.RFC6749Error) (fosite.AuthorizeRequester, error) {
+	if len(r.Form["client_id"]) > 1 || len(r.Form["redirect_uri"]) > 1 {
+		return nil, refuse
+	}
+	clean := r.Clone(ctx)
+	clean.Form = url.Values{}
+	for k, vs := range r.Form {
+		if k != "request" && k != "request_uri" && len(vs) > 0 {
+			clean.Form.Set(k, vs[0])
+		}
+	}
+	ar, err := p.oauth2.NewAuthorizeRequest(ctx, clean)
+	if ar == nil || ar.GetClient() == nil { // unknown client: say so
+		return ar, err
+	}
+	return ar, refuse
 }
 
 // writeAuthorizeError redirects the error to the client when its redirect
@@ -75,7 +103,26 @@ func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, a
 		return
 	}
 	p.log.Info("authorization refused", "client", ar.GetClient().GetID(), "err", describe(err))
+	if ar.GetResponseMode() == fosite.ResponseModeFormPost {
+		p.writeFormPostError(w, ar, err)
+		return
+	}
 	p.oauth2.WriteAuthorizeError(r.Context(), issWriter{w, p.cfg.Issuer}, ar, err)
+}
+
+// writeFormPostError is fosite's form_post error response plus RFC 9207's
+// iss, which issWriter can add only to redirects.
+func (p *Provider) writeFormPostError(w http.ResponseWriter, ar fosite.AuthorizeRequester, err error) {
+	values := fosite.ErrorToRFC6749Error(err).ToValues()
+	values.Set("state", ar.GetState())
+	values.Set("iss", p.cfg.Issuer)
+	redirect := *ar.GetRedirectURI()
+	redirect.Fragment = ""
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	fosite.WriteAuthorizeFormPostResponse(redirect.String(), values, p.pages.formPost, w)
 }
 
 // prompts parses the space-separated prompt parameter.
@@ -86,7 +133,7 @@ func prompts(params url.Values) []string { return strings.Fields(params.Get("pro
 func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, flow *idp.Flow) {
 	ctx := r.Context()
 	c := ar.GetClient().(client)
-	if !c.Public() && !c.AllowPlainOAuth && !p.cfg.AllowPlainOAuth && params.Get("code_challenge") == "" {
+	if p.pkceRequired(c) && params.Get("code_challenge") == "" {
 		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("Clients must include a code_challenge when performing the authorize code flow (PKCE, S256)."))
 		return
 	}

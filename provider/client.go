@@ -23,7 +23,16 @@ type client struct{ idp.Client }
 var (
 	_ fosite.Client              = client{}
 	_ fosite.OpenIDConnectClient = client{}
+	_ fosite.ResponseModeClient  = client{}
 )
+
+// responseModes are the response modes every client may ask for, and
+// exactly those discovery advertises.
+var responseModes = []fosite.ResponseModeType{fosite.ResponseModeQuery, fosite.ResponseModeFragment, fosite.ResponseModeFormPost}
+
+// GetResponseModes: fosite refuses every explicit response_mode of a
+// client that does not list it.
+func (c client) GetResponseModes() []fosite.ResponseModeType { return responseModes }
 
 func (c client) GetID() string                   { return c.ID }
 func (c client) GetHashedSecret() []byte         { return []byte(c.SecretHash) }

@@ -38,6 +38,10 @@ type discovery struct {
 
 func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	auth := []string{"client_secret_basic", "client_secret_post"}
+	var modes []string
+	for _, m := range responseModes {
+		modes = append(modes, string(m))
+	}
 	d := discovery{
 		Issuer:                                    p.cfg.Issuer,
 		AuthorizationEndpoint:                     p.url(pathAuthorize),
@@ -50,7 +54,7 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		ScopesSupported:                           []string{"openid", "profile", "email", "roles", "offline_access"},
 		ClaimsSupported:                           []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "name", "preferred_username", "updated_at", "email", "email_verified", "roles"},
 		ResponseTypesSupported:                    []string{"code"},
-		ResponseModesSupported:                    []string{"query", "fragment", "form_post"},
+		ResponseModesSupported:                    modes,
 		GrantTypesSupported:                       []string{"authorization_code", "refresh_token", "client_credentials"},
 		SubjectTypesSupported:                     []string{"public"},
 		IDTokenSigningAlgValuesSupported:          []string{"RS256"},

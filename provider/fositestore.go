@@ -274,9 +274,11 @@ func (s *fositeStore) GetPKCERequestSession(ctx context.Context, signature strin
 	return req, nil
 }
 
-func (s *fositeStore) DeletePKCERequestSession(ctx context.Context, signature string) error {
-	return s.delete(ctx, storage.KindPKCE, signature)
-}
+// DeletePKCERequestSession keeps the record: fosite calls it before it
+// checks the verifier, and a record dropped then would let the next request
+// redeem the code without one. The challenge lives as long as its code and
+// leaves with it when expired rows are swept.
+func (s *fositeStore) DeletePKCERequestSession(context.Context, string) error { return nil }
 
 func (s *fositeStore) BeginTX(ctx context.Context) (context.Context, error) {
 	return s.store.Begin(ctx)

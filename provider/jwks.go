@@ -20,5 +20,8 @@ func (p *Provider) handleJWKS(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	w.Header().Set("Cache-Control", "public, max-age=60")
+	// Public keys, no credentials: any origin may read them, so browser
+	// apps can verify tokens.
+	w.Header().Set("Access-Control-Allow-Origin", "*")
 	writeJSON(w, http.StatusOK, set)
 }

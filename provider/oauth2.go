@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"html/template"
+
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
 	"github.com/ory/fosite/handler/oauth2"
 	"github.com/ory/fosite/handler/openid"
+	"github.com/ory/fosite/handler/pkce"
 	"github.com/ory/fosite/token/jwt"
 )
 
@@ -13,7 +16,7 @@ import (
 // tokens, client credentials, introspection and revocation. Access tokens
 // are RS256 JWTs (RFC 9068); codes and refresh tokens stay opaque HMAC
 // tokens, so they can be revoked and never leak claims.
-func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher, auth fosite.ClientAuthenticationStrategy) fosite.OAuth2Provider {
+func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher, auth fosite.ClientAuthenticationStrategy, pkceRequired func(client) bool, formPost *template.Template) fosite.OAuth2Provider {
 	fc := &fosite.Config{
 		AccessTokenLifespan:   cfg.AccessTokenLifespan,
 		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
@@ -37,6 +40,9 @@ func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher
 		RefreshTokenScopes:  []string{"offline_access"},
 		AllowedPromptValues: []string{"login", "none", "consent", "select_account"},
 		MinParameterEntropy: fosite.MinParameterEntropy,
+		// fosite's own page submits with an inline onload handler, which
+		// the provider's Content-Security-Policy blocks.
+		FormPostHTMLTemplate: formPost,
 	}
 	// Both token strategies sign through the keyring, never a fixed key.
 	strategy := &compose.CommonStrategy{
@@ -54,6 +60,11 @@ func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher
 		compose.OpenIDConnectRefreshFactory,
 		compose.OAuth2TokenIntrospectionFactory,
 		compose.OAuth2TokenRevocationFactory,
-		compose.OAuth2PKCEFactory,
+		func(c fosite.Configurator, s, st interface{}) interface{} {
+			return &pkceHandler{
+				Handler:  compose.OAuth2PKCEFactory(c, s, st).(*pkce.Handler),
+				required: pkceRequired, burn: store.burnCode,
+			}
+		},
 	)
 }

@@ -13,6 +13,9 @@ import (
 // page a start-up error instead of a failed login.
 type pages struct {
 	login, consent, logout, loggedOut, errorPage *template.Template
+	// formPost is fosite's form_post response page; it stands alone, as
+	// fosite executes it with its own data.
+	formPost *template.Template
 }
 
 func parsePages() (*pages, error) {
@@ -32,6 +35,9 @@ func parsePages() (*pages, error) {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
 		}
+	}
+	if p.formPost, err = template.ParseFS(templates.FS, "form_post.html"); err != nil {
+		return nil, fmt.Errorf("template form_post.html: %w", err)
 	}
 	return &p, nil
 }

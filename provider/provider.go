@@ -81,7 +81,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		clients: &clientCache{store: cfg.Store, now: cfg.Now, entries: map[string]cachedClient{}},
 	}
 	p.verifier = clients.NewVerifier(deriveKey(cfg.Secret, purposeSecrets), 4096).Limit(p.kdf)
-	p.oauth2 = newOAuth2(cfg, p.fstore, &signer{keys: p.keys}, secretHasher{p.verifier}, p.authenticateClient)
+	p.oauth2 = newOAuth2(cfg, p.fstore, &signer{keys: p.keys}, secretHasher{p.verifier}, p.authenticateClient, p.pkceRequired, pg.formPost)
 	p.logout = newBackchannel(p)
 	p.handler = p.routes()
 

@@ -3,6 +3,7 @@ package provider
 import (
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -27,8 +28,9 @@ const (
 // routes registers every endpoint in one place.
 func (p *Provider) routes() http.Handler {
 	r := mux.NewRouter()
-	r.HandleFunc(pathDiscovery, p.handleDiscovery).Methods(http.MethodGet)
-	r.HandleFunc(pathJWKS, p.handleJWKS).Methods(http.MethodGet)
+	// HEAD is GET without the body (RFC 9110 §9.3.2); net/http drops it.
+	r.HandleFunc(pathDiscovery, p.handleDiscovery).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(pathJWKS, p.handleJWKS).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(pathAuthorize, p.handleAuthorize).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc(pathToken, p.handleToken).Methods(http.MethodPost)
 	r.HandleFunc(pathUserinfo, p.handleUserinfo).Methods(http.MethodGet, http.MethodPost)
@@ -41,14 +43,16 @@ func (p *Provider) routes() http.Handler {
 	r.HandleFunc(pathConsent, p.handleConsent).Methods(http.MethodPost)
 	r.HandleFunc(pathHealth, p.handleHealth).Methods(http.MethodGet)
 	static, _ := fs.Sub(templates.FS, ".")
-	r.Handle("/static/style.css", http.StripPrefix("/static/", http.FileServerFS(static))).Methods(http.MethodGet)
+	for _, name := range []string{"style.css", "form_post.js"} {
+		r.Handle("/static/"+name, http.StripPrefix("/static/", http.FileServerFS(static))).Methods(http.MethodGet)
+	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "", nil)
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusMethodNotAllowed, "Method not allowed", "This address does not accept that request method.", "", nil)
 	})
-	return securityHeaders(p.limitBody(r))
+	return securityHeaders(p.limitBody(r), strings.HasPrefix(p.cfg.Issuer, "https://"))
 }
 
 // maxBodyBytes bounds every request body. Every endpoint takes a form of
@@ -79,16 +83,27 @@ func (p *Provider) limitBody(next http.Handler) http.Handler {
 	})
 }
 
+// hstsMaxAge is one year: long enough that a browser that once reached the
+// provider never again sends its cookies or codes over plain http, the
+// figure RFC 6797 §11.2 and browser preload lists work with.
+const hstsMaxAge = "max-age=31536000"
+
 // securityHeaders sets the headers every response carries: no framing
 // (clickjacking, RFC 9700 §4.16), no sniffing, no referrer leaking codes or
-// flow ids, and a strict content policy for the pages.
-func securityHeaders(next http.Handler) http.Handler {
+// flow ids, and a strict content policy for the pages, whose only script
+// is the provider's own form_post submitter. An https provider also pins
+// browsers to https (RFC 6797); an http one (development) must not, or
+// it would break every other http service on the host.
+func securityHeaders(next http.Handler, https bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+		if https {
+			h.Set("Strict-Transport-Security", hstsMaxAge)
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -15,6 +15,14 @@ import (
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sess := newSession()
+	if err := parseForm(r); err != nil {
+		p.writeAccessError(ctx, w, fosite.NewAccessRequest(sess), err)
+		return
+	}
+	if name := repeated(r.PostForm); name != "" {
+		p.writeAccessError(ctx, w, fosite.NewAccessRequest(sess), fosite.ErrInvalidRequest.WithHintf("The parameter %q is repeated; send each parameter once (RFC 6749 §3.2).", name))
+		return
+	}
 	if gt := r.PostFormValue("grant_type"); gt != "" && !supportedGrants[gt] {
 		// fosite answers invalid_request; RFC 6749 §5.2 names this case.
 		p.writeAccessError(ctx, w, fosite.NewAccessRequest(sess), fosite.ErrUnsupportedGrantType.WithHintf("The grant type %q is not supported.", gt))

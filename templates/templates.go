@@ -1,11 +1,13 @@
 // Package templates embeds the provider's pages: login, consent, logout,
-// error, and the stylesheet they share. The provider parses them once at
+// error, the form_post response with its submitting script, and the
+// stylesheet they share. The provider parses them once at
 // start, so a broken template stops start-up rather than a login.
 package templates
 
 import "embed"
 
-// FS holds every page (*.html) and the stylesheet (style.css).
+// FS holds every page (*.html), the stylesheet (style.css) and the
+// form_post script (form_post.js).
 //
-//go:embed *.html style.css
+//go:embed *.html style.css form_post.js
 var FS embed.FS

@@ -27,6 +27,7 @@ type metadata struct {
 	UserinfoSigningAlgs           []string `json:"userinfo_signing_alg_values_supported"`
 	TokenEndpointAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
 	RevocationEndpointAuthMethods []string `json:"revocation_endpoint_auth_methods_supported"`
+	IntrospectionAuthMethods      []string `json:"introspection_endpoint_auth_methods_supported"`
 	CodeChallengeMethods          []string `json:"code_challenge_methods_supported"`
 	PromptValues                  []string `json:"prompt_values_supported"`
 	ClaimsParameterSupported      bool     `json:"claims_parameter_supported"`
@@ -337,6 +338,39 @@ func TestSecurityDiscoveryPromises(t *testing.T) {
 			form.Del("token")
 			if resp, out := e.postForm("/oauth2/token", form, user, pass); resp.StatusCode != http.StatusBadRequest || out["error"] != "invalid_grant" {
 				t.Errorf("revocation with %s did not revoke: refresh answered %d %v", method, resp.StatusCode, out["error"])
+			}
+		}
+
+		// Every introspection endpoint authentication method: the caller
+		// learns its own token is active.
+		for _, method := range m.IntrospectionAuthMethods {
+			clientID, redirect := "web", webRedirect
+			if method == "client_secret_post" {
+				clientID, redirect = "webpost", "http://post.localhost/cb"
+			}
+			r := e.rp(clientID, webSecret, redirect, "openid")
+			if method == "client_secret_post" {
+				r.oauth.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+			}
+			a := newAuthRequest()
+			tok, err := r.exchange(e.codeOf(e.browser().responseParams(r.authURL(a)), a), a)
+			if err != nil {
+				t.Fatalf("%s: tokens for introspection: %v", method, err)
+			}
+			form := url.Values{"token": {tok.AccessToken}}
+			user, pass := clientID, webSecret
+			switch method {
+			case "client_secret_basic":
+			case "client_secret_post":
+				form.Set("client_id", clientID)
+				form.Set("client_secret", webSecret)
+				user, pass = "", ""
+			default:
+				unknown("introspection_endpoint_auth_methods_supported", method)
+				continue
+			}
+			if resp, out := e.postForm("/oauth2/introspect", form, user, pass); resp.StatusCode != http.StatusOK || out["active"] != true {
+				t.Errorf("introspection with %s: %d %v", method, resp.StatusCode, out)
 			}
 		}
 	})

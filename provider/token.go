@@ -21,6 +21,9 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ar, err := p.oauth2.NewAccessRequest(ctx, r, sess)
+	if p.replay(ctx, w, ar, err) {
+		return
+	}
 	if err != nil {
 		p.writeAccessError(ctx, w, ar, err)
 		return
@@ -45,7 +48,15 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	resp, err := p.oauth2.NewAccessResponse(ctx, ar)
+	var resp fosite.AccessResponder
+	if ar.GetGrantTypes().ExactOne("refresh_token") && p.cfg.RefreshReuseInterval > 0 {
+		resp, err = p.rotateKeeping(ctx, ar)
+	} else {
+		resp, err = p.oauth2.NewAccessResponse(ctx, ar)
+	}
+	if p.replay(ctx, w, ar, err) {
+		return
+	}
 	if err != nil {
 		p.writeAccessError(ctx, w, ar, err)
 		return

@@ -8,6 +8,9 @@ import "net/http"
 func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	resp, err := p.oauth2.NewIntrospectionRequest(ctx, r, newSession())
+	if p.writeUnavailable(w, pathIntrospect, err) {
+		return
+	}
 	if err != nil {
 		p.log.Info("introspection", "err", describe(err))
 		p.oauth2.WriteIntrospectionError(ctx, w, err)
@@ -22,6 +25,9 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	err := p.oauth2.NewRevocationRequest(ctx, r)
+	if p.writeUnavailable(w, pathRevoke, err) {
+		return
+	}
 	if err != nil {
 		p.log.Info("revocation", "err", describe(err))
 	}

@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"context"
 	"io/fs"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -48,7 +50,7 @@ func (p *Provider) routes() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusMethodNotAllowed, "Method not allowed", "This address does not accept that request method.", "", nil)
 	})
-	return securityHeaders(p.limitBody(r))
+	return securityHeaders(withDeadline(p.limitBody(r)))
 }
 
 // maxBodyBytes bounds every request body. Every endpoint takes a form of
@@ -76,6 +78,21 @@ func (p *Provider) limitBody(next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		next.ServeHTTP(w, r)
+	})
+}
+
+// requestDeadline bounds the work of one request, database calls
+// included: a database that hangs rather than refusing makes requests fail
+// with 503 temporarily_unavailable after this long instead of piling up.
+// It is shorter than the server's write timeout, so the answer still
+// reaches the client.
+const requestDeadline = 10 * time.Second
+
+func withDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), requestDeadline)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -69,6 +69,9 @@ var supportedGrants = map[string]bool{"authorization_code": true, "refresh_token
 // writeAccessError logs server-side detail once and writes the RFC 6749
 // §5.2 JSON error.
 func (p *Provider) writeAccessError(ctx context.Context, w http.ResponseWriter, ar fosite.AccessRequester, err error) {
+	if p.writeUnavailable(w, pathToken, err) {
+		return
+	}
 	rfc := fosite.ErrorToRFC6749Error(err)
 	if rfc.CodeField >= 500 {
 		p.log.Error("token request failed", "err", describe(err))

@@ -33,7 +33,7 @@ func newCluster(t testing.TB) *cluster {
 	t.Helper()
 	c := &cluster{t: t, bin: serverBinDir()}
 	if c.bin == "" {
-		t.Skip("fault test skipped: initdb and pg_ctl not found (install the PostgreSQL server package)")
+		skip(t, "initdb and pg_ctl not found (install the PostgreSQL server package)")
 	}
 	dir, err := os.MkdirTemp("", "idp-faults-pg-")
 	if err != nil {
@@ -44,7 +44,7 @@ func newCluster(t testing.TB) *cluster {
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			t.Skip("fault test skipped: running as root and there is no postgres user to own the cluster")
+			skip(t, "running as root and there is no postgres user to own the cluster")
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
@@ -58,6 +58,16 @@ func newCluster(t testing.TB) *cluster {
 	t.Cleanup(func() { _ = c.exec("pg_ctl", "-D", c.data(), "-m", "immediate", "-w", "stop") })
 	c.start()
 	return c
+}
+
+// skip skips the test with the reason, or fails it when
+// IDP_TEST_REQUIRE_POSTGRES=1 says PostgreSQL must be there (as in CI).
+func skip(t testing.TB, reason string) {
+	t.Helper()
+	if os.Getenv("IDP_TEST_REQUIRE_POSTGRES") == "1" {
+		t.Fatal("fault test cannot run: " + reason)
+	}
+	t.Skip("fault test skipped: " + reason)
 }
 
 // serverBinDir finds the newest /usr/lib/postgresql/*/bin with initdb and

@@ -151,8 +151,12 @@ func signIn(ctx context.Context, base string, l *ledger) string {
 	return redeemCode(ctx, base, l, code, lg.verifier)
 }
 
-// redeemCode exchanges a code, retrying clean temporary failures.
+// redeemCode exchanges a code, retrying clean temporary failures. An
+// exchange whose answer was lost with the connection may have redeemed
+// the code: the retry is then refused, as a second redemption must be
+// (RFC 6749 §4.1.2), and the member signs in again.
 func redeemCode(ctx context.Context, base string, l *ledger, code, verifier string) string {
+	lost := false
 	for ctx.Err() == nil {
 		r := exchange(base, code, verifier)
 		ok, retry := l.check("exchange", r)
@@ -162,7 +166,10 @@ func redeemCode(ctx context.Context, base string, l *ledger, code, verifier stri
 			rt, _ := r.body["refresh_token"].(string)
 			return rt
 		case retry:
+			lost = lost || r.err != nil
 			pause(ctx)
+		case lost && r.body["error"] == "invalid_grant":
+			return ""
 		default:
 			l.violate("code refused after clean failures: %v", r)
 			return ""

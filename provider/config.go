@@ -49,7 +49,9 @@ type Config struct {
 	// present the rotated refresh token again and get the same answer, as
 	// a client that lost the response or refreshed twice in parallel would
 	// (RFC 9700 §4.14.2). Zero, the default, treats every second
-	// presentation as reuse and revokes the family.
+	// presentation as reuse and revokes the family, including a client's
+	// retry after the answer to a committed rotation was lost (a dropped
+	// connection, a provider killed mid-answer).
 	RefreshReuseInterval time.Duration
 	// LoginFlowLifespan bounds how long a login page may stay open.
 	LoginFlowLifespan time.Duration

@@ -17,20 +17,21 @@ import (
 	"github.com/idp/idp/storage"
 )
 
-// A rotated refresh token may be presented again by a client that lost the
-// answer or refreshed twice at once. With Config.RefreshReuseInterval set,
-// the rotation keeps its answer, sealed, on the rotated token's row, in the
-// rotation's transaction; the same client presenting the rotated token
-// within the interval gets that answer again and the family lives on (RFC
-// 9700 §4.14.2). Any other presentation is reuse: after the interval the
-// family is revoked as without an interval, and another client gets
-// invalid_grant (RFC 6749 §6: a refresh token is bound to its client).
-
 // purposeSuccessor keys the sealing of kept answers: they hold live bearer
 // tokens, so the database alone must not reveal them.
 const purposeSuccessor = "idp refresh successor v1"
 
 // successor is the answer a refresh token was rotated into.
+//
+// A rotated refresh token may be presented again by a client that lost the
+// answer (a dropped connection, a provider killed after the commit) or
+// refreshed twice at once. With Config.RefreshReuseInterval set, the
+// rotation keeps its answer, sealed, on the rotated token's row, in the
+// rotation's transaction; the same client presenting the rotated token
+// within the interval gets that answer again and the family lives on (RFC
+// 9700 §4.14.2). Any other presentation is reuse: after the interval the
+// family is revoked as without an interval, and another client gets
+// invalid_grant (RFC 6749 §6: a refresh token is bound to its client).
 type successor struct {
 	ClientID string         `json:"client_id"`
 	IssuedAt time.Time      `json:"issued_at"`

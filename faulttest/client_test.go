@@ -38,7 +38,7 @@ func (r result) String() string {
 	if r.err != nil {
 		return fmt.Sprintf("error after %v: %v", r.took, r.err)
 	}
-	return fmt.Sprintf("%d after %v: %.300s", r.status, r.took, r.raw)
+	return fmt.Sprintf("%d after %v: %.600s", r.status, r.took, r.raw)
 }
 
 // postForm posts form to base+path with HTTP basic client authentication.

@@ -24,6 +24,12 @@ var (
 	// set to protect the store, such as the live flows per address.
 	// Retrying later, once older records expire, may succeed.
 	ErrLimit = errors.New("limit reached")
+
+	// ErrUnavailable means the store could not be reached or did not answer
+	// in time: the database is down, restarting or overloaded. Nothing was
+	// changed that the caller can rely on; the same request may succeed
+	// once the database is back.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // DuplicateError means a record could not be written because another one

@@ -98,6 +98,7 @@ func (p *Provider) refuseAuthorize(ctx context.Context, r *http.Request, refuse 
 // URI was validated, and otherwise shows an error page: an unverified
 // redirect URI is never followed (RFC 6749 §4.1.2.1).
 func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
+	err = storeUnavailable(err)
 	if ar == nil || !ar.IsRedirectURIValid() {
 		p.renderOAuthError(w, r, err)
 		return

@@ -45,6 +45,14 @@ type Config struct {
 	// rotation starts it again, up to RefreshTokenMaxLifetime after sign-in.
 	RefreshTokenLifespan    time.Duration
 	RefreshTokenMaxLifetime time.Duration
+	// RefreshReuseInterval is how long after a rotation the same client may
+	// present the rotated refresh token again and get the same answer, as
+	// a client that lost the response or refreshed twice in parallel would
+	// (RFC 9700 §4.14.2). Zero, the default, treats every second
+	// presentation as reuse and revokes the family, including a client's
+	// retry after the answer to a committed rotation was lost (a dropped
+	// connection, a provider killed mid-answer).
+	RefreshReuseInterval time.Duration
 	// LoginFlowLifespan bounds how long a login page may stay open.
 	LoginFlowLifespan time.Duration
 	// BackchannelPollInterval is how often the back-channel logout worker
@@ -128,6 +136,7 @@ func (c Config) Validate() error {
 		"id token lifespan": c.IDTokenLifespan, "refresh token lifespan": c.RefreshTokenLifespan,
 		"cleanup interval": c.CleanupInterval, "kdf wait": c.KDFWait,
 		"back-channel poll interval": c.BackchannelPollInterval, "back-channel retry base": c.BackchannelRetryBase,
+		"refresh token reuse interval": c.RefreshReuseInterval,
 	} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: must not be negative", name))

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/ory/fosite"
+
+	"github.com/idp/idp"
 )
 
 // renderError shows an error page: for browser requests that cannot be
@@ -13,6 +16,11 @@ import (
 // expired login). The page carries a fixed, safe message; the detail is
 // logged once, here.
 func (p *Provider) renderError(w http.ResponseWriter, r *http.Request, status int, title, message, code string, err error) {
+	if errors.Is(err, idp.ErrUnavailable) {
+		status, title, code = http.StatusServiceUnavailable, "Temporarily unavailable", "temporarily_unavailable"
+		message = "The service is briefly unavailable. Please try again in a moment."
+		setRetryAfter(w, retryAfter{wait: storeRetryAfter, err: err})
+	}
 	if err != nil {
 		level := p.log.Warn
 		if status >= 500 {
@@ -29,6 +37,52 @@ func (p *Provider) renderOAuthError(w http.ResponseWriter, r *http.Request, err 
 	rfc := fosite.ErrorToRFC6749Error(err)
 	msg := rfc.GetDescription()
 	p.renderError(w, r, rfc.CodeField, "Sign-in request refused", msg, rfc.ErrorField, err)
+}
+
+// storeRetryAfter is the wait a 503 for an unreachable store asks for: a
+// database restart or failover usually completes within a few seconds.
+const storeRetryAfter = 2 * time.Second
+
+// msgUnavailable is the description of a temporarily_unavailable answer
+// for an unreachable store.
+const msgUnavailable = "The service is temporarily unavailable; try again shortly."
+
+// storeUnavailable turns an error that says the store could not be reached
+// into fosite's temporarily_unavailable (RFC 6749 §4.1.2.1), whatever
+// fosite wrapped it in (a failed client lookup becomes invalid_client, any
+// other store error server_error): the client did nothing wrong and may
+// retry. Other errors pass unchanged.
+func storeUnavailable(err error) error {
+	if !errors.Is(err, idp.ErrUnavailable) {
+		return err
+	}
+	return fosite.ErrTemporarilyUnavailable.WithHint(msgUnavailable).
+		WithWrap(retryAfter{wait: storeRetryAfter, err: err}).WithDebug(err.Error())
+}
+
+// writeUnavailable answers a JSON endpoint with 503 temporarily_unavailable
+// and Retry-After when err says the store could not be reached or the
+// request was refused for now, and reports whether it did. fosite's own
+// writers would answer invalid_client, server_error or, at introspection,
+// an "active": false that a resource server cannot tell from a revoked
+// token; at revocation fosite reports a failed store call as
+// temporarily_unavailable but its writer answers 200, telling the client a
+// token is revoked that may still be alive (RFC 7009 §2.2.1 asks for 503).
+func (p *Provider) writeUnavailable(w http.ResponseWriter, path string, err error) bool {
+	err = storeUnavailable(err)
+	if !errors.Is(err, fosite.ErrTemporarilyUnavailable) {
+		return false
+	}
+	p.log.Warn("temporarily unavailable", "path", path, "err", describe(err))
+	if !setRetryAfter(w, err) {
+		setRetryAfter(w, retryAfter{wait: storeRetryAfter, err: err})
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	rfc := fosite.ErrorToRFC6749Error(err)
+	writeJSON(w, http.StatusServiceUnavailable, map[string]string{
+		"error": rfc.ErrorField, "error_description": rfc.GetDescription(),
+	})
+	return true
 }
 
 // describe gives the loggable detail of an error, including fosite's

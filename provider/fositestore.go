@@ -26,6 +26,11 @@ import (
 type fositeStore struct {
 	store   *storage.Store
 	clients *clientCache
+	// secret, now and reuseInterval serve the refresh token reuse
+	// interval (see successor).
+	secret        []byte
+	now           func() time.Time
+	reuseInterval time.Duration
 }
 
 // Compile-time checks: compose only finds a missing method at run time.
@@ -211,12 +216,21 @@ func (s *fositeStore) CreateRefreshTokenSession(ctx context.Context, signature, 
 
 // GetRefreshTokenSession returns a rotated token's request together with
 // ErrInactiveToken: fosite treats that as reuse and revokes the family.
+// A token rotated within the reuse interval returns errReplay instead,
+// which leaves the family alone.
 func (s *fositeStore) GetRefreshTokenSession(ctx context.Context, signature string, into fosite.Session) (fosite.Requester, error) {
 	r, active, err := s.get(ctx, storage.KindRefresh, signature, into)
 	if err != nil {
 		return nil, err
 	}
 	if !active {
+		succ, err := s.replayable(ctx, signature)
+		if err != nil {
+			return nil, err
+		}
+		if succ != nil {
+			return nil, &errReplay{succ}
+		}
 		return r, fosite.ErrInactiveToken
 	}
 	return r, nil

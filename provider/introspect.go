@@ -23,6 +23,9 @@ import (
 func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	caller, err := p.introspectionCaller(ctx, r)
+	if p.writeUnavailable(w, pathIntrospect, err) {
+		return
+	}
 	if err != nil {
 		p.log.Info("introspection refused", "err", describe(err))
 		p.writeIntrospectionError(ctx, w, err)
@@ -34,6 +37,9 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	use, ar, err := p.oauth2.IntrospectToken(ctx, token, fosite.TokenUse(r.PostForm.Get("token_type_hint")), newSession())
+	if p.writeUnavailable(w, pathIntrospect, err) {
+		return
+	}
 	if err != nil || !mayIntrospect(caller, ar) {
 		if err != nil {
 			p.log.Debug("introspection: inactive token", "client", caller.ID, "err", describe(err))
@@ -132,6 +138,9 @@ func writeIntrospection(w http.ResponseWriter, body map[string]any) {
 func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	err := p.oauth2.NewRevocationRequest(ctx, r)
+	if p.writeUnavailable(w, pathRevoke, err) {
+		return
+	}
 	if err != nil {
 		p.log.Info("revocation", "err", describe(err))
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ory/fosite"
+	"github.com/ory/fosite/compose"
 
 	"github.com/idp/idp/clients"
 	"github.com/idp/idp/password"
@@ -38,6 +39,8 @@ type Provider struct {
 	kdf      *password.Limiter
 	verifier *clients.Verifier
 	secrets  *secretThrottle
+	// refreshSignature names the row of a refresh token, as fosite does.
+	refreshSignature func(ctx context.Context, token string) string
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -79,9 +82,11 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	p.fstore = &fositeStore{
 		store:   cfg.Store,
 		clients: &clientCache{store: cfg.Store, now: cfg.Now, entries: map[string]cachedClient{}},
+		secret:  cfg.Secret, now: cfg.Now, reuseInterval: cfg.RefreshReuseInterval,
 	}
 	p.verifier = clients.NewVerifier(deriveKey(cfg.Secret, purposeSecrets), 4096).Limit(p.kdf)
 	p.oauth2 = newOAuth2(cfg, p.fstore, &signer{keys: p.keys}, secretHasher{p.verifier}, p.authenticateClient, p.pkceRequired, pg.formPost)
+	p.refreshSignature = compose.NewOAuth2HMACStrategy(p.oauth2.(*fosite.Fosite).Config).RefreshTokenSignature
 	p.logout = newBackchannel(p)
 	p.handler = p.routes()
 

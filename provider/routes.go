@@ -1,9 +1,11 @@
 package provider
 
 import (
+	"context"
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -52,7 +54,7 @@ func (p *Provider) routes() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusMethodNotAllowed, "Method not allowed", "This address does not accept that request method.", "", nil)
 	})
-	return securityHeaders(p.limitBody(r), strings.HasPrefix(p.cfg.Issuer, "https://"))
+	return securityHeaders(withDeadline(p.limitBody(r)), strings.HasPrefix(p.cfg.Issuer, "https://"))
 }
 
 // maxBodyBytes bounds every request body. Every endpoint takes a form of
@@ -87,6 +89,21 @@ func (p *Provider) limitBody(next http.Handler) http.Handler {
 // provider never again sends its cookies or codes over plain http, the
 // figure RFC 6797 §11.2 and browser preload lists work with.
 const hstsMaxAge = "max-age=31536000"
+
+// requestDeadline bounds the work of one request, database calls
+// included: a database that hangs rather than refusing makes requests fail
+// with 503 temporarily_unavailable after this long instead of piling up.
+// It is shorter than the server's write timeout, so the answer still
+// reaches the client.
+const requestDeadline = 10 * time.Second
+
+func withDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), requestDeadline)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
 
 // securityHeaders sets the headers every response carries: no framing
 // (clickjacking, RFC 9700 §4.16), no sniffing, no referrer leaking codes or

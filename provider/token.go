@@ -29,6 +29,9 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ar, err := p.oauth2.NewAccessRequest(ctx, r, sess)
+	if p.replay(ctx, w, ar, err) {
+		return
+	}
 	if err != nil {
 		p.writeAccessError(ctx, w, ar, err)
 		return
@@ -53,7 +56,15 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	resp, err := p.oauth2.NewAccessResponse(ctx, ar)
+	var resp fosite.AccessResponder
+	if ar.GetGrantTypes().ExactOne("refresh_token") && p.cfg.RefreshReuseInterval > 0 {
+		resp, err = p.rotateKeeping(ctx, ar)
+	} else {
+		resp, err = p.oauth2.NewAccessResponse(ctx, ar)
+	}
+	if p.replay(ctx, w, ar, err) {
+		return
+	}
 	if err != nil {
 		p.writeAccessError(ctx, w, ar, err)
 		return
@@ -66,6 +77,9 @@ var supportedGrants = map[string]bool{"authorization_code": true, "refresh_token
 // writeAccessError logs server-side detail once and writes the RFC 6749
 // §5.2 JSON error.
 func (p *Provider) writeAccessError(ctx context.Context, w http.ResponseWriter, ar fosite.AccessRequester, err error) {
+	if p.writeUnavailable(w, pathToken, err) {
+		return
+	}
 	rfc := fosite.ErrorToRFC6749Error(err)
 	if rfc.CodeField >= 500 {
 		p.log.Error("token request failed", "err", describe(err))

@@ -26,6 +26,9 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	use, ar, err := p.oauth2.IntrospectToken(ctx, token, fosite.AccessToken, newSession())
+	if p.writeUnavailable(w, pathUserinfo, err) {
+		return
+	}
 	if err != nil || use != fosite.AccessToken {
 		p.log.Info("userinfo refused", "err", describeOrNil(err))
 		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The access token is invalid, expired or revoked.")
@@ -39,6 +42,9 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	m, err := p.store.Members.ByID(ctx, sess.GetSubject())
 	if errors.Is(err, idp.ErrNotFound) {
 		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The member no longer exists.")
+		return
+	}
+	if p.writeUnavailable(w, pathUserinfo, err) {
 		return
 	}
 	if err != nil {

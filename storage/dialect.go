@@ -1,8 +1,11 @@
 package storage
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 
 	"github.com/idp/idp"
@@ -68,8 +71,36 @@ func classifyPostgres(err error) error {
 		return idp.ErrConflict
 	case "23503": // foreign_key_violation: the referenced row is missing
 		return idp.ErrNotFound
+	case "53300", // too_many_connections
+		"57P01", // admin_shutdown
+		"57P02", // crash_shutdown
+		"57P03": // cannot_connect_now: starting up or shutting down
+		return idp.ErrUnavailable
+	}
+	if strings.HasPrefix(pe.Code, "08") { // connection_exception
+		return idp.ErrUnavailable
 	}
 	return nil
+}
+
+// unreachable reports whether err means the database could not be reached
+// or did not answer in time, rather than that it refused the statement:
+// a failed connect, a connection lost mid-statement, or a deadline.
+func unreachable(err error) bool {
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	var pe *pgconn.PgError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ce), errors.As(err, &ne):
+		return true
+	case errors.As(err, &pe):
+		return false // the server answered
+	}
+	// A connection that died under a statement: pgx reports EOF, a closed
+	// connection or a timeout; SafeToRetry marks errors before any byte
+	// reached the server.
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.Timeout(err) ||
+		pgconn.SafeToRetry(err) || errors.Is(err, net.ErrClosed)
 }
 
 // classifySQLite maps SQLite (extended) result codes.
@@ -154,11 +185,15 @@ func (s *Store) wrap(op string, err error) error {
 	if errors.Is(err, errNoRows) {
 		return fmt.Errorf("%s: %w", op, idp.ErrNotFound)
 	}
-	if errors.Is(err, idp.ErrNotFound) || errors.Is(err, idp.ErrConflict) || errors.Is(err, idp.ErrInvalid) {
+	if errors.Is(err, idp.ErrNotFound) || errors.Is(err, idp.ErrConflict) || errors.Is(err, idp.ErrInvalid) ||
+		errors.Is(err, idp.ErrUnavailable) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	if sentinel := s.dialect.classify(err); sentinel != nil {
 		return fmt.Errorf("%s: %w: %w", op, sentinel, err)
+	}
+	if unreachable(err) {
+		return fmt.Errorf("%s: %w: %w", op, idp.ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -41,6 +41,16 @@ type Store struct {
 	now     func() time.Time
 }
 
+// connectTimeout bounds a new PostgreSQL connection, so a database host
+// that drops packets fails requests quickly instead of holding them.
+const connectTimeout = 5 * time.Second
+
+// healthCheckPeriod is how often idle pooled connections are checked: after
+// a database restart the pool drops the dead ones within this time, and a
+// connection idle for over a second is pinged before use anyway (pgxpool's
+// default ShouldPing).
+const healthCheckPeriod = 5 * time.Second
+
 // busyTimeout bounds how long an SQLite write waits for the write lock,
 // held by this process or another one, before failing with
 // idp.ErrConflict.
@@ -72,6 +82,10 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		// pgx redacts the password from its parse errors.
 		return nil, fmt.Errorf("storage: open postgres: %w", err)
 	}
+	if cfg.ConnConfig.ConnectTimeout == 0 { // connect_timeout in the URL wins
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
+	cfg.HealthCheckPeriod = healthCheckPeriod
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("storage: open postgres: %w", err)

@@ -51,6 +51,10 @@ type Token struct {
 	// AccessSignature pairs a refresh token with its access token; raw
 	// when creating, hashed (or empty) as Get returns it.
 	AccessSignature string
+	// Successor is what the provider attached to the token with
+	// SetSuccessor once it was deactivated, stored and returned byte for
+	// byte; nil until then. Create ignores it.
+	Successor []byte
 	// Volatile lets Create return before the row is flushed to disk
 	// (PostgreSQL synchronous_commit=off): a crash of the database server
 	// may lose the rows of its last moments. Only for rows whose loss fails
@@ -100,11 +104,12 @@ func (t *Tokens) insertRow(ctx context.Context, tok Token) error {
 func (t *Tokens) Get(ctx context.Context, kind TokenKind, signature string) (Token, error) {
 	var tok Token
 	var k string
-	err := t.s.q(ctx).queryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE kind = $1 AND signature = $2`,
-		string(kind), hashSignature(signature)).Scan(&k, &tok.Signature, &tok.RequestID, &tok.ClientID,
+	err := t.s.q(ctx).queryRow(ctx, `SELECT `+tokenColumns+`, COALESCE(successor, $3)
+		FROM tokens WHERE kind = $1 AND signature = $2`,
+		string(kind), hashSignature(signature), []byte{}).Scan(&k, &tok.Signature, &tok.RequestID, &tok.ClientID,
 		&tok.Subject, &tok.SessionID, &tok.RequestedAt, &tok.ExpiresAt, &tok.Active, &tok.Request,
-		&tok.AccessSignature)
-	tok.Kind, tok.Request = TokenKind(k), orNil(tok.Request)
+		&tok.AccessSignature, &tok.Successor)
+	tok.Kind, tok.Request, tok.Successor = TokenKind(k), orNil(tok.Request), orNil(tok.Successor)
 	return tok, t.s.wrap("tokens: get", err)
 }
 
@@ -136,6 +141,17 @@ func (t *Tokens) Deactivate(ctx context.Context, kind TokenKind, signature strin
 		err = fmt.Errorf("already inactive: %w", idp.ErrConflict)
 	}
 	return t.s.wrap("tokens: deactivate", err)
+}
+
+// SetSuccessor attaches successor to an inactive token, replacing any
+// earlier one: the provider keeps there what a rotated refresh token was
+// exchanged for. It returns an error wrapping idp.ErrNotFound when no
+// inactive token of the kind has the signature, so an active token never
+// carries one.
+func (t *Tokens) SetSuccessor(ctx context.Context, kind TokenKind, signature string, successor []byte) error {
+	n, err := t.s.exec(ctx, `UPDATE tokens SET successor = $3 WHERE kind = $1 AND signature = $2 AND NOT active`,
+		string(kind), hashSignature(signature), blob(successor))
+	return t.s.wrap("tokens: set successor", affected(n, err))
 }
 
 // DeleteByRequest removes every token of the kind issued for requestID (a

@@ -28,6 +28,7 @@ type serveConfig struct {
 	SessionLifetime           time.Duration
 	AccessTokenLifespan       time.Duration
 	RefreshTokenLifespan      time.Duration
+	RefreshReuseInterval      time.Duration
 	KeepRefreshTokensOnLogout bool
 	AllowPlainOAuth           bool
 	KDFConcurrency            int
@@ -47,6 +48,8 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", 14*24*time.Hour, "end a session this long after sign-in")
 	fs.DurationVar(&cfg.AccessTokenLifespan, "access-token-lifespan", time.Hour, "lifetime of access tokens")
 	fs.DurationVar(&cfg.RefreshTokenLifespan, "refresh-token-lifespan", 30*24*time.Hour, "sliding lifetime of refresh tokens")
+	fs.DurationVar(&cfg.RefreshReuseInterval, "refresh-token-reuse-interval", 0,
+		"for this long after a refresh, the same client presenting the old refresh token gets the same answer (0: any reuse revokes the family)")
 	fs.BoolVar(&cfg.KeepRefreshTokensOnLogout, "keep-refresh-tokens-on-logout", false, "leave refresh tokens alive when their session ends")
 	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let confidential clients use the code flow without PKCE")
 	fs.IntVar(&cfg.KDFConcurrency, "kdf-concurrency", 0, "password and client-secret derivations run at once, 19 MiB each (0: one per CPU core)")
@@ -81,6 +84,9 @@ func (cfg *serveConfig) Validate() error {
 	}
 	if cfg.KDFWait <= 0 {
 		errs = append(errs, fmt.Errorf("%s: must be positive, got %v", setting("kdf-wait"), cfg.KDFWait))
+	}
+	if cfg.RefreshReuseInterval < 0 {
+		errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", setting("refresh-token-reuse-interval"), cfg.RefreshReuseInterval))
 	}
 	return errors.Join(errs...)
 }
@@ -162,6 +168,7 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 		KDFConcurrency:            cfg.KDFConcurrency,
 		KDFQueue:                  cfg.KDFQueue,
 		KDFWait:                   cfg.KDFWait,
+		RefreshReuseInterval:      cfg.RefreshReuseInterval,
 	}
 }
 

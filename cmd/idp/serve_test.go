@@ -23,7 +23,7 @@ func TestServeConfigValidate(t *testing.T) {
 	}
 	bad := good
 	bad.Issuer, bad.Listen, bad.Database, bad.Secret = "id.example", "8080", "", "too-short"
-	bad.SessionIdle = -time.Second
+	bad.SessionIdle, bad.RefreshReuseInterval = -time.Second, -time.Second
 	bad.KDFConcurrency, bad.KDFQueue, bad.KDFWait = -1, -1, 0
 	err := bad.Validate()
 	if err == nil {
@@ -37,7 +37,8 @@ func TestServeConfigValidate(t *testing.T) {
 		"--session-idle/IDP_SESSION_IDLE: must be positive",
 		"--kdf-concurrency/IDP_KDF_CONCURRENCY: must not be negative",
 		"--kdf-queue/IDP_KDF_QUEUE: must not be negative",
-		"--kdf-wait/IDP_KDF_WAIT: must be positive")
+		"--kdf-wait/IDP_KDF_WAIT: must be positive",
+		"--refresh-token-reuse-interval/IDP_REFRESH_TOKEN_REUSE_INTERVAL: must not be negative")
 	if strings.Contains(err.Error(), "too-short") {
 		t.Fatal("the error echoes the secret")
 	}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"Flows", testFlows},
 		{"Tokens", testTokens},
 		{"TokensDeactivate", testTokensDeactivate},
+		{"TokensSuccessor", testTokensSuccessor},
 		{"TokensCreateConcurrent", testTokensCreateConcurrent},
 		{"TokensDeactivateConcurrent", testTokensDeactivateConcurrent},
 		{"TokensDeleteBy", testTokensDeleteBy},

@@ -95,6 +95,31 @@ func testTokensDeactivate(t *testing.T, s *storage.Store) {
 	wantErr(t, s.Tokens.Deactivate(ctx, storage.KindRefresh, "code"), idp.ErrNotFound)
 }
 
+// testTokensSuccessor: only an inactive token takes a successor, which
+// comes back byte for byte and is replaced by a later one.
+func testTokensSuccessor(t *testing.T, s *storage.Store) {
+	ctx := context.Background()
+	mustClient(t, s, "app")
+	must(t, s.Tokens.Create(ctx, token(storage.KindRefresh, "rt", "req", "app")))
+	wantErr(t, s.Tokens.SetSuccessor(ctx, storage.KindRefresh, "rt", []byte("x")), idp.ErrNotFound)
+	got, err := s.Tokens.Get(ctx, storage.KindRefresh, "rt")
+	must(t, err)
+	if got.Successor != nil {
+		t.Errorf("active token has successor %q, want nil", got.Successor)
+	}
+	must(t, s.Tokens.Deactivate(ctx, storage.KindRefresh, "rt"))
+	for _, want := range [][]byte{{0, 0xff, '{', 0}, []byte("second")} {
+		must(t, s.Tokens.SetSuccessor(ctx, storage.KindRefresh, "rt", want))
+		got, err = s.Tokens.Get(ctx, storage.KindRefresh, "rt")
+		must(t, err)
+		if string(got.Successor) != string(want) {
+			t.Errorf("Successor = %q, want %q", got.Successor, want)
+		}
+	}
+	wantErr(t, s.Tokens.SetSuccessor(ctx, storage.KindRefresh, "missing", []byte("x")), idp.ErrNotFound)
+	wantErr(t, s.Tokens.SetSuccessor(ctx, storage.KindCode, "rt", []byte("x")), idp.ErrNotFound)
+}
+
 // testTokensDeactivateConcurrent is the race fosite leaves to the store
 // (two exchanges of one code, two rotations of one refresh token): exactly
 // one caller may win.

@@ -1,0 +1,174 @@
+package provider
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/ory/fosite"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/storage"
+)
+
+// purposeSuccessor keys the sealing of kept answers: they hold live bearer
+// tokens, so the database alone must not reveal them.
+const purposeSuccessor = "idp refresh successor v1"
+
+// successor is the answer a refresh token was rotated into.
+//
+// A rotated refresh token may be presented again by a client that lost the
+// answer (a dropped connection, a provider killed after the commit) or
+// refreshed twice at once. With Config.RefreshReuseInterval set, the
+// rotation keeps its answer, sealed, on the rotated token's row, in the
+// rotation's transaction; the same client presenting the rotated token
+// within the interval gets that answer again and the family lives on (RFC
+// 9700 §4.14.2). Any other presentation is reuse: after the interval the
+// family is revoked as without an interval, and another client gets
+// invalid_grant (RFC 6749 §6: a refresh token is bound to its client).
+type successor struct {
+	ClientID string         `json:"client_id"`
+	IssuedAt time.Time      `json:"issued_at"`
+	Response map[string]any `json:"response"`
+}
+
+// errReplay is returned by GetRefreshTokenSession for a token rotated
+// within the reuse interval, instead of fosite.ErrInactiveToken, which
+// would make fosite revoke the family. handleToken answers it.
+type errReplay struct{ s *successor }
+
+func (e *errReplay) Error() string { return "refresh token rotated within the reuse interval" }
+
+// successorAAD binds a sealed answer to the row of the token it replaced,
+// so answers cannot be moved between rows.
+func successorAAD(signature string) []byte { return []byte("refresh successor\x00" + signature) }
+
+// replayable returns the answer the refresh token with this signature was
+// rotated into, if that happened less than the reuse interval ago; nil
+// otherwise (no interval, an active or unknown token, a rotation from
+// before the interval, or an answer that does not open with this secret).
+func (s *fositeStore) replayable(ctx context.Context, signature string) (*successor, error) {
+	if s.reuseInterval <= 0 {
+		return nil, nil
+	}
+	t, err := s.store.Tokens.Get(ctx, storage.KindRefresh, signature)
+	if errors.Is(err, idp.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil || t.Active || t.Successor == nil {
+		return nil, err
+	}
+	gcm, err := successorAEAD(s.secret)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Successor) < gcm.NonceSize() {
+		return nil, nil
+	}
+	n := gcm.NonceSize()
+	plain, err := gcm.Open(nil, t.Successor[:n], t.Successor[n:], successorAAD(signature))
+	if err != nil {
+		return nil, nil // sealed under another system secret: treat as reuse
+	}
+	var succ successor
+	if err := json.Unmarshal(plain, &succ); err != nil {
+		return nil, fmt.Errorf("decode refresh successor: %w", err)
+	}
+	if s.now().Sub(succ.IssuedAt) >= s.reuseInterval {
+		return nil, nil
+	}
+	return &succ, nil
+}
+
+// keep seals the answer a rotation produced onto the rotated token's row.
+// ctx carries the rotation's transaction.
+func (s *fositeStore) keep(ctx context.Context, signature string, succ successor) error {
+	plain, err := json.Marshal(succ)
+	if err != nil {
+		return fmt.Errorf("encode refresh successor: %w", err)
+	}
+	gcm, err := successorAEAD(s.secret)
+	if err != nil {
+		return err
+	}
+	nonce := make([]byte, gcm.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return fmt.Errorf("seal refresh successor: %w", err)
+	}
+	sealed := gcm.Seal(nonce, nonce, plain, successorAAD(signature))
+	return s.store.Tokens.SetSuccessor(ctx, storage.KindRefresh, signature, sealed)
+}
+
+func successorAEAD(secret []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(deriveKey(secret, purposeSuccessor))
+	if err != nil {
+		return nil, fmt.Errorf("refresh successor: %w", err)
+	}
+	return cipher.NewGCM(block)
+}
+
+// rotateKeeping runs the rotation fosite performs in NewAccessResponse and
+// keeps its answer on the rotated row, all in one transaction, so a
+// concurrent presentation of the same token either loses the rotation race
+// and finds the answer, or sees the token still active.
+func (p *Provider) rotateKeeping(ctx context.Context, ar fosite.AccessRequester) (fosite.AccessResponder, error) {
+	signature := p.refreshSignature(ctx, ar.GetRequestForm().Get("refresh_token"))
+	var resp fosite.AccessResponder
+	err := p.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if resp, err = p.oauth2.NewAccessResponse(ctx, ar); err != nil {
+			return err
+		}
+		return p.fstore.keep(ctx, signature, successor{
+			ClientID: ar.GetClient().GetID(), IssuedAt: p.cfg.Now().UTC(), Response: resp.ToMap(),
+		})
+	})
+	if errors.Is(err, fosite.ErrSerializationFailure) {
+		// Another presentation rotated the token first, and committed its
+		// answer with the rotation.
+		succ, rerr := p.fstore.replayable(ctx, signature)
+		if rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		if succ != nil {
+			return nil, &errReplay{succ}
+		}
+	}
+	return resp, err
+}
+
+// replay answers a presentation of a token rotated within the reuse
+// interval: the same answer for the same client, invalid_grant for any
+// other. It reports false when err is not such a presentation.
+func (p *Provider) replay(ctx context.Context, w http.ResponseWriter, ar fosite.AccessRequester, err error) bool {
+	var r *errReplay
+	if !errors.As(err, &r) || ar == nil || ar.GetClient() == nil {
+		return false
+	}
+	if ar.GetClient().GetID() != r.s.ClientID {
+		p.writeAccessError(ctx, w, ar, fosite.ErrInvalidGrant.WithHint(
+			"The OAuth 2.0 Client ID from this request does not match the ID during the initial token issuance."))
+		return true
+	}
+	resp := fosite.NewAccessResponse()
+	for k, v := range r.s.Response {
+		resp.SetExtra(k, v)
+	}
+	at, _ := r.s.Response["access_token"].(string)
+	tt, _ := r.s.Response["token_type"].(string)
+	resp.SetAccessToken(at)
+	resp.SetTokenType(tt)
+	if in, ok := r.s.Response["expires_in"].(float64); ok {
+		left := time.Duration(in)*time.Second - p.cfg.Now().Sub(r.s.IssuedAt)
+		resp.SetExpiresIn(max(left, 0))
+	}
+	p.log.Info("refresh token presented again within the reuse interval", "client_id", r.s.ClientID)
+	p.oauth2.WriteAccessResponse(ctx, w, ar, resp)
+	return true
+}

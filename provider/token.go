@@ -2,9 +2,12 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/ory/fosite"
+
+	"github.com/idp/idp"
 )
 
 // handleToken is the token endpoint (RFC 6749 §3.2). fosite runs every
@@ -60,7 +63,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	if ar.GetGrantTypes().ExactOne("refresh_token") && p.cfg.RefreshReuseInterval > 0 {
 		resp, err = p.rotateKeeping(ctx, ar)
 	} else {
-		resp, err = p.oauth2.NewAccessResponse(ctx, ar)
+		resp, err = p.newAccessResponse(ctx, ar)
 	}
 	if p.replay(ctx, w, ar, err) {
 		return
@@ -70,6 +73,27 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.oauth2.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// newAccessResponse issues the tokens of ar. A code exchange runs in one
+// transaction: fosite's code handler commits the code, access and refresh
+// tokens itself, and the OpenID Connect handler then reads and deletes the
+// ID token session in statements of its own, so a database lost between the
+// two would spend the code without an answer the client can retry.
+func (p *Provider) newAccessResponse(ctx context.Context, ar fosite.AccessRequester) (fosite.AccessResponder, error) {
+	if !ar.GetGrantTypes().ExactOne("authorization_code") {
+		return p.oauth2.NewAccessResponse(ctx, ar)
+	}
+	var resp fosite.AccessResponder
+	err := p.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		resp, err = p.oauth2.NewAccessResponse(ctx, ar)
+		return err
+	})
+	if errors.Is(err, idp.ErrConflict) {
+		return nil, fosite.ErrSerializationFailure.WithWrap(err)
+	}
+	return resp, err
 }
 
 var supportedGrants = map[string]bool{"authorization_code": true, "refresh_token": true, "client_credentials": true}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/password"
@@ -56,16 +58,31 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username := strings.TrimSpace(r.PostFormValue("username"))
-	if !p.throttle.allowed(r, username) {
+	if len(username) > maxUsernameBytes {
+		// No account has such a name: refuse it before any work, and do
+		// not echo it back.
+		p.log.Info("sign-in failed", "client", f.ClientID, "reason", "username too long")
+		p.renderLogin(w, r, f, "", msgBadCredentials, http.StatusOK)
+		return
+	}
+	at := p.throttle.newAttempt(p.clientAddr(r), username)
+	ok, retry, err := p.throttle.reserve(ctx, at)
+	if err != nil {
+		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		return
+	}
+	if !ok {
 		p.log.Warn("sign-in throttled", "client", f.ClientID)
+		w.Header().Set("Retry-After", strconv.Itoa(int(max(time.Second, retry.Sub(p.cfg.Now())).Seconds())))
 		p.renderLogin(w, r, f, username, msgThrottled, http.StatusTooManyRequests)
 		return
 	}
 	m, err := p.authenticate(ctx, username, r.PostFormValue("password"))
 	if errors.Is(err, errBadCredentials) {
-		p.throttle.failed(r, username)
+		// 200, not 401: a form cannot answer the WWW-Authenticate
+		// challenge RFC 9110 §11.6.1 requires with 401.
 		p.log.Info("sign-in failed", "client", f.ClientID)
-		p.renderLogin(w, r, f, username, msgBadCredentials, http.StatusUnauthorized)
+		p.renderLogin(w, r, f, username, msgBadCredentials, http.StatusOK)
 		return
 	}
 	if errors.Is(err, password.ErrBusy) {
@@ -77,7 +94,9 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
 		return
 	}
-	p.throttle.succeeded(r, username)
+	if err := p.throttle.succeeded(ctx, at); err != nil {
+		p.log.Error("sign-in throttle", "err", err)
+	}
 	s, err := p.signIn(ctx, w, r, m.ID)
 	if err != nil {
 		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)

@@ -1,59 +1,41 @@
 package provider
 
 import (
-	"net/http"
-	"net/http/httptest"
+	"strings"
 	"testing"
-	"time"
 )
 
-func TestThrottle(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
-	th := newThrottle(func() time.Time { return now })
-	from := func(addr string) *http.Request {
-		r := httptest.NewRequest("POST", "/login", nil)
-		r.RemoteAddr = addr
-		return r
-	}
-
-	a := from("192.0.2.1:1234")
-	for i := range maxAccountFailures {
-		if !th.allowed(a, "alice") {
-			t.Fatalf("attempt %d refused before the limit", i+1)
+// TestThrottleKeys: a key is a fixed-size hash of the normalised input, so
+// what an attacker types costs neither memory nor table space, and spelling
+// a name differently does not earn fresh attempts.
+func TestThrottleKeys(t *testing.T) {
+	th := newThrottle(nil, []byte("0123456789abcdef0123456789abcdef"), nil)
+	alice := th.newAttempt("192.0.2.1", "alice")
+	for _, same := range []attempt{th.newAttempt("192.0.2.1", "  Alice "), th.newAttempt("192.0.2.1", "ALICE")} {
+		if same != alice {
+			t.Errorf("spellings of one name give different keys: %+v, %+v", same, alice)
 		}
-		th.failed(a, "alice")
 	}
-	if th.allowed(a, "Alice") {
-		t.Fatal("attempt after the limit allowed (names compare case-insensitively)")
+	if other := th.newAttempt("192.0.2.2", "alice"); other.account == alice.account || other.address == alice.address {
+		t.Error("two addresses share a key")
 	}
-	if !th.allowed(from("192.0.2.2:1"), "alice") {
-		t.Error("the limit of one address locked the account out for another")
+	if bob := th.newAttempt("192.0.2.1", "bob"); bob.account == alice.account || bob.address != alice.address {
+		t.Error("accounts not told apart, or the address key depends on the account")
 	}
-	if !th.allowed(a, "bob") {
-		t.Error("another account refused before the address limit")
+	v6a, v6b := th.newAttempt("2001:db8:1:2::1", "alice"), th.newAttempt("2001:db8:1:2:ffff::9", "alice")
+	if v6a != v6b {
+		t.Error("addresses of one IPv6 /64 count apart")
 	}
-	now = now.Add(throttleWindow)
-	if !th.allowed(a, "alice") {
-		t.Error("still refused after the window")
+	if v6c := th.newAttempt("2001:db8:1:3::1", "alice"); v6c == v6a {
+		t.Error("two IPv6 /64s share a key")
 	}
-
-	// Any account, one address.
-	b := from("198.51.100.7:9")
-	for i := range maxAddressFailures {
-		th.failed(b, "user"+string(rune('a'+i%26))+string(rune('a'+i/26)))
+	huge := th.newAttempt("192.0.2.1", strings.Repeat("x", 1<<20))
+	for _, k := range []string{alice.account, alice.address, huge.account} {
+		if len(k) != 64 {
+			t.Errorf("key %.80q is %d bytes, want a 64-byte hash", k, len(k))
+		}
 	}
-	if th.allowed(b, "someone-new") {
-		t.Error("address limit not applied")
-	}
-
-	// Success clears the account's count.
-	c := from("203.0.113.5:1")
-	for range maxAccountFailures - 1 {
-		th.failed(c, "carol")
-	}
-	th.succeeded(c, "carol")
-	th.failed(c, "carol")
-	if !th.allowed(c, "carol") {
-		t.Error("failures before a success still counted")
+	if other := newThrottle(nil, []byte("another secret, another set of keys"), nil); other.newAttempt("192.0.2.1", "alice") == alice {
+		t.Error("keys do not depend on the secret")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"time"
 	"unicode"
@@ -139,6 +140,9 @@ func (c *cli) serve(ctx context.Context, cfg serveConfig) error {
 		if err := applyBootstrapFile(ctx, store, cfg.Bootstrap, log); err != nil {
 			return err
 		}
+		// Each bootstrap secret costs a memory-hard derivation; the
+		// runtime would keep the freed tens of megabytes for hours.
+		debug.FreeOSMemory()
 	}
 	p, err := provider.New(ctx, providerConfig(cfg, store, secret, log))
 	if err != nil {

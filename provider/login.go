@@ -65,7 +65,12 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		p.renderLogin(w, r, f, "", msgBadCredentials, http.StatusOK)
 		return
 	}
-	at := p.throttle.newAttempt(p.clientAddr(r), username)
+	m, err := p.findMember(ctx, username)
+	if err != nil && !errors.Is(err, idp.ErrNotFound) {
+		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		return
+	}
+	at := p.throttle.newAttempt(p.clientAddr(r), accountName(m, username))
 	ok, retry, err := p.throttle.reserve(ctx, at)
 	if err != nil {
 		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
@@ -77,7 +82,7 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		p.renderLogin(w, r, f, username, msgThrottled, http.StatusTooManyRequests)
 		return
 	}
-	m, err := p.authenticate(ctx, username, r.PostFormValue("password"))
+	err = p.checkPassword(ctx, m, r.PostFormValue("password"))
 	if errors.Is(err, errBadCredentials) {
 		// 200, not 401: a form cannot answer the WWW-Authenticate
 		// challenge RFC 9110 §11.6.1 requires with 401.
@@ -122,43 +127,44 @@ var errBadCredentials = errors.New("bad credentials")
 // password was not checked, so it says nothing about it.
 const msgBusy = "The service is busy. Wait a moment and try again."
 
-// failDummy pays for a verification that cannot succeed and returns
-// errBadCredentials, or the limiter's refusal.
-func (p *Provider) failDummy(ctx context.Context, pw string) error {
-	if err := p.kdf.VerifyDummy(ctx, pw); err != nil {
-		return err
+// findMember finds the member by email (when the name has an "@") or
+// username. An empty name finds nobody.
+func (p *Provider) findMember(ctx context.Context, name string) (idp.Member, error) {
+	if name == "" {
+		return idp.Member{}, idp.ErrNotFound
 	}
-	return errBadCredentials
+	if strings.Contains(name, "@") {
+		return p.store.Members.ByEmail(ctx, name)
+	}
+	return p.store.Members.ByUsername(ctx, name)
 }
 
-// authenticate finds the member by email (when the name has an "@") or
-// username and checks the password. An unknown member costs the same
-// hash as a known one, so response time does not reveal accounts. Every
-// derivation runs in the KDF limiter's slots; when none is free the error
-// wraps password.ErrBusy and the password was not checked.
-func (p *Provider) authenticate(ctx context.Context, name, pw string) (idp.Member, error) {
-	if name == "" || pw == "" {
-		return idp.Member{}, p.failDummy(ctx, pw)
+// accountName is what a sign-in attempt is counted under: the member, by
+// ID, however the attempt named them; or the name, when it names nobody.
+func accountName(m idp.Member, name string) string {
+	if m.ID != "" {
+		return "member\x00" + m.ID
 	}
-	var m idp.Member
-	var err error
-	if strings.Contains(name, "@") {
-		m, err = p.store.Members.ByEmail(ctx, name)
-	} else {
-		m, err = p.store.Members.ByUsername(ctx, name)
-	}
-	if errors.Is(err, idp.ErrNotFound) {
-		return idp.Member{}, p.failDummy(ctx, pw)
-	}
-	if err != nil {
-		return idp.Member{}, err
+	return "name\x00" + normalizeUsername(name)
+}
+
+// checkPassword checks pw against m's password. A member not found (zero
+// m) costs the same hash as a real one, so response time does not reveal
+// accounts. Every derivation runs in the KDF limiter's slots; when none is
+// free the error wraps password.ErrBusy and the password was not checked.
+func (p *Provider) checkPassword(ctx context.Context, m idp.Member, pw string) error {
+	if m.ID == "" || pw == "" {
+		if err := p.kdf.VerifyDummy(ctx, pw); err != nil {
+			return err
+		}
+		return errBadCredentials
 	}
 	ok, err := p.kdf.Verify(ctx, m.PasswordHash, pw)
 	if err != nil {
-		return idp.Member{}, err
+		return err
 	}
 	if !ok {
-		return idp.Member{}, errBadCredentials
+		return errBadCredentials
 	}
-	return m, nil
+	return nil
 }

@@ -278,3 +278,24 @@ func TestSecurityThrottleForwardedFor(t *testing.T) {
 		})
 	})
 }
+
+// TestSecurityThrottleCountsAccounts: the per-account limit counts
+// guesses at the account, however it is named: naming it by username and
+// by email (which matches ignoring case) earns no extra guesses.
+func TestSecurityThrottleCountsAccounts(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newEnv(t, open(t))
+		f := e.browser().loginForm(e.webRP().authURL(newAuthRequest()))
+		names := []string{"alice", aliceEmail, " Alice@Example.COM "}
+		for i := range accountLimit {
+			if _, body := f.mustPost(names[i%len(names)], "wrong-password", nil); !strings.Contains(body, answerBadCredentials) {
+				t.Fatalf("failure %d: %.300s", i+1, body)
+			}
+		}
+		for _, name := range []string{"alice", aliceEmail} {
+			if status, _ := f.mustPost(name, alicePass, nil); status != http.StatusTooManyRequests {
+				t.Errorf("sign-in as %q after %d failures under other spellings: status %d, want 429", name, accountLimit, status)
+			}
+		}
+	})
+}

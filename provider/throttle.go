@@ -66,11 +66,11 @@ func newThrottle(store *storage.Store, key []byte, now func() time.Time) *thrott
 // attempt is one sign-in attempt's throttle keys.
 type attempt struct{ account, address string }
 
-// newAttempt derives the keys of an attempt by username from addr (an IP
-// address as clientAddr returns it).
-func (t *throttle) newAttempt(addr, username string) attempt {
+// newAttempt derives the keys of an attempt on account (as accountName
+// gives it) from addr (an IP address as clientAddr returns it).
+func (t *throttle) newAttempt(addr, account string) attempt {
 	a := addressKey(addr)
-	return attempt{account: t.hash("account", a, normalizeUsername(username)), address: t.hash("address", a)}
+	return attempt{account: t.hash("account", a, account), address: t.hash("address", a)}
 }
 
 // normalizeUsername is the form a username is counted under: trimmed,

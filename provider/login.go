@@ -70,16 +70,8 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
 		return
 	}
-	at := p.throttle.newAttempt(p.clientAddr(r), accountName(m, username))
-	ok, retry, err := p.throttle.reserve(ctx, at)
-	if err != nil {
-		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
-		return
-	}
+	at, ok := p.admitLogin(w, r, f, accountName(m, username), username)
 	if !ok {
-		p.log.Warn("sign-in throttled", "client", f.ClientID)
-		w.Header().Set("Retry-After", strconv.Itoa(int(max(time.Second, retry.Sub(p.cfg.Now())).Seconds())))
-		p.renderLogin(w, r, f, username, msgThrottled, http.StatusTooManyRequests)
 		return
 	}
 	err = p.checkPassword(ctx, m, r.PostFormValue("password"))
@@ -119,6 +111,24 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.proceed(w, r, ar, params, &f)
+}
+
+// admitLogin counts a sign-in attempt on account against the limits
+// before its password is checked, and answers the attempt itself when it
+// may not go ahead.
+func (p *Provider) admitLogin(w http.ResponseWriter, r *http.Request, f idp.Flow, account, username string) (attempt, bool) {
+	at := p.throttle.newAttempt(p.clientAddr(r), account)
+	ok, retry, err := p.throttle.reserve(r.Context(), at)
+	if err != nil {
+		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		return at, false
+	}
+	if !ok {
+		p.log.Warn("sign-in throttled", "client", f.ClientID)
+		w.Header().Set("Retry-After", strconv.Itoa(int(max(time.Second, retry.Sub(p.cfg.Now())).Seconds())))
+		p.renderLogin(w, r, f, username, msgThrottled, http.StatusTooManyRequests)
+	}
+	return at, ok
 }
 
 var errBadCredentials = errors.New("bad credentials")

@@ -83,6 +83,9 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if errors.Is(err, password.ErrBusy) {
+		if err := p.throttle.released(ctx, at); err != nil {
+			p.log.Error("sign-in throttle", "err", err)
+		}
 		setRetryAfter(w, retryAfter{wait: kdfRetryAfter, err: err})
 		p.renderError(w, r, http.StatusServiceUnavailable, "Busy", msgBusy, "", err)
 		return

@@ -149,6 +149,19 @@ func (t *throttle) succeeded(ctx context.Context, a attempt) error {
 	return nil
 }
 
+// released takes back a reserved attempt whose password nobody checked
+// (no derivation slot was free), so it does not count as a failure. Only
+// attempts that never reached a verification are taken back, so the
+// number of passwords checked in a window still stays within the limits.
+func (t *throttle) released(ctx context.Context, a attempt) error {
+	for _, k := range []string{a.account, a.address} {
+		if err := t.store.Throttle.Undo(ctx, k); err != nil {
+			return fmt.Errorf("throttle: %w", err)
+		}
+	}
+	return nil
+}
+
 // isBlocked reports whether one of keys is known to be over its limit,
 // and until when.
 func (t *throttle) isBlocked(now time.Time, keys ...string) (time.Time, bool) {

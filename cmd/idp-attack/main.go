@@ -29,6 +29,7 @@ type config struct {
 	idp       string
 	bootstrap string
 	only      string
+	serverLog bool
 	conc      int
 	rounds    int
 	hugeCount int
@@ -53,6 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.idp, "idp", "idp", "path of the idp binary to start")
 	fs.StringVar(&cfg.bootstrap, "bootstrap", "examples/bootstrap.yaml", "bootstrap file the server starts with")
 	fs.StringVar(&cfg.only, "only", "", "run only the attacks whose names contain this (secrets, sign-ins, usernames)")
+	fs.BoolVar(&cfg.serverLog, "server-log", false, "pass the server's log through to standard error")
 	fs.IntVar(&cfg.conc, "concurrency", 200, "requests in flight during each attack")
 	fs.IntVar(&cfg.rounds, "rounds", 3, "waves of concurrent requests per attack")
 	fs.IntVar(&cfg.hugeCount, "huge-logins", 1000, "failed sign-ins with huge usernames")
@@ -87,6 +89,9 @@ type step struct {
 // attack's own: RSS at idle, the peak during the attack, right after it,
 // and after cfg.settle.
 func measure(ctx context.Context, cfg config, s step, out, stderr io.Writer) error {
+	if !cfg.serverLog {
+		stderr = io.Discard
+	}
 	srv, err := start(ctx, cfg.idp, cfg.bootstrap, stderr)
 	if err != nil {
 		return err

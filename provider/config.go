@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"runtime"
 	"strings"
@@ -65,6 +66,10 @@ type Config struct {
 	// BackchannelMaxAttempts bounds the attempts of one delivery; after the
 	// last it is dropped with an error in the log.
 	BackchannelMaxAttempts int
+	// TrustedProxies are the reverse proxies whose forwarding headers
+	// (X-Forwarded-For, or Forwarded) name the client; see clientAddr.
+	// Empty: the TCP peer is the client, and the headers are ignored.
+	TrustedProxies []netip.Prefix
 	// CleanupInterval is how often ended sessions are closed (with
 	// back-channel logout) and expired tokens and flows removed.
 	CleanupInterval time.Duration
@@ -150,6 +155,11 @@ func (c Config) Validate() error {
 	}
 	if c.BackchannelMaxAttempts < 0 {
 		errs = append(errs, errors.New("back-channel max attempts: must not be negative"))
+	}
+	for _, pfx := range c.TrustedProxies {
+		if !pfx.IsValid() {
+			errs = append(errs, fmt.Errorf("trusted proxies: %q is not a valid CIDR prefix", pfx))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -270,7 +271,7 @@ func TestLoginThrottled(t *testing.T) {
 	login := b.get(e.webRP().authURL(newAuthRequest()))
 	for i := range 10 {
 		pg := b.submit(login, url.Values{"username": {"alice"}, "password": {"wrong-password"}}, "", "")
-		if pg.resp.StatusCode != http.StatusUnauthorized {
+		if pg.resp.StatusCode != http.StatusOK || !strings.Contains(pg.body, "incorrect") {
 			t.Fatalf("failure %d: status %d", i+1, pg.resp.StatusCode)
 		}
 		login = pg
@@ -278,6 +279,9 @@ func TestLoginThrottled(t *testing.T) {
 	pg := b.submit(login, url.Values{"username": {"alice"}, "password": {alicePass}}, "", "")
 	if pg.resp.StatusCode != http.StatusTooManyRequests || !pg.isLogin() || !strings.Contains(pg.body, "Too many failed attempts") {
 		t.Fatalf("throttled attempt: status %d: %s", pg.resp.StatusCode, pg.body)
+	}
+	if ra, err := strconv.Atoi(pg.resp.Header.Get("Retry-After")); err != nil || ra <= 0 || ra > 15*60 {
+		t.Errorf("Retry-After = %q, want the seconds left in the window", pg.resp.Header.Get("Retry-After"))
 	}
 	if sessions, _ := e.store.Sessions.ByMember(context.Background(), memberID(t, e, "alice")); len(sessions) != 0 {
 		t.Errorf("a throttled attempt created %d sessions", len(sessions))

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/password"
@@ -56,19 +58,34 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username := strings.TrimSpace(r.PostFormValue("username"))
-	if !p.throttle.allowed(r, username) {
-		p.log.Warn("sign-in throttled", "client", f.ClientID)
-		p.renderLogin(w, r, f, username, msgThrottled, http.StatusTooManyRequests)
+	if len(username) > maxUsernameBytes {
+		// No account has such a name: refuse it before any work, and do
+		// not echo it back.
+		p.log.Info("sign-in failed", "client", f.ClientID, "reason", "username too long")
+		p.renderLogin(w, r, f, "", msgBadCredentials, http.StatusOK)
 		return
 	}
-	m, err := p.authenticate(ctx, username, r.PostFormValue("password"))
+	m, err := p.findMember(ctx, username)
+	if err != nil && !errors.Is(err, idp.ErrNotFound) {
+		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		return
+	}
+	at, ok := p.admitLogin(w, r, f, accountName(m, username), username)
+	if !ok {
+		return
+	}
+	err = p.checkPassword(ctx, m, r.PostFormValue("password"))
 	if errors.Is(err, errBadCredentials) {
-		p.throttle.failed(r, username)
+		// 200, not 401: a form cannot answer the WWW-Authenticate
+		// challenge RFC 9110 §11.6.1 requires with 401.
 		p.log.Info("sign-in failed", "client", f.ClientID)
-		p.renderLogin(w, r, f, username, msgBadCredentials, http.StatusUnauthorized)
+		p.renderLogin(w, r, f, username, msgBadCredentials, http.StatusOK)
 		return
 	}
 	if errors.Is(err, password.ErrBusy) {
+		if err := p.throttle.released(ctx, at); err != nil {
+			p.log.Error("sign-in throttle", "err", err)
+		}
 		setRetryAfter(w, retryAfter{wait: kdfRetryAfter, err: err})
 		p.renderError(w, r, http.StatusServiceUnavailable, "Busy", msgBusy, "", err)
 		return
@@ -77,7 +94,9 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
 		return
 	}
-	p.throttle.succeeded(r, username)
+	if err := p.throttle.succeeded(ctx, at); err != nil {
+		p.log.Error("sign-in throttle", "err", err)
+	}
 	s, err := p.signIn(ctx, w, r, m.ID)
 	if err != nil {
 		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
@@ -97,49 +116,68 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 	p.proceed(w, r, ar, params, &f)
 }
 
+// admitLogin counts a sign-in attempt on account against the limits
+// before its password is checked, and answers the attempt itself when it
+// may not go ahead.
+func (p *Provider) admitLogin(w http.ResponseWriter, r *http.Request, f idp.Flow, account, username string) (attempt, bool) {
+	at := p.throttle.newAttempt(p.clientAddr(r), account)
+	ok, retry, err := p.throttle.reserve(r.Context(), at)
+	if err != nil {
+		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		return at, false
+	}
+	if !ok {
+		p.log.Warn("sign-in throttled", "client", f.ClientID)
+		w.Header().Set("Retry-After", strconv.Itoa(int(max(time.Second, retry.Sub(p.cfg.Now())).Seconds())))
+		p.renderLogin(w, r, f, username, msgThrottled, http.StatusTooManyRequests)
+	}
+	return at, ok
+}
+
 var errBadCredentials = errors.New("bad credentials")
 
 // msgBusy answers a sign-in that found every derivation slot taken; the
 // password was not checked, so it says nothing about it.
 const msgBusy = "The service is busy. Wait a moment and try again."
 
-// failDummy pays for a verification that cannot succeed and returns
-// errBadCredentials, or the limiter's refusal.
-func (p *Provider) failDummy(ctx context.Context, pw string) error {
-	if err := p.kdf.VerifyDummy(ctx, pw); err != nil {
-		return err
+// findMember finds the member by email (when the name has an "@") or
+// username. An empty name finds nobody.
+func (p *Provider) findMember(ctx context.Context, name string) (idp.Member, error) {
+	if name == "" {
+		return idp.Member{}, idp.ErrNotFound
 	}
-	return errBadCredentials
+	if strings.Contains(name, "@") {
+		return p.store.Members.ByEmail(ctx, name)
+	}
+	return p.store.Members.ByUsername(ctx, name)
 }
 
-// authenticate finds the member by email (when the name has an "@") or
-// username and checks the password. An unknown member costs the same
-// hash as a known one, so response time does not reveal accounts. Every
-// derivation runs in the KDF limiter's slots; when none is free the error
-// wraps password.ErrBusy and the password was not checked.
-func (p *Provider) authenticate(ctx context.Context, name, pw string) (idp.Member, error) {
-	if name == "" || pw == "" {
-		return idp.Member{}, p.failDummy(ctx, pw)
+// accountName is what a sign-in attempt is counted under: the member, by
+// ID, however the attempt named them; or the name, when it names nobody.
+func accountName(m idp.Member, name string) string {
+	if m.ID != "" {
+		return "member\x00" + m.ID
 	}
-	var m idp.Member
-	var err error
-	if strings.Contains(name, "@") {
-		m, err = p.store.Members.ByEmail(ctx, name)
-	} else {
-		m, err = p.store.Members.ByUsername(ctx, name)
-	}
-	if errors.Is(err, idp.ErrNotFound) {
-		return idp.Member{}, p.failDummy(ctx, pw)
-	}
-	if err != nil {
-		return idp.Member{}, err
+	return "name\x00" + normalizeUsername(name)
+}
+
+// checkPassword checks pw against m's password. A member not found (zero
+// m) costs the same hash as a real one, so response time does not reveal
+// accounts. Every derivation runs in the KDF limiter's slots; when none is
+// free the error wraps password.ErrBusy and the password was not checked.
+func (p *Provider) checkPassword(ctx context.Context, m idp.Member, pw string) error {
+	if m.ID == "" || pw == "" {
+		if err := p.kdf.VerifyDummy(ctx, pw); err != nil {
+			return err
+		}
+		return errBadCredentials
 	}
 	ok, err := p.kdf.Verify(ctx, m.PasswordHash, pw)
 	if err != nil {
-		return idp.Member{}, err
+		return err
 	}
 	if !ok {
-		return idp.Member{}, errBadCredentials
+		return errBadCredentials
 	}
-	return m, nil
+	return nil
 }

@@ -67,7 +67,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		log:      cfg.Logger,
 		pages:    pg,
 		csrfKey:  deriveKey(cfg.Secret, purposeCSRF),
-		throttle: newThrottle(cfg.Now),
+		throttle: newThrottle(cfg.Store, deriveKey(cfg.Secret, purposeThrottle), cfg.Now),
 		kdf:      password.NewLimiter(cfg.KDFConcurrency, cfg.KDFQueue, cfg.KDFWait),
 		secrets:  newSecretThrottle(cfg.Now),
 		stop:     make(chan struct{}),
@@ -142,13 +142,15 @@ func (p *Provider) background(interval time.Duration, fn func(ctx context.Contex
 
 // collectGarbage ends sessions that expired or went idle (as a logout
 // would, so their clients hear of it) and removes expired tokens and
-// flows, so tables do not grow with every login.
+// flows and ended throttle windows, so tables do not grow with every
+// login.
 func (p *Provider) collectGarbage(ctx context.Context) {
 	now := p.cfg.Now()
 	p.endIdleSessions(ctx, now)
+	p.throttle.sweep(now)
 	for what, del := range map[string]func(context.Context, time.Time) (int64, error){
 		"tokens": p.store.Tokens.DeleteExpired, "flows": p.store.Flows.DeleteExpired,
-		"sessions": p.store.Sessions.DeleteExpired,
+		"sessions": p.store.Sessions.DeleteExpired, "throttle counters": p.store.Throttle.DeleteExpired,
 	} {
 		if n, err := del(ctx, now); err != nil {
 			p.log.Error("delete expired", "what", what, "err", err)

@@ -17,6 +17,7 @@ const (
 	purposeHMAC     = "idp token hmac v1"
 	purposeCSRF     = "idp csrf v1"
 	purposeSecrets  = "idp client secret cache v1"
+	purposeThrottle = "idp sign-in throttle keys v1"
 )
 
 func deriveKey(secret []byte, purpose string) []byte {

@@ -1,101 +1,205 @@
 package provider
 
 import (
-	"net"
-	"net/http"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/idp/idp/storage"
 )
 
-// throttle limits password guessing: after maxFailures failed sign-ins
-// for one account from one address, or for any account from one address,
-// within window, further attempts from that address are refused until the
-// window has passed. Keying by address as well as account means a
-// guesser cannot lock the real member out from elsewhere. The counts live
-// in memory, per replica: a first line of defence, not a distributed one.
-type throttle struct {
-	now func() time.Time
-
-	mu       sync.Mutex
-	failures map[string]*failureCount
-}
-
-type failureCount struct {
-	n     int
-	first time.Time
-}
-
+// Sign-in limits. Keying by address as well as account means a guesser
+// cannot lock the real member out from elsewhere; the per-address limit
+// caps how many accounts one address may try.
 const (
-	throttleWindow     = 15 * time.Minute
-	maxAccountFailures = 10  // per account and address
-	maxAddressFailures = 100 // per address, any account
-	throttleMaxEntries = 100000
+	// throttleWindow is how long attempts are counted from the first one:
+	// long enough that guessing stays slow (at most 40 guesses an hour
+	// per account and address), short enough that a member who mistyped
+	// waits minutes, not hours.
+	throttleWindow = 15 * time.Minute
+	// maxAccountAttempts is the failed sign-ins allowed per account and
+	// address in a window.
+	maxAccountAttempts = 10
+	// maxAddressAttempts is the failed sign-ins allowed per address, any
+	// account, in a window: generous for an office behind one NAT.
+	maxAddressAttempts = 100
+	// maxUsernameBytes bounds a username or email: RFC 5321 caps an
+	// address at 254 bytes, so a longer name names nobody and is refused
+	// before any work.
+	maxUsernameBytes = 256
+	// maxBlocked bounds the in-memory list of keys known to be over their
+	// limit, so a flood of distinct names cannot grow it without end.
+	maxBlocked = 10000
 )
 
-func newThrottle(now func() time.Time) *throttle {
-	return &throttle{now: now, failures: map[string]*failureCount{}}
+// throttle limits password guessing at /login. Each attempt is counted in
+// the store before the password is looked at, and goes ahead only if the
+// counts for its address and for its account from that address are
+// within the limits: counting first is what keeps concurrent attempts from
+// all passing one check. The counts live in the store, so every replica
+// enforces the same limits; keys are keyed hashes of the normalised
+// input, fixed in size, so neither memory nor the table holds what an
+// attacker typed.
+//
+// Keys already known to be over their limit are remembered in memory
+// until their window ends, a cheap first layer that spares the store
+// under a flood.
+type throttle struct {
+	store *storage.Store
+	key   []byte // HMAC key: the same on every replica, as the secret is
+	now   func() time.Time
+
+	mu      sync.Mutex
+	blocked map[string]time.Time // key → end of its window
 }
 
-func throttleKeys(r *http.Request, username string) (account, address string) {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
+func newThrottle(store *storage.Store, key []byte, now func() time.Time) *throttle {
+	return &throttle{store: store, key: key, now: now, blocked: map[string]time.Time{}}
+}
+
+// attempt is one sign-in attempt's throttle keys.
+type attempt struct{ account, address string }
+
+// newAttempt derives the keys of an attempt on account (as accountName
+// gives it) from addr (an IP address as clientAddr returns it).
+func (t *throttle) newAttempt(addr, account string) attempt {
+	a := addressKey(addr)
+	return attempt{account: t.hash("account", a, account), address: t.hash("address", a)}
+}
+
+// normalizeUsername is the form a username is counted under: trimmed,
+// lower-cased, and cut at maxUsernameBytes.
+func normalizeUsername(u string) string {
+	u = strings.ToLower(strings.TrimSpace(u))
+	if len(u) > maxUsernameBytes {
+		u = u[:maxUsernameBytes]
 	}
-	return ip + "\x00" + strings.ToLower(username), ip
+	return u
 }
 
-// allowed reports whether a sign-in attempt may be checked at all.
-func (t *throttle) allowed(r *http.Request, username string) bool {
-	account, address := throttleKeys(r, username)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.count(account) < maxAccountFailures && t.count(address) < maxAddressFailures
-}
-
-// failed records a failed attempt.
-func (t *throttle) failed(r *http.Request, username string) {
-	account, address := throttleKeys(r, username)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.failures) >= throttleMaxEntries { // bounded memory under a flood
-		t.sweep()
+// addressKey is the part of an address one client controls: the address
+// for IPv4, its /64 for IPv6, where one subscriber commonly holds a whole
+// /64 and could otherwise count each attempt under a fresh address.
+func addressKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil || !a.Is6() {
+		return addr
 	}
-	for _, k := range []string{account, address} {
-		if t.count(k) == 0 {
-			t.failures[k] = &failureCount{first: t.now()}
+	return netip.PrefixFrom(a, 64).Masked().String()
+}
+
+func (t *throttle) hash(parts ...string) string {
+	m := hmac.New(sha256.New, t.key)
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// reserve counts the attempt against both limits before the password is
+// checked. It reports whether the attempt may go ahead and, when it may
+// not, when to retry. The attempt counts as failed until succeeded says
+// otherwise.
+func (t *throttle) reserve(ctx context.Context, a attempt) (ok bool, retry time.Time, err error) {
+	now := t.now()
+	if until, blocked := t.isBlocked(now, a.address, a.account); blocked {
+		return false, until, nil
+	}
+	ok = true
+	for _, k := range []struct {
+		key   string
+		limit int
+	}{{a.address, maxAddressAttempts}, {a.account, maxAccountAttempts}} {
+		n, ends, err := t.store.Throttle.Hit(ctx, k.key, now, throttleWindow)
+		if err != nil {
+			return false, time.Time{}, fmt.Errorf("throttle: %w", err)
 		}
-		t.failures[k].n++
+		if n > k.limit {
+			t.block(now, k.key, ends)
+			ok, retry = false, later(retry, ends)
+		}
 	}
+	return ok, retry, nil
 }
 
-// succeeded forgets the account's failures from this address.
-func (t *throttle) succeeded(r *http.Request, username string) {
-	account, _ := throttleKeys(r, username)
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// succeeded takes back a reserved attempt that proved the password: the
+// account's failures from this address are forgotten, and the address's
+// count no longer includes this attempt.
+func (t *throttle) succeeded(ctx context.Context, a attempt) error {
+	if err := t.store.Throttle.Reset(ctx, a.account); err != nil {
+		return fmt.Errorf("throttle: %w", err)
+	}
+	if err := t.store.Throttle.Undo(ctx, a.address); err != nil {
+		return fmt.Errorf("throttle: %w", err)
+	}
+	return nil
+}
+
+// released takes back a reserved attempt whose password nobody checked
+// (no derivation slot was free), so it does not count as a failure. Only
+// attempts that never reached a verification are taken back, so the
+// number of passwords checked in a window still stays within the limits.
+func (t *throttle) released(ctx context.Context, a attempt) error {
+	for _, k := range []string{a.account, a.address} {
+		if err := t.store.Throttle.Undo(ctx, k); err != nil {
+			return fmt.Errorf("throttle: %w", err)
+		}
+	}
+	return nil
+}
+
+// isBlocked reports whether one of keys is known to be over its limit,
+// and until when.
+func (t *throttle) isBlocked(now time.Time, keys ...string) (time.Time, bool) {
 	t.mu.Lock()
-	delete(t.failures, account)
-	t.mu.Unlock()
+	defer t.mu.Unlock()
+	for _, k := range keys {
+		if until, ok := t.blocked[k]; ok && now.Before(until) {
+			return until, true
+		}
+	}
+	return time.Time{}, false
 }
 
-// count is the failures of k inside the window; t.mu is held.
-func (t *throttle) count(k string) int {
-	f, ok := t.failures[k]
-	if !ok {
-		return 0
+// block remembers that key is over its limit until its window ends. When
+// the list is full even after a sweep, the key is not remembered: the
+// store still refuses it, at the cost of a statement.
+func (t *throttle) block(now time.Time, key string, until time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.blocked) >= maxBlocked {
+		t.sweepLocked(now)
 	}
-	if t.now().Sub(f.first) >= throttleWindow {
-		delete(t.failures, k)
-		return 0
+	if len(t.blocked) < maxBlocked {
+		t.blocked[key] = until
 	}
-	return f.n
 }
 
-// sweep drops expired entries, and everything if that frees too little.
-func (t *throttle) sweep() {
-	for k := range t.failures {
-		t.count(k)
-	}
-	if len(t.failures) >= throttleMaxEntries/2 {
-		clear(t.failures)
+// sweep drops the in-memory entries whose window has ended.
+func (t *throttle) sweep(now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sweepLocked(now)
+}
+
+func (t *throttle) sweepLocked(now time.Time) {
+	for k, until := range t.blocked {
+		if !now.Before(until) {
+			delete(t.blocked, k)
+		}
 	}
 }

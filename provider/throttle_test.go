@@ -1,59 +1,77 @@
 package provider
 
 import (
-	"net/http"
-	"net/http/httptest"
-	"testing"
+	"fmt"
 	"time"
+
+	"github.com/idp/idp"
+	"strings"
+	"testing"
 )
 
-func TestThrottle(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
-	th := newThrottle(func() time.Time { return now })
-	from := func(addr string) *http.Request {
-		r := httptest.NewRequest("POST", "/login", nil)
-		r.RemoteAddr = addr
-		return r
-	}
-
-	a := from("192.0.2.1:1234")
-	for i := range maxAccountFailures {
-		if !th.allowed(a, "alice") {
-			t.Fatalf("attempt %d refused before the limit", i+1)
+// TestThrottleKeys: a key is a fixed-size hash of the normalised input, so
+// what an attacker types costs neither memory nor table space, and spelling
+// a name differently does not earn fresh attempts.
+func TestThrottleKeys(t *testing.T) {
+	th := newThrottle(nil, []byte("0123456789abcdef0123456789abcdef"), nil)
+	name := func(n string) string { return accountName(idp.Member{}, n) }
+	alice := th.newAttempt("192.0.2.1", name("alice"))
+	for _, same := range []attempt{th.newAttempt("192.0.2.1", name("  Alice ")), th.newAttempt("192.0.2.1", name("ALICE"))} {
+		if same != alice {
+			t.Errorf("spellings of one name give different keys: %+v, %+v", same, alice)
 		}
-		th.failed(a, "alice")
 	}
-	if th.allowed(a, "Alice") {
-		t.Fatal("attempt after the limit allowed (names compare case-insensitively)")
+	if other := th.newAttempt("192.0.2.2", name("alice")); other.account == alice.account || other.address == alice.address {
+		t.Error("two addresses share a key")
 	}
-	if !th.allowed(from("192.0.2.2:1"), "alice") {
-		t.Error("the limit of one address locked the account out for another")
+	if bob := th.newAttempt("192.0.2.1", name("bob")); bob.account == alice.account || bob.address != alice.address {
+		t.Error("accounts not told apart, or the address key depends on the account")
 	}
-	if !th.allowed(a, "bob") {
-		t.Error("another account refused before the address limit")
+	v6a, v6b := th.newAttempt("2001:db8:1:2::1", name("alice")), th.newAttempt("2001:db8:1:2:ffff::9", name("alice"))
+	if v6a != v6b {
+		t.Error("addresses of one IPv6 /64 count apart")
 	}
-	now = now.Add(throttleWindow)
-	if !th.allowed(a, "alice") {
-		t.Error("still refused after the window")
+	if v6c := th.newAttempt("2001:db8:1:3::1", name("alice")); v6c == v6a {
+		t.Error("two IPv6 /64s share a key")
 	}
+	if member := th.newAttempt("192.0.2.1", accountName(idp.Member{ID: "alice"}, "alice")); member == alice {
+		t.Error("a member and a name that finds nobody share a key")
+	}
+	huge := th.newAttempt("192.0.2.1", name(strings.Repeat("x", 1<<20)))
+	for _, k := range []string{alice.account, alice.address, huge.account} {
+		if len(k) != 64 {
+			t.Errorf("key %.80q is %d bytes, want a 64-byte hash", k, len(k))
+		}
+	}
+	if other := newThrottle(nil, []byte("another secret, another set of keys"), nil); other.newAttempt("192.0.2.1", name("alice")) == alice {
+		t.Error("keys do not depend on the secret")
+	}
+}
 
-	// Any account, one address.
-	b := from("198.51.100.7:9")
-	for i := range maxAddressFailures {
-		th.failed(b, "user"+string(rune('a'+i%26))+string(rune('a'+i/26)))
+// TestThrottleBlockedBounded: the in-memory list of blocked keys never
+// outgrows maxBlocked, and drops keys whose window has ended.
+func TestThrottleBlockedBounded(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	th := newThrottle(nil, []byte("0123456789abcdef0123456789abcdef"), nil)
+	for i := range maxBlocked + 100 {
+		th.block(now, fmt.Sprint(i), now.Add(time.Minute))
 	}
-	if th.allowed(b, "someone-new") {
-		t.Error("address limit not applied")
+	if len(th.blocked) != maxBlocked {
+		t.Fatalf("%d blocked keys, want the cap %d", len(th.blocked), maxBlocked)
 	}
-
-	// Success clears the account's count.
-	c := from("203.0.113.5:1")
-	for range maxAccountFailures - 1 {
-		th.failed(c, "carol")
+	if _, ok := th.isBlocked(now, "0"); !ok {
+		t.Error("a blocked key is not reported")
 	}
-	th.succeeded(c, "carol")
-	th.failed(c, "carol")
-	if !th.allowed(c, "carol") {
-		t.Error("failures before a success still counted")
+	later := now.Add(time.Minute)
+	if _, ok := th.isBlocked(later, "0"); ok {
+		t.Error("a key is still blocked after its window")
+	}
+	th.block(later, "new", later.Add(time.Minute)) // full: sweeps first
+	if _, ok := th.isBlocked(later, "new"); !ok || len(th.blocked) != 1 {
+		t.Errorf("after a sweep: %d keys, new blocked = %v; want only the new one", len(th.blocked), ok)
+	}
+	th.sweep(later.Add(time.Minute))
+	if len(th.blocked) != 0 {
+		t.Errorf("sweep left %d expired keys", len(th.blocked))
 	}
 }

@@ -24,6 +24,7 @@ type Store struct {
 	Flows    *Flows
 	Tokens   *Tokens
 	Outbox   *Outbox
+	Throttle *Throttle
 
 	dialect dialect
 	pool    querier        // runs statements outside a transaction
@@ -156,6 +157,7 @@ func newStore(d dialect, pool querier) *Store {
 	s.Flows = &Flows{s}
 	s.Tokens = &Tokens{s}
 	s.Outbox = &Outbox{s}
+	s.Throttle = &Throttle{s}
 	return s
 }
 
@@ -202,6 +204,21 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, err
 		defer s.writers.leave()
 	}
 	return s.pool.exec(ctx, query, args...)
+}
+
+// writeRow runs a writing statement that returns one row (INSERT ...
+// RETURNING) and scans it into dest, queued like exec.
+func (s *Store) writeRow(ctx context.Context, query string, args []any, dest ...any) error {
+	if t := s.activeTx(ctx); t != nil {
+		return t.q.queryRow(ctx, query, args...).Scan(dest...)
+	}
+	if s.writers != nil {
+		if err := s.writers.enter(ctx); err != nil {
+			return err
+		}
+		defer s.writers.leave()
+	}
+	return s.pool.queryRow(ctx, query, args...).Scan(dest...)
 }
 
 // gate is a semaphore of one writer that gives up with the context or

@@ -8,8 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"runtime/debug"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
@@ -34,6 +38,7 @@ type serveConfig struct {
 	KDFConcurrency            int
 	KDFQueue                  int
 	KDFWait                   time.Duration
+	TrustedProxies            string
 	LogLevel                  slog.Level
 }
 
@@ -55,6 +60,7 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&cfg.KDFConcurrency, "kdf-concurrency", 0, "password and client-secret derivations run at once, 19 MiB each (0: one per CPU core)")
 	fs.IntVar(&cfg.KDFQueue, "kdf-queue", 0, "derivations that may wait for a slot before requests get 503 (0: four per slot)")
 	fs.DurationVar(&cfg.KDFWait, "kdf-wait", 2*time.Second, "longest wait for a derivation slot before a request gets 503")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated CIDR prefixes (or addresses) of the reverse proxies whose X-Forwarded-For/Forwarded headers name the client (default: none, the TCP peer is the client)")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 }
 
@@ -69,6 +75,10 @@ func (cfg *serveConfig) Validate() error {
 		errs = append(errs, fmt.Errorf("%s: %q: want host:port or :port", setting("listen"), cfg.Listen))
 	}
 	errs = append(errs, checkDatabase(cfg.Database), checkSecret(cfg.Secret, cfg.Database))
+	_, bad := parsePrefixes(cfg.TrustedProxies)
+	for _, err := range bad {
+		errs = append(errs, fmt.Errorf("%s: %w", setting("trusted-proxies"), err))
+	}
 	for name, d := range map[string]time.Duration{
 		"session-idle": cfg.SessionIdle, "session-lifetime": cfg.SessionLifetime,
 		"access-token-lifespan": cfg.AccessTokenLifespan, "refresh-token-lifespan": cfg.RefreshTokenLifespan,
@@ -130,6 +140,9 @@ func (c *cli) serve(ctx context.Context, cfg serveConfig) error {
 		if err := applyBootstrapFile(ctx, store, cfg.Bootstrap, log); err != nil {
 			return err
 		}
+		// Each bootstrap secret costs a memory-hard derivation; the
+		// runtime would keep the freed tens of megabytes for hours.
+		debug.FreeOSMemory()
 	}
 	p, err := provider.New(ctx, providerConfig(cfg, store, secret, log))
 	if err != nil {
@@ -153,7 +166,9 @@ func (c *cli) serve(ctx context.Context, cfg serveConfig) error {
 }
 
 func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *slog.Logger) provider.Config {
+	proxies, _ := parsePrefixes(cfg.TrustedProxies) // checked by Validate
 	return provider.Config{
+		TrustedProxies:            proxies,
 		Issuer:                    cfg.Issuer,
 		Store:                     store,
 		Secret:                    secret,
@@ -170,6 +185,24 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 		KDFWait:                   cfg.KDFWait,
 		RefreshReuseInterval:      cfg.RefreshReuseInterval,
 	}
+}
+
+// parsePrefixes reads a list of CIDR prefixes separated by commas or
+// white space; a bare address stands for itself alone (/32 or /128). It
+// returns an error for each bad entry.
+func parsePrefixes(list string) ([]netip.Prefix, []error) {
+	var out []netip.Prefix
+	var errs []error
+	for _, s := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if pfx, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, pfx.Masked())
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		} else {
+			errs = append(errs, fmt.Errorf("%q is not a CIDR prefix or an IP address", s))
+		}
+	}
+	return out, errs
 }
 
 // serveUntilDone serves on ln until ctx is cancelled or the server fails,

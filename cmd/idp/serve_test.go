@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -25,6 +26,7 @@ func TestServeConfigValidate(t *testing.T) {
 	bad.Issuer, bad.Listen, bad.Database, bad.Secret = "id.example", "8080", "", "too-short"
 	bad.SessionIdle, bad.RefreshReuseInterval = -time.Second, -time.Second
 	bad.KDFConcurrency, bad.KDFQueue, bad.KDFWait = -1, -1, 0
+	bad.TrustedProxies = "10.0.0.0/8, 192.0.2.1 proxy.example,10.1.0.0/33"
 	err := bad.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a bad config")
@@ -38,9 +40,25 @@ func TestServeConfigValidate(t *testing.T) {
 		"--kdf-concurrency/IDP_KDF_CONCURRENCY: must not be negative",
 		"--kdf-queue/IDP_KDF_QUEUE: must not be negative",
 		"--kdf-wait/IDP_KDF_WAIT: must be positive",
-		"--refresh-token-reuse-interval/IDP_REFRESH_TOKEN_REUSE_INTERVAL: must not be negative")
+		"--refresh-token-reuse-interval/IDP_REFRESH_TOKEN_REUSE_INTERVAL: must not be negative",
+		`--trusted-proxies/IDP_TRUSTED_PROXIES: "proxy.example" is not a CIDR prefix or an IP address`,
+		`--trusted-proxies/IDP_TRUSTED_PROXIES: "10.1.0.0/33" is not a CIDR prefix or an IP address`)
 	if strings.Contains(err.Error(), "too-short") {
 		t.Fatal("the error echoes the secret")
+	}
+}
+
+func TestParsePrefixes(t *testing.T) {
+	got, errs := parsePrefixes("10.0.0.0/8, 192.0.2.1\t2001:db8::/32 ::ffff:198.51.100.7 10.1.2.3/16")
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	want := "[10.0.0.0/8 192.0.2.1/32 2001:db8::/32 198.51.100.7/32 10.1.0.0/16]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("parsePrefixes = %v, want %v", got, want)
+	}
+	if got, errs := parsePrefixes(""); errs != nil || len(got) != 0 {
+		t.Errorf("parsePrefixes(\"\") = %v, %v; want none", got, errs)
 	}
 }
 

@@ -45,6 +45,8 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"TokensDeleteBy", testTokensDeleteBy},
 		{"TokensDeleteExpired", testTokensDeleteExpired},
 		{"TokenErrorsHideSignatures", testTokenErrorsHideSignatures},
+		{"Throttle", testThrottle},
+		{"ThrottleHitConcurrent", testThrottleHitConcurrent},
 		{"InTx", testInTx},
 		{"InTxNested", testInTxNested},
 		{"InTxPanic", testInTxPanic},

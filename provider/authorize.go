@@ -32,7 +32,8 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 // newAuthorizeRequest validates an authorization request. What fosite
 // does not check is refused here: repeated parameters (RFC 6749 §3.1),
 // request objects, which this provider does not support (OpenID Connect
-// Core §6), and prompt=none mixed with other values (§3.1.2.1).
+// Core §6), prompt=none mixed with other values (§3.1.2.1) and a malformed
+// claims parameter (§5.5), whose scopes it adds to the request.
 func (p *Provider) newAuthorizeRequest(ctx context.Context, r *http.Request) (fosite.AuthorizeRequester, error) {
 	if err := parseForm(r); err != nil {
 		return nil, err
@@ -52,7 +53,8 @@ func (p *Provider) newAuthorizeRequest(ctx context.Context, r *http.Request) (fo
 	if prompt := prompts(r.Form); slices.Contains(prompt, "none") && len(prompt) > 1 {
 		return ar, fosite.ErrInvalidRequest.WithHint("prompt=none cannot be combined with other prompt values (OpenID Connect Core §3.1.2.1).")
 	}
-	return ar, nil
+	// A malformed claims parameter is refused before the member signs in.
+	return ar, requestClaimScopes(ar, r.Form.Get("claims"))
 }
 
 // authorizeRefusal names what makes a request refused whatever else it
@@ -141,11 +143,6 @@ func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, ar fosite.Aut
 	if params.Get("code_challenge") != "" && params.Get("code_challenge_method") != "S256" {
 		// fosite would refuse this only after the login; refuse it before.
 		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("Only the S256 code_challenge_method is supported."))
-		return
-	}
-	if _, err := parseClaimsRequest(params.Get("claims")); err != nil {
-		// Refused before the member signs in, not after.
-		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("The claims parameter is not valid UTF-8 JSON of the form OpenID Connect Core §5.5 describes.").WithWrap(err))
 		return
 	}
 	prompt := prompts(params)

@@ -15,9 +15,9 @@ import (
 
 // claimsRequest is the "claims" request parameter (OpenID Connect Core
 // §5.5): which claims are asked for by name, for userinfo and for the ID
-// token. It is checked so a malformed request is refused, but it releases
-// nothing by itself (see releasedScopes). Values (essential, value, values)
-// only qualify a request, so they are not kept.
+// token. It releases nothing by itself: it asks the member for the scopes
+// that carry the named claims (see addedScopes). Values (essential, value,
+// values) only qualify a request, so they are not kept.
 type claimsRequest struct {
 	Userinfo []string
 	IDToken  []string
@@ -71,11 +71,9 @@ func parseClaimsRequest(s string) (claimsRequest, error) {
 
 // releasedScopes are the granted scopes the client is still registered
 // for. A claim is released only when a released scope carries it: the
-// member granted the scope and the client may ask for it. Asking for a
-// claim by name in the claims parameter adds nothing to that set, since
-// OpenID Connect Core §5.5 lets the provider leave a requested claim
-// unanswered; the consent page therefore lists scopes only, and remembered
-// consent covers a request exactly when it covers its scopes.
+// member granted the scope and the client may ask for it. A released
+// scope's claims go both into the ID token and to userinfo, however the
+// scope came to be granted.
 func releasedScopes(granted fosite.Arguments, c client) fosite.Arguments {
 	var out fosite.Arguments
 	for _, s := range granted {
@@ -108,6 +106,48 @@ func memberClaims(m idp.Member, scopes fosite.Arguments) map[string]interface{} 
 	}
 	return out
 }
+
+// addedScopes are the scopes a claims request adds to an OpenID request:
+// those that carry a claim it names (in either place), that the client is
+// registered for, and that the scope parameter does not already ask for.
+// They are asked of the member like any requested scope, so consent and
+// remembered consent cover them by the same rule. A claim no such scope
+// carries is left unanswered, as §5.5 allows.
+func addedScopes(req claimsRequest, requested fosite.Arguments, registered []string) []string {
+	if !requested.Has("openid") {
+		return nil // the claims parameter belongs to OpenID Connect
+	}
+	names := append(slices.Clone(req.IDToken), req.Userinfo...)
+	var out []string
+	for _, scope := range claimScopes {
+		if requested.Has(scope) || !slices.Contains(registered, scope) {
+			continue
+		}
+		if slices.ContainsFunc(scopeClaims[scope], func(n string) bool { return slices.Contains(names, n) }) {
+			out = append(out, scope)
+		}
+	}
+	return out
+}
+
+// requestClaimScopes adds to an authorization request the scopes its
+// claims parameter asks for (see addedScopes). Every path that builds the
+// request calls it, so the consent check, the consent page and the grant
+// all see the same scopes. A malformed parameter is invalid_request.
+func requestClaimScopes(ar fosite.AuthorizeRequester, claims string) error {
+	req, err := parseClaimsRequest(claims)
+	if err != nil {
+		return fosite.ErrInvalidRequest.WithHint("The claims parameter is not valid UTF-8 JSON of the form OpenID Connect Core §5.5 describes.").WithWrap(err)
+	}
+	for _, s := range addedScopes(req, ar.GetRequestedScopes(), ar.GetClient().GetScopes()) {
+		ar.AppendRequestedScope(s)
+	}
+	return nil
+}
+
+// claimScopes are the scopes that carry member claims, in the order the
+// consent page lists them.
+var claimScopes = []string{"profile", "email", "roles"}
 
 // scopeClaims maps each scope to the claims it carries.
 var scopeClaims = map[string][]string{

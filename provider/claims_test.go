@@ -39,6 +39,32 @@ func TestParseClaimsRequest(t *testing.T) {
 	}
 }
 
+// TestAddedScopes: a claims request adds exactly the registered scopes
+// that carry a named claim and are not already requested, and only to an
+// OpenID request.
+func TestAddedScopes(t *testing.T) {
+	all := []string{"openid", "profile", "email", "roles"}
+	tests := []struct {
+		req        claimsRequest
+		requested  []string
+		registered []string
+		want       []string
+	}{
+		{claimsRequest{IDToken: []string{"email"}}, []string{"openid"}, all, []string{"email"}},
+		{claimsRequest{Userinfo: []string{"email_verified", "roles"}, IDToken: []string{"name"}}, []string{"openid"}, all, []string{"profile", "email", "roles"}},
+		{claimsRequest{IDToken: []string{"email"}}, []string{"openid", "email"}, all, nil},
+		{claimsRequest{IDToken: []string{"email", "roles"}}, []string{"openid"}, []string{"openid", "email"}, []string{"email"}},
+		{claimsRequest{IDToken: []string{"email"}}, []string{"profile"}, all, nil},
+		{claimsRequest{IDToken: []string{"sub", "auth_time", "acr"}, Userinfo: []string{"unknown"}}, []string{"openid"}, all, nil},
+		{claimsRequest{}, []string{"openid"}, all, nil},
+	}
+	for _, tt := range tests {
+		if got := addedScopes(tt.req, tt.requested, tt.registered); !slices.Equal(got, tt.want) {
+			t.Errorf("addedScopes(%+v, %v, %v) = %v, want %v", tt.req, tt.requested, tt.registered, got, tt.want)
+		}
+	}
+}
+
 // FuzzParseClaimsRequest: the parameter is untrusted; parsing must never
 // panic, invalid UTF-8 is refused, and a successful parse only ever yields
 // valid UTF-8 names present in the input.

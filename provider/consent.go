@@ -3,7 +3,6 @@ package provider
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -12,20 +11,27 @@ import (
 	"github.com/idp/idp"
 )
 
-// handleConsentPage lists the client and the scopes it asks for.
+// handleConsentPage lists the client and the scopes it asks for, from the
+// request as it will be granted: the scopes a claims request adds (OpenID
+// Connect Core §5.5) are listed too, marked as asked for by name.
 func (p *Provider) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 	f, ok := p.consentFlow(w, r, r.URL.Query().Get("flow"))
 	if !ok {
 		return
 	}
-	params, _ := url.ParseQuery(f.Params)
+	ar, params, err := p.resumeRequest(r, f)
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, err)
+		return
+	}
+	asked := strings.Fields(params.Get("scope"))
 	var scopes []scopeInfo
-	for _, s := range strings.Fields(params.Get("scope")) {
+	for _, s := range ar.GetRequestedScopes() {
 		desc, ok := scopeDescriptions[s]
 		if !ok {
 			desc = "use the " + s + " permission"
 		}
-		scopes = append(scopes, scopeInfo{Name: s, Description: desc})
+		scopes = append(scopes, scopeInfo{Name: s, Description: desc, ByClaims: !slices.Contains(asked, s)})
 	}
 	var memberName string
 	if m, err := p.store.Members.ByID(r.Context(), f.MemberID); err == nil {
@@ -48,7 +54,8 @@ func (p *Provider) consentFlow(w http.ResponseWriter, r *http.Request, id string
 }
 
 // handleConsent records the member's answer. Deny sends access_denied to
-// the client; allow remembers the scopes for the client and finishes.
+// the client; allow remembers the requested scopes, those the claims
+// parameter added included, for the client and finishes.
 func (p *Provider) handleConsent(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, ok := p.consentFlow(w, r, r.PostFormValue("flow"))

@@ -64,9 +64,9 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		RevocationEndpointAuthMethodsSupported:    append(auth, "none"),
 		CodeChallengeMethodsSupported:             []string{"S256"},
 		PromptValuesSupported:                     []string{"none", "login", "consent", "select_account"},
-		// The claims parameter is checked but releases nothing beyond the
-		// granted scopes (see releasedScopes), so it is not advertised.
-		ClaimsParameterSupported:                   false,
+		// The claims parameter asks the member for the scopes that carry
+		// the named claims (see addedScopes).
+		ClaimsParameterSupported:                   true,
 		AuthorizationResponseISSParameterSupported: true,
 		BackchannelLogoutSupported:                 true,
 		BackchannelLogoutSessionSupported:          true,

@@ -50,7 +50,10 @@ func (p *Provider) resumeRequest(r *http.Request, f idp.Flow) (fosite.AuthorizeR
 	req.Header.Del("Content-Type")
 	req.Form, req.PostForm, req.MultipartForm = nil, nil, nil
 	ar, err := p.oauth2.NewAuthorizeRequest(r.Context(), req)
-	return ar, params, err
+	if err != nil {
+		return ar, params, err
+	}
+	return ar, params, requestClaimScopes(ar, params.Get("claims"))
 }
 
 // Bounds on parked authorization requests. A flow is created before anyone

@@ -58,7 +58,12 @@ type (
 	errorPage     struct{ Title, Message, Code string }
 )
 
-type scopeInfo struct{ Name, Description string }
+// scopeInfo is one line of the consent page. ByClaims marks a scope the
+// client did not list in scope but asked for through a claim it carries.
+type scopeInfo struct {
+	Name, Description string
+	ByClaims          bool
+}
 
 // scopeDescriptions explain scopes on the consent page in plain words.
 var scopeDescriptions = map[string]string{

@@ -21,6 +21,9 @@ import (
 // claimsAttack asks by name for claims the scopes do not carry.
 const claimsAttack = `{"id_token":{"email":null,"roles":null,"name":null},"userinfo":{"email":null,"name":null,"roles":null}}`
 
+// emailClaims asks by name for email, in the ID token and at userinfo.
+const emailClaims = `{"id_token":{"email":null},"userinfo":{"email":{"essential":true}}}`
+
 // memberClaimNames are the claims that describe the member and are carried
 // by a scope (profile, email, roles).
 var memberClaimNames = []string{"name", "preferred_username", "updated_at", "email", "email_verified", "roles"}
@@ -61,6 +64,27 @@ func consentScopes(pg *page) []string {
 	return out
 }
 
+// consentAddedScopes returns the scopes a consent page marks as asked for
+// by name in the claims parameter.
+func consentAddedScopes(pg *page) []string {
+	var out []string
+	var walk func(n *htmlNode)
+	walk = func(n *htmlNode) {
+		if n.Type == html.ElementNode && n.Data == "li" && attr(n, "data-source") == "claims" {
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				if c.Data == "code" && c.FirstChild != nil {
+					out = append(out, c.FirstChild.Data)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(pg.doc)
+	return out
+}
+
 // releasedMemberClaims lists which member claims a claim set carries.
 func releasedMemberClaims(claims map[string]any) []string {
 	var out []string
@@ -87,12 +111,6 @@ func TestSecurityClaimsParameterNeedsAllowedScope(t *testing.T) {
 			GrantTypes: []string{"authorization_code"}, Scopes: []string{"openid"},
 		}, webSecret)
 		r := e.rp("narrow", webSecret, redirect, "openid")
-		var disco struct {
-			Claims *bool `json:"claims_parameter_supported"`
-		}
-		if err := r.provider.Claims(&disco); err != nil || disco.Claims == nil || *disco.Claims {
-			t.Errorf("discovery promises the claims parameter (%v, %v), which releases nothing beyond the scopes", disco.Claims, err)
-		}
 		a := newAuthRequest(oauth2.SetAuthURLParam("claims", claimsAttack))
 
 		b := e.browser()
@@ -119,59 +137,109 @@ func TestSecurityClaimsParameterNeedsAllowedScope(t *testing.T) {
 	})
 }
 
-// TestSecurityClaimsParameterNeedsGrantedScope: "A claim is released only
-// when the scope that carries it is allowed for the client and granted by
-// the member." The client may ask for email, but the member granted only
-// openid: asking for email by name releases nothing; granting the email
-// scope releases it.
-func TestSecurityClaimsParameterNeedsGrantedScope(t *testing.T) {
+// TestSecurityClaimsParameterAsksForCarryingScope: "A claim is released
+// only when the scope that carries it is allowed for the client and
+// granted by the member (consent page shows what the claims request adds)."
+// A client registered for email and profile sends scope=openid with a
+// claims request for email: the consent page lists email as asked for by
+// name, approval grants the email scope, and email is released in the ID
+// token and at userinfo while profile, never asked for, stays closed.
+func TestSecurityClaimsParameterAsksForCarryingScope(t *testing.T) {
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		e := newEnv(t, open(t))
 		r := e.webRP("openid")
-		a := newAuthRequest(oauth2.SetAuthURLParam("claims", claimsAttack))
+		a := newAuthRequest(oauth2.SetAuthURLParam("claims", emailClaims))
 		b := e.browser()
 		pg := b.get(r.authURL(a))
 		pg = b.submit(pg, url.Values{"username": {"alice"}, "password": {alicePass}}, "", "")
-		if got := consentScopes(pg); strings.Join(got, " ") != "openid" {
-			t.Errorf("consent page lists %q, want only openid", got)
+		if !pg.isConsent() {
+			t.Fatalf("want the consent page, got status %d: %s", pg.resp.StatusCode, pg.body)
+		}
+		if got := consentScopes(pg); strings.Join(got, " ") != "openid email" {
+			t.Errorf("consent page lists %q, want openid email", got)
+		}
+		if got := consentAddedScopes(pg); strings.Join(got, " ") != "email" {
+			t.Errorf("consent page marks %q as asked for by name, want email", got)
 		}
 		pg = b.submit(pg, nil, "consent", "allow")
 		tok, err := r.exchange(e.code(pg.redirect(t), a), a)
 		if err != nil {
 			t.Fatalf("exchange: %v", err)
 		}
+		if got := tok.Extra("scope"); got != "openid email" {
+			t.Errorf("access token scope %q, want the granted openid email", got)
+		}
 		_, idClaims := r.idToken(tok, a.nonce)
-		if got := releasedMemberClaims(idClaims); len(got) > 0 {
-			t.Errorf("ID token released %v without a granted scope: %v", got, idClaims)
+		ui := e.userinfoClaims(tok.AccessToken)
+		for where, claims := range map[string]map[string]any{"ID token": idClaims, "userinfo": ui} {
+			if got := releasedMemberClaims(claims); strings.Join(got, " ") != "email email_verified" {
+				t.Errorf("%s released %v, want only the email scope's claims", where, got)
+			}
+			if claims["email"] != aliceEmail {
+				t.Errorf("%s email = %v, want %s", where, claims["email"], aliceEmail)
+			}
 		}
-		if got := releasedMemberClaims(e.userinfoClaims(tok.AccessToken)); len(got) > 0 {
-			t.Errorf("userinfo released %v without a granted scope", got)
-		}
+	})
+}
 
-		// Remembered consent for openid does not stretch to email: asking
-		// for the email scope again shows the consent page, and once it is
-		// granted the claims request is answered for email.
-		r = e.webRP("openid", "email")
-		a = newAuthRequest(oauth2.SetAuthURLParam("claims", `{"id_token":{"email":null},"userinfo":{"email":null}}`))
-		pg = b.get(r.authURL(a))
+// TestSecurityClaimsParameterRemembersConsentByScope: "Remembered consent
+// covers it only if it covered those scopes." The member consented to
+// openid alone; the same client's claims request for email shows the
+// consent page again, and with prompt=none answers consent_required.
+// Once email is granted, the remembered consent covers the request.
+func TestSecurityClaimsParameterRemembersConsentByScope(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newEnv(t, open(t))
+		r := e.webRP("openid")
+		b := e.browser()
+		cb := b.signIn(r.authURL(newAuthRequest()), "alice", alicePass)
+		if cb.Query().Get("code") == "" {
+			t.Fatalf("first sign-in: %v", cb)
+		}
+		claims := oauth2.SetAuthURLParam("claims", emailClaims)
+		if got := r.authError(b, claims, param("prompt", "none")); got != "consent_required" {
+			t.Errorf("prompt=none with a claims request beyond the remembered consent: %q, want consent_required", got)
+		}
+		a := newAuthRequest(claims)
+		pg := b.get(r.authURL(a))
 		if !pg.isConsent() {
-			t.Fatalf("remembered openid consent covered the email scope: status %d", pg.resp.StatusCode)
+			t.Fatalf("remembered openid consent covered email asked for by name: status %d", pg.resp.StatusCode)
+		}
+		if got := consentAddedScopes(pg); strings.Join(got, " ") != "email" {
+			t.Errorf("consent page marks %q as asked for by name, want email", got)
 		}
 		pg = b.submit(pg, nil, "consent", "allow")
-		tok, err = r.exchange(e.code(pg.redirect(t), a), a)
+		if _, err := r.exchange(e.code(pg.redirect(t), a), a); err != nil {
+			t.Fatalf("exchange: %v", err)
+		}
+		a = newAuthRequest(claims, param("prompt", "none"))
+		pg = b.get(r.authURL(a))
+		tok, err := r.exchange(e.code(pg.redirect(t), a), a)
 		if err != nil {
 			t.Fatalf("exchange: %v", err)
 		}
-		_, idClaims = r.idToken(tok, a.nonce)
-		if idClaims["email"] != aliceEmail {
-			t.Errorf("ID token lacks the granted email: %v", idClaims)
+		if _, c := r.idToken(tok, a.nonce); c["email"] != aliceEmail {
+			t.Errorf("remembered email consent: ID token %v lacks email", c)
 		}
-		ui := e.userinfoClaims(tok.AccessToken)
-		if ui["email"] != aliceEmail {
-			t.Errorf("userinfo lacks the granted email: %v", ui)
+	})
+}
+
+// TestSecurityClaimsParameterSkipConsent: a first-party client that skips
+// consent gets the scopes its claims request adds, within its
+// registration, without a page; claims of scopes it is not registered for
+// (roles) are not answered.
+func TestSecurityClaimsParameterSkipConsent(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newEnv(t, open(t))
+		r := e.rp("web2", webSecret, web2Redirect, "openid")
+		a := newAuthRequest(oauth2.SetAuthURLParam("claims", `{"id_token":{"email":null,"roles":null}}`))
+		tok, err := r.exchange(e.code(e.browser().signIn(r.authURL(a), "alice", alicePass), a), a)
+		if err != nil {
+			t.Fatalf("exchange: %v", err)
 		}
-		if _, ok := ui["name"]; ok {
-			t.Errorf("userinfo released name without the profile scope: %v", ui)
+		_, c := r.idToken(tok, a.nonce)
+		if got := releasedMemberClaims(c); strings.Join(got, " ") != "email email_verified" {
+			t.Errorf("ID token released %v, want the email scope's claims only", got)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -312,7 +313,15 @@ func sqliteOnly(t *testing.T, fn func(t *testing.T, open func(testing.TB) *stora
 // however short the timeout.
 func TestSessionInUseStaysAlive(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, openSQLite(t), func(c *provider.Config) { c.SessionIdleTimeout = 1500 * time.Millisecond })
+	// The provider's clock moves only when the test moves it, so a slow
+	// machine cannot stretch the gaps between uses.
+	start := time.Now()
+	var offset atomic.Int64
+	now := func() time.Time { return start.Add(time.Duration(offset.Load())) }
+	e := newEnv(t, openSQLite(t), func(c *provider.Config) {
+		c.SessionIdleTimeout = 1500 * time.Millisecond
+		c.Now = now
+	})
 	web2 := e.web2RP()
 	b := e.browser()
 	_, first := web2.signInAs(b, "alice", alicePass)
@@ -322,7 +331,7 @@ func TestSessionInUseStaysAlive(t *testing.T) {
 	}
 	// Used after 0.6 s and after 1.8 s: never idle for 1.5 s, yet older.
 	for _, at := range []time.Duration{600 * time.Millisecond, 1800 * time.Millisecond} {
-		time.Sleep(time.Until(s.LastSeenAt.Add(at)))
+		offset.Store(int64(s.LastSeenAt.Add(at).Sub(start)))
 		if _, c := web2.silent(b); c["sid"] != first["sid"] {
 			t.Errorf("after %v: sid %v, want %v", at, c["sid"], first["sid"])
 		}

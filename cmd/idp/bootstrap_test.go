@@ -104,6 +104,8 @@ func TestParseBootstrapRefuses(t *testing.T) {
 			[]string{`b.yaml: members[0] (alice@example.com): role: "root": want "admin" or "member"`}},
 		{"bad email", "members:\n  - email: Alice <alice@example.com>\n    username: alice\n    password: alice-password\n",
 			[]string{`b.yaml: members[0] (Alice <alice@example.com>): email: "Alice <alice@example.com>" is not a plain email address`}},
+		{"email longer than a sign-in accepts", "members:\n  - email: " + strings.Repeat("a", 250) + "@example.com\n    username: a\n    password: alice-password\n",
+			[]string{"email: must be at most 254 bytes"}},
 		{"short password", "members:\n  - email: a@example.com\n    username: a\n    password: short\n",
 			[]string{"b.yaml: members[0] (a@example.com): password: must be 8 to 1024 characters"}},
 		{"duplicate email", alice + "  - email: ALICE@example.com\n    username: alice2\n    password: alice-password\n",

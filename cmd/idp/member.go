@@ -9,6 +9,10 @@ import (
 	"github.com/idp/idp/password"
 )
 
+// maxEmailBytes is RFC 5321's limit on an address, and below what the
+// sign-in form accepts, so every member can sign in by email.
+const maxEmailBytes = 254
+
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // checkMember reports every problem with a member's profile. label turns a
@@ -18,6 +22,8 @@ func checkMember(m idp.Member, label func(string) string) []error {
 	var errs []error
 	if a, err := mail.ParseAddress(m.Email); err != nil || a.Address != m.Email || a.Name != "" {
 		errs = append(errs, fmt.Errorf("%s: %q is not a plain email address", label("email"), m.Email))
+	} else if len(m.Email) > maxEmailBytes {
+		errs = append(errs, fmt.Errorf("%s: must be at most %d bytes", label("email"), maxEmailBytes))
 	}
 	if !usernamePattern.MatchString(m.Username) {
 		errs = append(errs, fmt.Errorf("%s: %q: must be 1 to 64 letters, digits, '.', '_' or '-'", label("username"), m.Username))

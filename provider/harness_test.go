@@ -428,6 +428,20 @@ func (e *env) signedIn(r *rp, b *browser) (*oauth2.Token, *authRequest) {
 // is set, and decodes the JSON answer.
 func (e *env) postForm(path string, form url.Values, user, pass string) (*http.Response, map[string]any) {
 	e.t.Helper()
+	resp, body := e.post(path, form, user, pass)
+	var out map[string]any
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &out); err != nil {
+			e.t.Fatalf("POST %s: status %d, not JSON: %s", path, resp.StatusCode, body)
+		}
+	}
+	return resp, out
+}
+
+// post sends a form to a provider endpoint, with basic auth when user is
+// set, and returns the answer with its body read.
+func (e *env) post(path string, form url.Values, user, pass string) (*http.Response, []byte) {
+	e.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, e.issuer+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if user != "" {
@@ -438,14 +452,8 @@ func (e *env) postForm(path string, form url.Values, user, pass string) (*http.R
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out map[string]any
 	body, _ := io.ReadAll(resp.Body)
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &out); err != nil {
-			e.t.Fatalf("POST %s: status %d, not JSON: %s", path, resp.StatusCode, body)
-		}
-	}
-	return resp, out
+	return resp, body
 }
 
 // introspect reports whether a token is active, asked by the web client.

@@ -21,17 +21,7 @@ import (
 // compare answers byte for byte.
 func (e *env) rawPost(path string, form url.Values, user, pass string) (int, http.Header, string) {
 	e.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, e.issuer+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if user != "" {
-		req.SetBasicAuth(url.QueryEscape(user), url.QueryEscape(pass))
-	}
-	resp, err := testClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := e.post(path, form, user, pass)
 	return resp.StatusCode, resp.Header, string(body)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/clients"
+	"github.com/idp/idp/members"
 	"gopkg.in/yaml.v3"
 )
 
@@ -63,19 +64,6 @@ type bootstrapEntry[T any] struct {
 	secret string
 }
 
-// Defaults of a client registration that leaves them out, shared with
-// idp clients add.
-var (
-	defaultGrantTypes = []string{idp.GrantAuthorizationCode, idp.GrantRefreshToken}
-	defaultScopes     = []string{"openid", "profile", "email", "roles", "offline_access"}
-)
-
-// pendingHash stands in for the secret hash of a confidential client until
-// the secret is hashed, so the registration rules see the client as
-// confidential without paying for the KDF before the input is known to be
-// valid. It is never stored.
-const pendingHash = "pending"
-
 // parseBootstrap decodes and validates a bootstrap file. name labels every
 // error, which also names the entry and the field, e.g.
 // "bootstrap.yaml: clients[0] (demo-rp): redirect_uris[0]: ...". Every
@@ -111,7 +99,7 @@ func parseBootstrap(name string, data []byte) (*bootstrap, error) {
 	emails, usernames := map[string]string{}, map[string]string{}
 	for i, fm := range f.Members {
 		e := bootstrapEntry[idp.Member]{label: fmt.Sprintf("members[%d] (%s)", i, fm.Email), value: fm.member(), secret: fm.Password}
-		for _, err := range append(checkMember(e.value, fieldName), checkPassword(fm.Password, "password")) {
+		for _, err := range append(members.Check(e.value, members.Field), members.CheckPassword(fm.Password, "password")) {
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %s: %w", name, e.label, err))
 			}
@@ -139,8 +127,8 @@ func unique(seen map[string]string, key, file, label, field string) []error {
 	return nil
 }
 
-// client returns the registration the entry describes, normalized. A
-// confidential client has the placeholder hash until it is applied.
+// client returns the registration the entry describes, with the defaults
+// filled. A confidential client has clients.PendingHash until it is applied.
 func (fc bootstrapClient) client() idp.Client {
 	c := idp.Client{
 		ID:                      fc.ID,
@@ -156,23 +144,12 @@ func (fc bootstrapClient) client() idp.Client {
 		BackchannelLogoutURI:    fc.BackchannelLogoutURI,
 		Introspection:           fc.Introspection,
 	}
-	if c.GrantTypes == nil {
-		c.GrantTypes = defaultGrantTypes
-	}
-	if c.Scopes == nil {
-		c.Scopes = defaultScopes
-	}
-	if fc.Secret != "" {
-		c.SecretHash = pendingHash
-	}
-	clients.Normalize(&c)
+	clients.Prepare(&c, fc.Secret != "")
 	return c
 }
 
 func (fm bootstrapMember) member() idp.Member {
-	role := idp.Role(fm.Role)
-	if role == "" {
-		role = idp.RoleMember
-	}
-	return idp.Member{Email: fm.Email, Username: fm.Username, Name: fm.Name, Role: role}
+	m := idp.Member{Email: fm.Email, Username: fm.Username, Name: fm.Name, Role: idp.Role(fm.Role)}
+	members.Normalize(&m)
+	return m
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/clients"
 )
 
 func readTestdata(t *testing.T, name string) []byte {
@@ -27,7 +28,7 @@ func TestParseBootstrap(t *testing.T) {
 		t.Fatalf("got %d clients and %d members, want 3 and 2", len(b.clients), len(b.members))
 	}
 	rp, spa, svc := b.clients[0], b.clients[1], b.clients[2]
-	if rp.secret != "demo-rp-secret" || rp.value.SecretHash != pendingHash {
+	if rp.secret != "demo-rp-secret" || rp.value.SecretHash != clients.PendingHash {
 		t.Errorf("demo-rp: secret %q, hash %q; want the clear secret kept aside and no hash yet", rp.secret, rp.value.SecretHash)
 	}
 	if rp.value.BackchannelLogoutURI != "http://localhost:5555/backchannel-logout" ||
@@ -35,7 +36,7 @@ func TestParseBootstrap(t *testing.T) {
 		t.Errorf("demo-rp = %+v", rp.value)
 	}
 	if spa.value.TokenEndpointAuthMethod != idp.AuthMethodNone ||
-		!slices.Equal(spa.value.GrantTypes, defaultGrantTypes) || !slices.Equal(spa.value.Scopes, defaultScopes) {
+		!slices.Equal(spa.value.GrantTypes, clients.DefaultGrantTypes) || !slices.Equal(spa.value.Scopes, clients.DefaultScopes) {
 		t.Errorf("demo-spa: want a public client with the default grants and scopes, got %+v", spa.value)
 	}
 	if svc.value.ResponseTypes != nil || !slices.Equal(svc.value.Audience, []string{"https://api.example"}) ||
@@ -157,7 +158,7 @@ func FuzzParseBootstrap(f *testing.F) {
 			return
 		}
 		for _, c := range b.clients {
-			if c.value.Public() != (c.secret == "") || (c.secret != "" && c.value.SecretHash != pendingHash) {
+			if c.value.Public() != (c.secret == "") || (c.secret != "" && c.value.SecretHash != clients.PendingHash) {
 				t.Fatalf("client %q: hash %q before it is applied", c.value.ID, c.value.SecretHash)
 			}
 		}

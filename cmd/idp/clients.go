@@ -6,7 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
+	"time"
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/clients"
@@ -40,7 +40,7 @@ type clientAddConfig struct {
 
 func (cfg *clientAddConfig) register(fs *flag.FlagSet) {
 	cfg.RedirectURIs, cfg.PostLogoutRedirectURIs = newList(), newList()
-	cfg.GrantTypes, cfg.Scopes, cfg.Audience = newList(defaultGrantTypes...), newList(defaultScopes...), newList()
+	cfg.GrantTypes, cfg.Scopes, cfg.Audience = newList(clients.DefaultGrantTypes...), newList(clients.DefaultScopes...), newList()
 	databaseVar(fs, &cfg.Database)
 	fs.StringVar(&cfg.ID, "id", "", "client_id")
 	fs.StringVar(&cfg.Name, "name", "", "name shown on the consent page")
@@ -58,8 +58,8 @@ func (cfg *clientAddConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&cfg.SecretStdin, "secret-stdin", false, "read the secret from standard input instead of generating one")
 }
 
-// client returns the registration, normalized; a confidential client gets
-// a placeholder hash until its secret is hashed.
+// client returns the registration with the defaults filled; a
+// confidential client has clients.PendingHash until its secret is hashed.
 func (cfg clientAddConfig) client() idp.Client {
 	cl := idp.Client{
 		ID: cfg.ID, Name: cfg.Name,
@@ -69,10 +69,7 @@ func (cfg clientAddConfig) client() idp.Client {
 		AllowPlainOAuth: cfg.AllowPlainOAuth, BackchannelLogoutURI: cfg.BackchannelLogoutURI,
 		Introspection: cfg.Introspection,
 	}
-	if !cfg.Public {
-		cl.SecretHash = pendingHash
-	}
-	clients.Normalize(&cl)
+	clients.Prepare(&cl, !cfg.Public)
 	return cl
 }
 
@@ -141,14 +138,9 @@ func (c *cli) clientsAddCommand() *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			if cl.SecretHash != "" {
-				if cl.SecretHash, err = clients.HashSecret(secret); err != nil {
-					return err
-				}
-			}
 			return withStore(ctx, cfg.Database, func(store *storage.Store) error {
-				if err := store.Clients.Create(ctx, &cl); err != nil {
-					return fmt.Errorf("add client: %w", err)
+				if err := clients.Create(ctx, store, &cl, secret); err != nil {
+					return err
 				}
 				fmt.Fprintf(c.stdout, "client_id: %s\n", cl.ID)
 				if generated {
@@ -181,27 +173,55 @@ func (c *cli) clientSecret(cfg clientAddConfig) (secret string, generated bool, 
 }
 
 func (c *cli) clientsListCommand() *ffcli.Command {
-	var dsn string
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	databaseVar(fs, &dsn)
-	return c.command("list", "idp clients list", "list registered clients", fs, func(ctx context.Context) error {
-		if err := checkDatabase(dsn); err != nil {
-			return err
+	return c.listCommand("idp clients list [--json]", "list registered clients", func(ctx context.Context, store *storage.Store) (listing, error) {
+		list, err := store.Clients.List(ctx)
+		if err != nil {
+			return listing{}, fmt.Errorf("list clients: %w", err)
 		}
-		return withStore(ctx, dsn, func(store *storage.Store) error {
-			list, err := store.Clients.List(ctx)
-			if err != nil {
-				return fmt.Errorf("list clients: %w", err)
-			}
-			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tAUTH METHOD\tGRANT TYPES\tREDIRECT URIS")
-			for _, cl := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cl.ID, cl.Name, cl.TokenEndpointAuthMethod,
-					strings.Join(cl.GrantTypes, ","), strings.Join(cl.RedirectURIs, " "))
-			}
-			return tw.Flush()
-		})
+		l := listing{header: []string{"ID", "NAME", "AUTH METHOD", "GRANT TYPES", "REDIRECT URIS"}}
+		items := make([]clientJSON, 0, len(list))
+		for _, cl := range list {
+			l.rows = append(l.rows, []string{cl.ID, cl.Name, cl.TokenEndpointAuthMethod,
+				strings.Join(cl.GrantTypes, ","), strings.Join(cl.RedirectURIs, " ")})
+			items = append(items, newClientJSON(cl))
+		}
+		l.items = items
+		return l, nil
 	})
+}
+
+// clientJSON is a registration in idp clients list --json, with the names
+// of the bootstrap file; the secret hash is never printed, only whether
+// there is a secret.
+type clientJSON struct {
+	ID                      string    `json:"id"`
+	Name                    string    `json:"name"`
+	Public                  bool      `json:"public"`
+	TokenEndpointAuthMethod string    `json:"token_endpoint_auth_method"`
+	RedirectURIs            []string  `json:"redirect_uris"`
+	PostLogoutRedirectURIs  []string  `json:"post_logout_redirect_uris"`
+	GrantTypes              []string  `json:"grant_types"`
+	ResponseTypes           []string  `json:"response_types"`
+	Scopes                  []string  `json:"scopes"`
+	Audience                []string  `json:"audience"`
+	SkipConsent             bool      `json:"skip_consent"`
+	AllowPlainOAuth         bool      `json:"allow_plain_oauth"`
+	BackchannelLogoutURI    string    `json:"backchannel_logout_uri"`
+	Introspection           string    `json:"introspection"`
+	CreatedAt               time.Time `json:"created_at"`
+	UpdatedAt               time.Time `json:"updated_at"`
+}
+
+func newClientJSON(cl idp.Client) clientJSON {
+	list := func(l []string) []string { return append([]string{}, l...) } // [] rather than null
+	return clientJSON{
+		ID: cl.ID, Name: cl.Name, Public: cl.Public(), TokenEndpointAuthMethod: cl.TokenEndpointAuthMethod,
+		RedirectURIs: list(cl.RedirectURIs), PostLogoutRedirectURIs: list(cl.PostLogoutRedirectURIs),
+		GrantTypes: list(cl.GrantTypes), ResponseTypes: list(cl.ResponseTypes), Scopes: list(cl.Scopes),
+		Audience: list(cl.Audience), SkipConsent: cl.SkipConsent, AllowPlainOAuth: cl.AllowPlainOAuth,
+		BackchannelLogoutURI: cl.BackchannelLogoutURI, Introspection: cl.Introspection,
+		CreatedAt: cl.CreatedAt, UpdatedAt: cl.UpdatedAt,
+	}
 }
 
 func (c *cli) clientsRemoveCommand() *ffcli.Command {

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/idp/idp"
@@ -24,21 +23,50 @@ func (c *cli) consentsCommand() *ffcli.Command {
 }
 
 func (c *cli) consentsListCommand() *ffcli.Command {
-	return c.memberCommand("list", "idp consents list (--email E | --username U)",
-		"list the clients a member consented to, with the scopes allowed",
-		func(ctx context.Context, store *storage.Store, m idp.Member) error {
-			consents, err := store.Consents.ByMember(ctx, m.ID)
-			if err != nil {
-				return fmt.Errorf("list consents: %w", err)
+	var sel memberSelector
+	var asJSON bool
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	sel.register(fs)
+	jsonVar(fs, &asJSON)
+	return c.command("list", "idp consents list (--email E | --username U) [--json]",
+		"list the clients a member consented to, with the scopes allowed", fs, func(ctx context.Context) error {
+			if err := sel.Validate(); err != nil {
+				return err
 			}
-			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CLIENT\tSCOPES\tGRANTED AT")
-			for _, con := range consents {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", con.ClientID, strings.Join(con.Scopes, " "),
-					con.GrantedAt.Format(time.RFC3339))
-			}
-			return tw.Flush()
+			return withStore(ctx, sel.Database, func(store *storage.Store) error {
+				m, err := sel.find(ctx, store)
+				if err != nil {
+					return fmt.Errorf("find member: %w", err)
+				}
+				l, err := consentListing(ctx, store, m)
+				if err != nil {
+					return err
+				}
+				return c.print(l, asJSON)
+			})
 		})
+}
+
+func consentListing(ctx context.Context, store *storage.Store, m idp.Member) (listing, error) {
+	consents, err := store.Consents.ByMember(ctx, m.ID)
+	if err != nil {
+		return listing{}, fmt.Errorf("list consents: %w", err)
+	}
+	l := listing{header: []string{"CLIENT", "SCOPES", "GRANTED AT"}}
+	items := make([]consentJSON, 0, len(consents))
+	for _, con := range consents {
+		l.rows = append(l.rows, []string{con.ClientID, strings.Join(con.Scopes, " "), timestamp(con.GrantedAt)})
+		items = append(items, consentJSON{con.ClientID, append([]string{}, con.Scopes...), con.GrantedAt})
+	}
+	l.items = items
+	return l, nil
+}
+
+// consentJSON is a consent in idp consents list --json.
+type consentJSON struct {
+	ClientID  string    `json:"client_id"`
+	Scopes    []string  `json:"scopes"`
+	GrantedAt time.Time `json:"granted_at"`
 }
 
 // consentRevokeConfig is the configuration of idp consents revoke.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/idp/idp/provider"
@@ -68,27 +67,28 @@ func (c *cli) keysRotateCommand() *ffcli.Command {
 }
 
 func (c *cli) keysListCommand() *ffcli.Command {
-	var dsn string
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	databaseVar(fs, &dsn)
-	return c.command("list", "idp keys list", "list signing keys, newest first", fs, func(ctx context.Context) error {
-		if err := checkDatabase(dsn); err != nil {
-			return err
+	return c.listCommand("idp keys list [--json]", "list signing keys, newest first", func(ctx context.Context, store *storage.Store) (listing, error) {
+		keys, err := store.Keys.List(ctx)
+		if err != nil {
+			return listing{}, fmt.Errorf("list keys: %w", err)
 		}
-		return withStore(ctx, dsn, func(store *storage.Store) error {
-			keys, err := store.Keys.List(ctx)
-			if err != nil {
-				return fmt.Errorf("list keys: %w", err)
-			}
-			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KID\tALGORITHM\tCREATED\tACTIVE AT")
-			for _, k := range keys {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Algorithm,
-					k.CreatedAt.Format(time.RFC3339), k.ActiveAt.Format(time.RFC3339))
-			}
-			return tw.Flush()
-		})
+		l := listing{header: []string{"KID", "ALGORITHM", "CREATED", "ACTIVE AT"}}
+		items := make([]keyJSON, 0, len(keys))
+		for _, k := range keys {
+			l.rows = append(l.rows, []string{k.ID, k.Algorithm, timestamp(k.CreatedAt), timestamp(k.ActiveAt)})
+			items = append(items, keyJSON{k.ID, k.Algorithm, k.CreatedAt, k.ActiveAt})
+		}
+		l.items = items
+		return l, nil
 	})
+}
+
+// keyJSON is a signing key in idp keys list --json: never the sealed key.
+type keyJSON struct {
+	ID        string    `json:"kid"`
+	Algorithm string    `json:"algorithm"`
+	CreatedAt time.Time `json:"created_at"`
+	ActiveAt  time.Time `json:"active_at"`
 }
 
 // keysRemoveCommand drops a signing key, such as one that does not open

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"text/tabwriter"
+	"time"
 
 	"github.com/idp/idp"
-	"github.com/idp/idp/password"
+	"github.com/idp/idp/members"
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
 	"github.com/peterbourgon/ff/v3/ffcli"
@@ -26,11 +26,21 @@ type memberAddConfig struct {
 
 // Validate reports every problem with the flags at once.
 func (cfg memberAddConfig) Validate() error {
-	return errors.Join(append(checkMember(cfg.member(), option), checkDatabase(cfg.Database))...)
+	return errors.Join(append(members.Check(cfg.member(), option), checkDatabase(cfg.Database))...)
 }
 
 func (cfg memberAddConfig) member() idp.Member {
-	return idp.Member{Email: cfg.Email, Username: cfg.Username, Name: cfg.Name, Role: idp.Role(cfg.Role)}
+	m := idp.Member{Email: cfg.Email, Username: cfg.Username, Name: cfg.Name, Role: idp.Role(cfg.Role)}
+	members.Normalize(&m)
+	return m
+}
+
+// memberService is the members.Service over store, ending sessions the
+// way the provider does, so a running provider delivers their logouts.
+func memberService(store *storage.Store) members.Service {
+	return members.Service{Store: store, EndSessions: func(ctx context.Context, memberID string) (int, error) {
+		return provider.EndMemberSessions(ctx, store, memberID)
+	}}
 }
 
 func (c *cli) membersAddCommand() *ffcli.Command {
@@ -48,12 +58,13 @@ func (c *cli) membersAddCommand() *ffcli.Command {
 				return err
 			}
 			m := cfg.member()
-			if err := c.readPassword(&m); err != nil {
+			pw, err := c.readPassword()
+			if err != nil {
 				return err
 			}
 			return withStore(ctx, cfg.Database, func(store *storage.Store) error {
-				if err := store.Members.Create(ctx, &m); err != nil {
-					return fmt.Errorf("add member: %w", err)
+				if err := memberService(store).Create(ctx, &m, pw); err != nil {
+					return err
 				}
 				fmt.Fprintf(c.stdout, "added member %s (%s)\n", m.ID, m.Email)
 				return nil
@@ -61,40 +72,41 @@ func (c *cli) membersAddCommand() *ffcli.Command {
 		})
 }
 
-// readPassword reads a new password for m and stores its hash in m.
-func (c *cli) readPassword(m *idp.Member) error {
+// readPassword reads a new password and checks it.
+func (c *cli) readPassword() (string, error) {
 	pw, err := readSecret(c.stdin, c.stderr, "password")
 	if err != nil {
-		return err
+		return "", err
 	}
-	if err := checkPassword(pw, "password"); err != nil {
-		return err
-	}
-	m.PasswordHash, err = password.Hash(pw)
-	return err
+	return pw, members.CheckPassword(pw, "password")
 }
 
 func (c *cli) membersListCommand() *ffcli.Command {
-	var dsn string
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	databaseVar(fs, &dsn)
-	return c.command("list", "idp members list", "list members", fs, func(ctx context.Context) error {
-		if err := checkDatabase(dsn); err != nil {
-			return err
+	return c.listCommand("idp members list [--json]", "list members", func(ctx context.Context, store *storage.Store) (listing, error) {
+		list, err := store.Members.List(ctx)
+		if err != nil {
+			return listing{}, fmt.Errorf("list members: %w", err)
 		}
-		return withStore(ctx, dsn, func(store *storage.Store) error {
-			members, err := store.Members.List(ctx)
-			if err != nil {
-				return fmt.Errorf("list members: %w", err)
-			}
-			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tEMAIL\tUSERNAME\tNAME\tROLE")
-			for _, m := range members {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.ID, m.Email, m.Username, m.Name, m.Role)
-			}
-			return tw.Flush()
-		})
+		l := listing{header: []string{"ID", "EMAIL", "USERNAME", "NAME", "ROLE"}}
+		items := make([]memberJSON, 0, len(list))
+		for _, m := range list {
+			l.rows = append(l.rows, []string{m.ID, m.Email, m.Username, m.Name, string(m.Role)})
+			items = append(items, memberJSON{m.ID, m.Email, m.Username, m.Name, string(m.Role), m.CreatedAt, m.UpdatedAt})
+		}
+		l.items = items
+		return l, nil
 	})
+}
+
+// memberJSON is a member in idp members list --json: never the hash.
+type memberJSON struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Username  string    `json:"username"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // memberSelector names one member by email or username.
@@ -144,11 +156,8 @@ func (sel memberSelector) find(ctx context.Context, store *storage.Store) (idp.M
 	return store.Members.ByUsername(ctx, sel.Username)
 }
 
-// membersSetPasswordCommand replaces a member's password. Whoever knew the
-// old one may hold a session or a refresh token obtained with it, so by
-// default the change ends every session of the member (queuing their
-// back-channel logouts for the running provider) and revokes their
-// refresh tokens, in the transaction that stores the new password.
+// membersSetPasswordCommand replaces a member's password, by default ending
+// their sessions and refresh tokens (see members.Service.SetPassword).
 func (c *cli) membersSetPasswordCommand() *ffcli.Command {
 	var sel memberSelector
 	var keep bool
@@ -165,22 +174,13 @@ func (c *cli) membersSetPasswordCommand() *ffcli.Command {
 				if err != nil {
 					return fmt.Errorf("find member: %w", err)
 				}
-				if err := c.readPassword(&m); err != nil {
+				pw, err := c.readPassword()
+				if err != nil {
 					return err
 				}
-				var ended int
-				err = store.InTx(ctx, func(ctx context.Context) error {
-					if err := store.Members.Update(ctx, m); err != nil {
-						return err
-					}
-					if keep {
-						return nil
-					}
-					ended, err = provider.EndMemberSessions(ctx, store, m.ID)
-					return err
-				})
+				ended, err := memberService(store).SetPassword(ctx, m, pw, keep)
 				if err != nil {
-					return fmt.Errorf("set password: %w", err)
+					return err
 				}
 				fmt.Fprintf(c.stdout, "password set for %s (%s)", m.ID, m.Email)
 				if !keep {
@@ -195,16 +195,8 @@ func (c *cli) membersSetPasswordCommand() *ffcli.Command {
 func (c *cli) membersRemoveCommand() *ffcli.Command {
 	return c.memberCommand("remove", "idp members remove (--email E | --username U)",
 		"remove a member with their sessions and consents", func(ctx context.Context, store *storage.Store, m idp.Member) error {
-			// Ending the sessions first queues their back-channel logouts,
-			// which deleting the member's rows alone would not.
-			err := store.InTx(ctx, func(ctx context.Context) error {
-				if _, err := provider.EndMemberSessions(ctx, store, m.ID); err != nil {
-					return err
-				}
-				return store.Members.Delete(ctx, m.ID)
-			})
-			if err != nil {
-				return fmt.Errorf("remove member: %w", err)
+			if err := memberService(store).Remove(ctx, m.ID); err != nil {
+				return err
 			}
 			fmt.Fprintf(c.stdout, "removed member %s (%s)\n", m.ID, m.Email)
 			return nil

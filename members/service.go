@@ -1,0 +1,129 @@
+package members
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/password"
+	"github.com/idp/idp/storage"
+)
+
+// EndSessionsFunc ends every session of a member, queuing their
+// back-channel logouts, and revokes their refresh tokens, in the
+// transaction ctx carries; it returns how many sessions it ended.
+type EndSessionsFunc func(ctx context.Context, memberID string) (int, error)
+
+// Service changes members in the store. EndSessions is how sessions end;
+// it is a dependency rather than a call into the provider so this package
+// stays below the HTTP layer.
+type Service struct {
+	Store       *storage.Store
+	EndSessions EndSessionsFunc
+}
+
+// Create hashes pw and stores m as a new member, setting m.ID. The caller
+// validates m and pw first (Check, CheckPassword). A taken email or
+// username is an error wrapping idp.ErrConflict.
+func (s Service) Create(ctx context.Context, m *idp.Member, pw string) error {
+	h, err := password.Hash(pw)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	m.PasswordHash = h
+	if err := s.Store.Members.Create(ctx, m); err != nil {
+		return fmt.Errorf("add member: %w", err)
+	}
+	return nil
+}
+
+// Upsert makes the store hold m, matched by email, with password pw: it
+// creates the member, updates one that differs, or leaves an equal one
+// alone. A stored hash that still verifies against pw is kept, so applying
+// the same input twice writes nothing the second time. It runs in one
+// transaction, joining the one ctx carries.
+func (s Service) Upsert(ctx context.Context, m idp.Member, pw string) (idp.Change, error) {
+	change := idp.Unchanged
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		old, err := s.Store.Members.ByEmail(ctx, m.Email)
+		if err != nil && !errors.Is(err, idp.ErrNotFound) {
+			return err
+		}
+		exists := err == nil
+		if m.PasswordHash, err = keepOrHash(old.PasswordHash, pw); err != nil {
+			return err
+		}
+		switch {
+		case !exists:
+			change = idp.Created
+			return s.Store.Members.Create(ctx, &m)
+		case sameMember(old, m):
+			return nil
+		}
+		m.ID = old.ID
+		change = idp.Updated
+		return s.Store.Members.Update(ctx, m)
+	})
+	return change, err
+}
+
+func sameMember(a, b idp.Member) bool {
+	return a.Email == b.Email && a.Username == b.Username && a.Name == b.Name &&
+		a.Role == b.Role && a.PasswordHash == b.PasswordHash
+}
+
+// keepOrHash returns the stored hash when it still verifies against pw, so
+// unchanged input changes nothing, or a new hash of pw.
+func keepOrHash(stored, pw string) (string, error) {
+	if stored != "" {
+		if ok, err := password.Verify(stored, pw); err == nil && ok {
+			return stored, nil
+		}
+	}
+	return password.Hash(pw)
+}
+
+// SetPassword replaces m's password with pw. Whoever knew the old one may
+// hold a session or a refresh token obtained with it, so unless
+// keepSessions is set it also ends every session of m and revokes their
+// refresh tokens, in the transaction that stores the new hash; it returns
+// how many sessions ended.
+func (s Service) SetPassword(ctx context.Context, m idp.Member, pw string, keepSessions bool) (int, error) {
+	h, err := password.Hash(pw)
+	if err != nil {
+		return 0, fmt.Errorf("hash password: %w", err)
+	}
+	m.PasswordHash = h
+	var ended int
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.Store.Members.Update(ctx, m); err != nil {
+			return err
+		}
+		if keepSessions {
+			return nil
+		}
+		ended, err = s.EndSessions(ctx, m.ID)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("set password: %w", err)
+	}
+	return ended, nil
+}
+
+// Remove deletes member id with their sessions and consents. Ending the
+// sessions first, in the same transaction, queues their back-channel
+// logouts, which deleting the member's rows alone would not.
+func (s Service) Remove(ctx context.Context, id string) error {
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.EndSessions(ctx, id); err != nil {
+			return err
+		}
+		return s.Store.Members.Delete(ctx, id)
+	})
+	if err != nil {
+		return fmt.Errorf("remove member: %w", err)
+	}
+	return nil
+}

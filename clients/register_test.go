@@ -1,0 +1,77 @@
+package clients_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/clients"
+	"github.com/idp/idp/storage"
+	"github.com/idp/idp/storage/storagetest"
+)
+
+func TestPrepare(t *testing.T) {
+	c := idp.Client{ID: "a", RedirectURIs: []string{"https://a.example/cb"}}
+	clients.Prepare(&c, true)
+	if !slices.Equal(c.GrantTypes, clients.DefaultGrantTypes) || !slices.Equal(c.Scopes, clients.DefaultScopes) ||
+		c.SecretHash != clients.PendingHash || c.TokenEndpointAuthMethod != idp.AuthMethodBasic ||
+		!slices.Equal(c.ResponseTypes, []string{clients.ResponseTypeCode}) {
+		t.Fatalf("Prepare(confidential) = %+v", c)
+	}
+	if err := clients.Validate(c); err != nil {
+		t.Fatalf("a prepared client fails validation: %v", err)
+	}
+	c.GrantTypes[0] = "changed"
+	if clients.DefaultGrantTypes[0] == "changed" {
+		t.Fatal("Prepare shares the default list with the client")
+	}
+	p := idp.Client{ID: "p", Scopes: []string{}}
+	clients.Prepare(&p, false)
+	if !p.Public() || p.TokenEndpointAuthMethod != idp.AuthMethodNone || len(p.Scopes) != 0 {
+		t.Fatalf("Prepare(public, no scopes) = %+v; want public, and an empty list kept empty", p)
+	}
+}
+
+func TestUpsert(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		c := idp.Client{ID: "a", RedirectURIs: []string{"https://a.example/cb"}}
+		clients.Prepare(&c, true)
+		const secret = "a-secret-of-32-characters-or-more"
+		for i, want := range []idp.Change{idp.Created, idp.Unchanged} {
+			if got, err := clients.Upsert(ctx, s, c, secret); err != nil || got != want {
+				t.Fatalf("Upsert #%d = %v, %v; want %v", i+1, got, err, want)
+			}
+		}
+		stored, _ := s.Clients.ByID(ctx, "a")
+		if err := clients.NewVerifier(nil, 0).Verify(stored.SecretHash, secret); err != nil {
+			t.Fatalf("stored hash does not verify the secret: %v", err)
+		}
+		c.Name = "A"
+		if got, err := clients.Upsert(ctx, s, c, secret); err != nil || got != idp.Updated {
+			t.Fatalf("Upsert of a renamed client = %v, %v; want Updated", got, err)
+		}
+		if after, _ := s.Clients.ByID(ctx, "a"); after.SecretHash != stored.SecretHash || after.Name != "A" {
+			t.Fatalf("after rename: %+v; want the name changed and the verifying hash kept", after)
+		}
+	})
+}
+
+func TestCreateHashesTheSecret(t *testing.T) {
+	s := storagetest.SQLite(t)
+	ctx := context.Background()
+	c := idp.Client{ID: "a", RedirectURIs: []string{"https://a.example/cb"}}
+	clients.Prepare(&c, true)
+	const secret = "a-secret-of-32-characters-or-more"
+	if err := clients.Create(ctx, s, &c, secret); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := s.Clients.ByID(ctx, "a")
+	if stored.SecretHash == clients.PendingHash || clients.NewVerifier(nil, 0).Verify(stored.SecretHash, secret) != nil {
+		t.Fatalf("stored hash %q; want a hash of the secret", stored.SecretHash)
+	}
+	if err := clients.Create(ctx, s, &c, secret); err == nil {
+		t.Fatal("a second client with the same id was stored")
+	}
+}

@@ -1,0 +1,111 @@
+package members_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/members"
+	"github.com/idp/idp/password"
+	"github.com/idp/idp/storage"
+	"github.com/idp/idp/storage/storagetest"
+)
+
+// recorder is an EndSessions that records whom it was asked about and
+// fails when told to; a failure must undo the change it came with.
+type recorder struct {
+	ended []string
+	fail  error
+}
+
+func (r *recorder) end(_ context.Context, memberID string) (int, error) {
+	r.ended = append(r.ended, memberID)
+	return 1, r.fail
+}
+
+func newService(s *storage.Store) (members.Service, *recorder) {
+	r := &recorder{}
+	return members.Service{Store: s, EndSessions: r.end}, r
+}
+
+func verifies(t *testing.T, s *storage.Store, email, pw string) bool {
+	t.Helper()
+	m, err := s.Members.ByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := password.Verify(m.PasswordHash, pw)
+	return err == nil && ok
+}
+
+func TestUpsert(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		svc, _ := newService(s)
+		m := idp.Member{Email: "m@example.com", Username: "m", Role: idp.RoleMember}
+		for i, want := range []idp.Change{idp.Created, idp.Unchanged} {
+			if got, err := svc.Upsert(ctx, m, "first-password"); err != nil || got != want {
+				t.Fatalf("Upsert #%d = %v, %v; want %v", i+1, got, err, want)
+			}
+		}
+		first, _ := s.Members.ByEmail(ctx, m.Email)
+		m.Username = "m2"
+		if got, err := svc.Upsert(ctx, m, "second-password"); err != nil || got != idp.Updated {
+			t.Fatalf("Upsert of a changed member = %v, %v; want Updated", got, err)
+		}
+		after, _ := s.Members.ByEmail(ctx, m.Email)
+		if after.ID != first.ID || after.Username != "m2" || !verifies(t, s, m.Email, "second-password") {
+			t.Fatalf("after update: %+v; want the same member with the new username and password", after)
+		}
+	})
+}
+
+func TestSetPasswordEndsSessionsInItsTransaction(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		svc, rec := newService(s)
+		m := idp.Member{Email: "m@example.com", Username: "m", Role: idp.RoleMember}
+		if err := svc.Create(ctx, &m, "old-password"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SetPassword(ctx, m, "kept-password", true); err != nil || len(rec.ended) != 0 {
+			t.Fatalf("SetPassword keeping sessions: %v, ended %v; want no sessions ended", err, rec.ended)
+		}
+		if n, err := svc.SetPassword(ctx, m, "new-password", false); err != nil || n != 1 || len(rec.ended) != 1 || rec.ended[0] != m.ID {
+			t.Fatalf("SetPassword = %d, %v, ended %v; want the member's sessions ended", n, err, rec.ended)
+		}
+		rec.fail = errors.New("outbox down")
+		if _, err := svc.SetPassword(ctx, m, "lost-password", false); !errors.Is(err, rec.fail) {
+			t.Fatalf("SetPassword with failing EndSessions = %v; want its error", err)
+		}
+		if !verifies(t, s, m.Email, "new-password") {
+			t.Fatal("a password change whose sessions could not end was stored")
+		}
+	})
+}
+
+func TestRemoveEndsSessionsFirst(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		svc, rec := newService(s)
+		m := idp.Member{Email: "m@example.com", Username: "m", Role: idp.RoleMember}
+		if err := svc.Create(ctx, &m, "a-password"); err != nil {
+			t.Fatal(err)
+		}
+		rec.fail = errors.New("outbox down")
+		if err := svc.Remove(ctx, m.ID); !errors.Is(err, rec.fail) {
+			t.Fatalf("Remove with failing EndSessions = %v; want its error", err)
+		}
+		if _, err := s.Members.ByID(ctx, m.ID); err != nil {
+			t.Fatalf("the member went although their sessions could not end: %v", err)
+		}
+		rec.fail = nil
+		if err := svc.Remove(ctx, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Members.ByID(ctx, m.ID); !errors.Is(err, idp.ErrNotFound) {
+			t.Fatalf("after Remove: %v; want not found", err)
+		}
+	})
+}

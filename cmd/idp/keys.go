@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/idp/idp/provider"
+	"github.com/idp/idp/keys"
 	"github.com/idp/idp/storage"
 	"github.com/peterbourgon/ff/v3/ffcli"
 )
@@ -30,6 +30,9 @@ func (cfg keyRotateConfig) Validate() error {
 	var err error
 	if cfg.ActivateAfter < 0 {
 		err = fmt.Errorf("%s: must not be negative", option("activate-after"))
+	} else if cfg.ActivateAfter < keys.MinActivateAfter {
+		err = fmt.Errorf("%s: must be at least %s, so every replica reloads its keys (every %s) and every cached JWKS (max-age %s) expires before the new key signs",
+			option("activate-after"), keys.MinActivateAfter, keys.ReloadInterval, keys.JWKSMaxAge)
 	}
 	return errors.Join(checkDatabase(cfg.Database), checkSecret(cfg.Secret, cfg.Database), err)
 }
@@ -54,8 +57,8 @@ func (c *cli) keysRotateCommand() *ffcli.Command {
 				return err
 			}
 			return withStore(ctx, cfg.Database, func(store *storage.Store) error {
-				key, err := provider.RotateKey(ctx, store, secret, cfg.ActivateAfter)
-				if errors.Is(err, provider.ErrWrongSecret) {
+				key, err := keys.Rotate(ctx, store, secret, time.Now(), cfg.ActivateAfter)
+				if errors.Is(err, keys.ErrWrongSecret) {
 					return fmt.Errorf("%s: %w; nothing was written", setting("secret"), err)
 				}
 				if err != nil {
@@ -119,7 +122,7 @@ func (c *cli) keysRemoveCommand() *ffcli.Command {
 				return err
 			}
 			return withStore(ctx, dsn, func(store *storage.Store) error {
-				if err := provider.RemoveKey(ctx, store, kid, time.Now()); err != nil {
+				if err := keys.Remove(ctx, store, kid, time.Now()); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.stdout, "removed key %s\n", kid)

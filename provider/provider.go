@@ -1,6 +1,7 @@
 // Package provider is the OpenID Connect provider: the HTTP endpoints, the
 // login and consent pages, and the wiring of fosite, which implements every
-// grant. It is the only package that imports fosite, gorilla/mux and go-jose.
+// grant. It is the only package that imports fosite and gorilla/mux; its
+// signing keys come from package keys.
 package provider
 
 import (

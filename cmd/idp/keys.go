@@ -43,7 +43,7 @@ func (c *cli) keysRotateCommand() *ffcli.Command {
 	databaseVar(fs, &cfg.Database)
 	fs.StringVar(&cfg.Secret, "secret", "", secretFlagUsage)
 	fs.DurationVar(&cfg.ActivateAfter, "activate-after", 2*time.Minute,
-		"publish the new key now, sign with it after this long, so every replica's JWKS lists it first")
+		"publish the new key now, sign with it after this long (at least "+keys.MinActivateAfter.String()+"), so every replica's JWKS lists it first")
 	return c.command("rotate", "idp keys rotate [--activate-after 2m]", "add a new signing key", fs,
 		func(ctx context.Context) error {
 			if err := cfg.Validate(); err != nil {

@@ -9,7 +9,7 @@ type SigningKey struct {
 	ID        string
 	Algorithm string // "RS256"
 	// Sealed is the PKCS#8 private key encrypted with the system secret
-	// (package keyring); the store never sees the key in the clear.
+	// (package keys); the store never sees the key in the clear.
 	Sealed    []byte
 	CreatedAt time.Time
 	// ActiveAt is when replicas start signing with the key. A rotated key

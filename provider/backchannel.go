@@ -179,7 +179,7 @@ func (b *backchannel) logoutToken(memberID, sessionID, clientID string) (string,
 		"sid": sessionID, "events": map[string]interface{}{backchannelEvent: map[string]interface{}{}},
 	}
 	header := &jwt.Headers{Extra: map[string]interface{}{"typ": "logout+jwt"}}
-	token, _, err := (&signer{keys: b.p.keys}).Generate(context.Background(), claims, header)
+	token, _, err := b.p.signer.Generate(context.Background(), claims, header)
 	if err != nil {
 		return "", fmt.Errorf("sign logout token: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	fstorage "github.com/ory/fosite/storage"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/keys"
 	"github.com/idp/idp/storage"
 )
 
@@ -26,9 +27,10 @@ import (
 type fositeStore struct {
 	store   *storage.Store
 	clients *clientCache
-	// secret, now and reuseInterval serve the refresh token reuse
-	// interval (see successor).
-	secret        []byte
+	// successors, now and reuseInterval serve the refresh token reuse
+	// interval (see successor). Kept answers hold live bearer tokens, so
+	// they are sealed: the database alone must not reveal them.
+	successors    *keys.Box
 	now           func() time.Time
 	reuseInterval time.Duration
 }

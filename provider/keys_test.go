@@ -15,6 +15,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/keys"
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
 	"github.com/idp/idp/storage/storagetest"
@@ -61,7 +62,7 @@ func kidOf(t testing.TB, jwt string) string {
 	return kid
 }
 
-// TestKeyRotation: after RotateKey and a (re)start, the JWKS publishes the
+// TestKeyRotation: after keys.Rotate and a (re)start, the JWKS publishes the
 // new key beside the old one, new tokens carry the new kid, and tokens
 // signed with the old key still verify, for relying parties through the
 // JWKS and for the provider itself as an id_token_hint. A key rotated in
@@ -74,13 +75,14 @@ func TestKeyRotation(t *testing.T) {
 		oldTok, _ := e.webRP().signInAs(b, "alice", alicePass)
 		oldKID := kidOf(t, idTokenOf(t, oldTok))
 
-		next, err := provider.RotateKey(ctx, e.store, e.secret, 0)
+		// Rotated in as long ago as the shortest delay allows: active now.
+		next, err := keys.Rotate(ctx, e.store, e.secret, time.Now().Add(-keys.MinActivateAfter), keys.MinActivateAfter)
 		if err != nil {
-			t.Fatalf("RotateKey: %v", err)
+			t.Fatalf("Rotate: %v", err)
 		}
-		later, err := provider.RotateKey(ctx, e.store, e.secret, time.Hour)
+		later, err := keys.Rotate(ctx, e.store, e.secret, time.Now(), time.Hour)
 		if err != nil {
-			t.Fatalf("RotateKey: %v", err)
+			t.Fatalf("Rotate: %v", err)
 		}
 		e.restart()
 
@@ -102,8 +104,8 @@ func TestKeyRotation(t *testing.T) {
 		if _, err := web.verifier.Verify(ctx, idTokenOf(t, oldTok)); err != nil {
 			t.Errorf("ID token of the old key no longer verifies: %v", err)
 		}
-		keys := oidc.NewRemoteKeySet(ctx, e.issuer+"/.well-known/jwks.json")
-		if _, err := keys.VerifySignature(ctx, oldTok.AccessToken); err != nil {
+		set := oidc.NewRemoteKeySet(ctx, e.issuer+"/.well-known/jwks.json")
+		if _, err := set.VerifySignature(ctx, oldTok.AccessToken); err != nil {
 			t.Errorf("access token of the old key no longer verifies: %v", err)
 		}
 		loc := b.logout(web, hintQuery(idTokenOf(t, oldTok), webLogoutRedirect)).redirect(t)

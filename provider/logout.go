@@ -2,9 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -171,7 +168,7 @@ func (p *Provider) parseLogout(ctx context.Context, form url.Values) logoutReque
 // verifyIDTokenHint checks the hint was signed by this provider for this
 // issuer. An expired hint is still a valid hint (RP-Initiated Logout §2).
 func (p *Provider) verifyIDTokenHint(ctx context.Context, hint string) (jwt.MapClaims, error) {
-	t, err := (&signer{keys: p.keys}).Decode(ctx, hint)
+	t, err := p.signer.Decode(ctx, hint)
 	var ve *jwt.ValidationError
 	if err != nil && !(errors.As(err, &ve) && ve.Errors == jwt.ValidationErrorExpired) {
 		return nil, fmt.Errorf("verify id_token_hint: %w", err)
@@ -206,26 +203,21 @@ func claimStrings(v interface{}) []string {
 	return nil
 }
 
+// logoutAAD binds sealed logout state to its use.
+var logoutAAD = []byte("logout")
+
+// signLogout seals the validated request into the confirmation form, so
+// the answer acts on exactly what was checked, and the browser can neither
+// read nor change it.
 func (p *Provider) signLogout(lr logoutRequest) string {
-	raw, _ := json.Marshal(lr)
-	payload := base64.RawURLEncoding.EncodeToString(raw)
-	m := hmac.New(sha256.New, p.csrfKey)
-	m.Write([]byte("logout\x00" + payload))
-	return payload + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	raw, _ := json.Marshal(lr) // plain strings and a time: never fails
+	return p.logoutState.SealText(raw, logoutAAD)
 }
 
+// openLogout returns the request signLogout sealed, unless it was changed
+// or has expired.
 func (p *Provider) openLogout(blob string) (logoutRequest, bool) {
-	payload, sig, ok := strings.Cut(blob, ".")
-	if !ok {
-		return logoutRequest{}, false
-	}
-	m := hmac.New(sha256.New, p.csrfKey)
-	m.Write([]byte("logout\x00" + payload))
-	want := base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-	if !hmac.Equal([]byte(want), []byte(sig)) {
-		return logoutRequest{}, false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	raw, err := p.logoutState.OpenText(blob, logoutAAD)
 	var lr logoutRequest
 	if err != nil || json.Unmarshal(raw, &lr) != nil || !p.cfg.Now().Before(lr.Expires) {
 		return logoutRequest{}, false

@@ -1,17 +1,24 @@
 package provider
 
 import (
-	"strings"
+	"bytes"
+	"encoding/base64"
 	"testing"
 	"time"
+
+	"github.com/idp/idp/keys"
 )
 
 func testProvider() *Provider {
-	return &Provider{csrfKey: deriveKey([]byte("0123456789abcdef0123456789abcdef"), purposeCSRF), cfg: Config{Now: time.Now}}
+	return providerWithSecret([]byte("0123456789abcdef0123456789abcdef"))
+}
+
+func providerWithSecret(secret []byte) *Provider {
+	return &Provider{logoutState: keys.NewBox(secret, keys.PurposeLogout), cfg: Config{Now: time.Now}}
 }
 
 // TestLogoutBlob: the confirmation form's state round-trips, and any
-// change to it, or its expiry, is refused.
+// change to it, or its expiry, is refused; the browser cannot read it.
 func TestLogoutBlob(t *testing.T) {
 	p := testProvider()
 	lr := logoutRequest{Redirect: "http://rp.localhost/?state=abc", ClientID: "web", Expires: time.Now().Add(time.Minute)}
@@ -20,11 +27,18 @@ func TestLogoutBlob(t *testing.T) {
 	if !ok || got.Redirect != lr.Redirect || got.ClientID != lr.ClientID {
 		t.Fatalf("round trip: %v %+v", ok, got)
 	}
-	payload, sig, _ := strings.Cut(blob, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(blob)
+	if err != nil {
+		t.Fatalf("blob %q is not base64url: %v", blob, err)
+	}
+	if bytes.Contains(raw, []byte("rp.localhost")) {
+		t.Errorf("blob reveals the redirect: %q", raw)
+	}
 	for name, bad := range map[string]string{
-		"empty": "", "no signature": payload, "flipped signature": payload + "." + flip(sig),
-		"flipped payload": flip(payload) + "." + sig, "other key": (&Provider{csrfKey: []byte("another key, 32 bytes long......")}).signLogout(lr),
-		"expired": p.signLogout(logoutRequest{Redirect: "http://rp.localhost/", Expires: time.Now().Add(-time.Second)}),
+		"empty": "", "truncated": blob[:len(blob)-4], "flipped start": flip(blob),
+		"flipped middle": blob[:len(blob)/2] + flip(blob[len(blob)/2:]),
+		"other key":      providerWithSecret([]byte("another secret, 32 bytes long...")).signLogout(lr),
+		"expired":        p.signLogout(logoutRequest{Redirect: "http://rp.localhost/", Expires: time.Now().Add(-time.Second)}),
 	} {
 		if _, ok := p.openLogout(bad); ok {
 			t.Errorf("%s: accepted", name)

@@ -9,6 +9,8 @@ import (
 	"github.com/ory/fosite/handler/openid"
 	"github.com/ory/fosite/handler/pkce"
 	"github.com/ory/fosite/token/jwt"
+
+	"github.com/idp/idp/keys"
 )
 
 // newOAuth2 composes fosite with exactly the grants this provider offers:
@@ -31,7 +33,7 @@ func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher
 		EnforcePKCEForPublicClients:    true,
 		EnablePKCEPlainChallengeMethod: false,
 		JWTScopeClaimKey:               jwt.JWTScopeFieldString,
-		GlobalSecret:                   deriveKey(cfg.Secret, purposeHMAC),
+		GlobalSecret:                   keys.Derive(cfg.Secret, keys.PurposeHMAC),
 		ClientSecretsHasher:            hasher,
 		ClientAuthenticationStrategy:   auth,
 		// The token endpoint compares redirect_uri with the one the code

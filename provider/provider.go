@@ -1,6 +1,7 @@
 // Package provider is the OpenID Connect provider: the HTTP endpoints, the
 // login and consent pages, and the wiring of fosite, which implements every
-// grant. It is the only package that imports fosite, gorilla/mux and go-jose.
+// grant. It is the only package that imports fosite and gorilla/mux; its
+// signing keys come from package keys.
 package provider
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/ory/fosite/compose"
 
 	"github.com/idp/idp/clients"
+	"github.com/idp/idp/keys"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/storage"
 )
@@ -26,11 +28,15 @@ type Provider struct {
 	log     *slog.Logger
 	oauth2  fosite.OAuth2Provider
 	fstore  *fositeStore
-	keys    *keyring
+	keys    *keys.Ring
+	signer  *signer
 	pages   *pages
 	csrfKey []byte
-	handler http.Handler
-	logout  *backchannel
+	// logoutState seals the confirmation form's state of RP-initiated
+	// logout, which travels through the browser.
+	logoutState *keys.Box
+	handler     http.Handler
+	logout      *backchannel
 	// throttle slows down password guessing at /login.
 	throttle *throttle
 	// kdf bounds the password and secret derivations in flight;
@@ -46,10 +52,6 @@ type Provider struct {
 	wg   sync.WaitGroup
 }
 
-// keyReloadInterval is how often a replica looks for keys rotated by
-// another; RotateKey's activation delay must exceed it.
-const keyReloadInterval = 30 * time.Second
-
 // New validates cfg, loads (or on first start creates) the signing key and
 // returns the provider. Close stops its background work.
 func New(ctx context.Context, cfg Config) (*Provider, error) {
@@ -62,36 +64,39 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	p := &Provider{
-		cfg:      cfg,
-		store:    cfg.Store,
-		log:      cfg.Logger,
-		pages:    pg,
-		csrfKey:  deriveKey(cfg.Secret, purposeCSRF),
-		throttle: newThrottle(cfg.Store, deriveKey(cfg.Secret, purposeThrottle), cfg.Now),
-		kdf:      password.NewLimiter(cfg.KDFConcurrency, cfg.KDFQueue, cfg.KDFWait),
-		secrets:  newSecretThrottle(cfg.Now),
-		stop:     make(chan struct{}),
+		cfg:         cfg,
+		store:       cfg.Store,
+		log:         cfg.Logger,
+		pages:       pg,
+		csrfKey:     keys.Derive(cfg.Secret, keys.PurposeCSRF),
+		logoutState: keys.NewBox(cfg.Secret, keys.PurposeLogout),
+		throttle:    newThrottle(cfg.Store, keys.Derive(cfg.Secret, keys.PurposeThrottle), cfg.Now),
+		kdf:         password.NewLimiter(cfg.KDFConcurrency, cfg.KDFQueue, cfg.KDFWait),
+		secrets:     newSecretThrottle(cfg.Now),
+		stop:        make(chan struct{}),
 	}
-	p.keys = &keyring{
-		store: cfg.Store, secret: cfg.Secret, now: cfg.Now, log: cfg.Logger,
-		retention: max(cfg.AccessTokenLifespan, cfg.IDTokenLifespan) + time.Hour,
-	}
-	if err := p.keys.ensure(ctx); err != nil {
+	p.keys, err = keys.Load(ctx, keys.Config{
+		Store: cfg.Store, Secret: cfg.Secret, Now: cfg.Now, Log: cfg.Logger,
+		Retention: max(cfg.AccessTokenLifespan, cfg.IDTokenLifespan) + time.Hour,
+	})
+	if err != nil {
 		return nil, err
 	}
+	p.signer = newSigner(p.keys)
 	p.fstore = &fositeStore{
-		store:   cfg.Store,
-		clients: &clientCache{store: cfg.Store, now: cfg.Now, entries: map[string]cachedClient{}},
-		secret:  cfg.Secret, now: cfg.Now, reuseInterval: cfg.RefreshReuseInterval,
+		store:      cfg.Store,
+		clients:    &clientCache{store: cfg.Store, now: cfg.Now, entries: map[string]cachedClient{}},
+		successors: keys.NewBox(cfg.Secret, keys.PurposeSuccessor),
+		now:        cfg.Now, reuseInterval: cfg.RefreshReuseInterval,
 	}
-	p.verifier = clients.NewVerifier(deriveKey(cfg.Secret, purposeSecrets), 4096).Limit(p.kdf)
-	p.oauth2 = newOAuth2(cfg, p.fstore, &signer{keys: p.keys}, secretHasher{p.verifier}, p.authenticateClient, p.pkceRequired, pg.formPost)
+	p.verifier = clients.NewVerifier(keys.Derive(cfg.Secret, keys.PurposeSecrets), 4096).Limit(p.kdf)
+	p.oauth2 = newOAuth2(cfg, p.fstore, p.signer, secretHasher{p.verifier}, p.authenticateClient, p.pkceRequired, pg.formPost)
 	p.refreshSignature = compose.NewOAuth2HMACStrategy(p.oauth2.(*fosite.Fosite).Config).RefreshTokenSignature
 	p.logout = newBackchannel(p)
 	p.handler = p.routes()
 
-	p.background(keyReloadInterval, func(ctx context.Context) {
-		if err := p.keys.reload(ctx); err != nil {
+	p.background(keys.ReloadInterval, func(ctx context.Context) {
+		if err := p.keys.Reload(ctx); err != nil {
 			p.log.Error("reload signing keys", "err", err)
 		}
 	})

@@ -2,9 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,10 +13,6 @@ import (
 	"github.com/idp/idp"
 	"github.com/idp/idp/storage"
 )
-
-// purposeSuccessor keys the sealing of kept answers: they hold live bearer
-// tokens, so the database alone must not reveal them.
-const purposeSuccessor = "idp refresh successor v1"
 
 // successor is the answer a refresh token was rotated into.
 //
@@ -64,15 +57,7 @@ func (s *fositeStore) replayable(ctx context.Context, signature string) (*succes
 	if err != nil || t.Active || t.Successor == nil {
 		return nil, err
 	}
-	gcm, err := successorAEAD(s.secret)
-	if err != nil {
-		return nil, err
-	}
-	if len(t.Successor) < gcm.NonceSize() {
-		return nil, nil
-	}
-	n := gcm.NonceSize()
-	plain, err := gcm.Open(nil, t.Successor[:n], t.Successor[n:], successorAAD(signature))
+	plain, err := s.successors.Open(t.Successor, successorAAD(signature))
 	if err != nil {
 		return nil, nil // sealed under another system secret: treat as reuse
 	}
@@ -93,24 +78,8 @@ func (s *fositeStore) keep(ctx context.Context, signature string, succ successor
 	if err != nil {
 		return fmt.Errorf("encode refresh successor: %w", err)
 	}
-	gcm, err := successorAEAD(s.secret)
-	if err != nil {
-		return err
-	}
-	nonce := make([]byte, gcm.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return fmt.Errorf("seal refresh successor: %w", err)
-	}
-	sealed := gcm.Seal(nonce, nonce, plain, successorAAD(signature))
+	sealed := s.successors.Seal(plain, successorAAD(signature))
 	return s.store.Tokens.SetSuccessor(ctx, storage.KindRefresh, signature, sealed)
-}
-
-func successorAEAD(secret []byte) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(deriveKey(secret, purposeSuccessor))
-	if err != nil {
-		return nil, fmt.Errorf("refresh successor: %w", err)
-	}
-	return cipher.NewGCM(block)
 }
 
 // rotateKeeping runs the rotation fosite performs in NewAccessResponse and

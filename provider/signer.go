@@ -6,23 +6,34 @@ import (
 
 	josev3 "github.com/go-jose/go-jose/v3"
 	"github.com/ory/fosite/token/jwt"
+
+	"github.com/idp/idp/keys"
 )
 
 // signer is fosite's jwt.Signer over the keyring: it signs with the active
 // key and verifies with whichever published key the token's kid names, so
 // id_token_hint and JWT introspection keep working across a rotation
-// (fosite's DefaultSigner only knows one key).
+// (fosite's DefaultSigner only knows one key). One signer serves every
+// token the provider signs or verifies. It lives here rather than in
+// package keys because its interface is fosite's.
 type signer struct {
-	keys *keyring
+	keys *keys.Ring
+	// sign is fosite's signer, asking the keyring for the active key at
+	// each signature, so a rotation takes effect without a rebuild.
+	sign *jwt.DefaultSigner
 }
 
 var _ jwt.Signer = (*signer)(nil)
 
+func newSigner(ring *keys.Ring) *signer {
+	return &signer{keys: ring, sign: &jwt.DefaultSigner{GetPrivateKey: func(context.Context) (interface{}, error) {
+		k := ring.Active()
+		return &josev3.JSONWebKey{Key: k.Private, KeyID: k.ID, Algorithm: string(josev3.RS256), Use: "sig"}, nil
+	}}}
+}
+
 func (s *signer) Generate(ctx context.Context, claims jwt.MapClaims, header jwt.Mapper) (string, string, error) {
-	sk := s.keys.active()
-	jwk := &josev3.JSONWebKey{Key: sk.private, KeyID: sk.id, Algorithm: string(josev3.RS256), Use: "sig"}
-	d := &jwt.DefaultSigner{GetPrivateKey: func(context.Context) (interface{}, error) { return jwk, nil }}
-	return d.Generate(ctx, claims, header)
+	return s.sign.Generate(ctx, claims, header)
 }
 
 func (s *signer) Validate(ctx context.Context, token string) (string, error) {
@@ -40,20 +51,20 @@ func (s *signer) Decode(ctx context.Context, token string) (*jwt.Token, error) {
 			return nil, fmt.Errorf("unexpected signing algorithm %q", t.Method)
 		}
 		kid, _ := t.Header["kid"].(string)
-		sk, ok := s.keys.byID(kid)
+		k, ok := s.keys.ByID(kid)
 		if !ok {
 			return nil, fmt.Errorf("unknown key id %q", kid)
 		}
-		return &sk.private.PublicKey, nil
+		return &k.Private.PublicKey, nil
 	})
 }
 
 func (s *signer) GetSignature(ctx context.Context, token string) (string, error) {
-	return (&jwt.DefaultSigner{}).GetSignature(ctx, token)
+	return s.sign.GetSignature(ctx, token)
 }
 
 func (s *signer) Hash(ctx context.Context, in []byte) ([]byte, error) {
-	return (&jwt.DefaultSigner{}).Hash(ctx, in)
+	return s.sign.Hash(ctx, in)
 }
 
 func (s *signer) GetSigningMethodLength(ctx context.Context) int {

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/idp/idp/provider"
+	"github.com/idp/idp/keys"
 	"github.com/idp/idp/storage"
 	"github.com/peterbourgon/ff/v3/ffcli"
 )
@@ -29,6 +29,9 @@ func (cfg keyRotateConfig) Validate() error {
 	var err error
 	if cfg.ActivateAfter < 0 {
 		err = fmt.Errorf("%s: must not be negative", option("activate-after"))
+	} else if cfg.ActivateAfter < keys.MinActivateAfter {
+		err = fmt.Errorf("%s: must be at least %s, so every replica reloads its keys (every %s) and every cached JWKS (max-age %s) expires before the new key signs",
+			option("activate-after"), keys.MinActivateAfter, keys.ReloadInterval, keys.JWKSMaxAge)
 	}
 	return errors.Join(checkDatabase(cfg.Database), checkSecret(cfg.Secret, cfg.Database), err)
 }
@@ -39,7 +42,7 @@ func (c *cli) keysRotateCommand() *ffcli.Command {
 	databaseVar(fs, &cfg.Database)
 	fs.StringVar(&cfg.Secret, "secret", "", secretFlagUsage)
 	fs.DurationVar(&cfg.ActivateAfter, "activate-after", 2*time.Minute,
-		"publish the new key now, sign with it after this long, so every replica's JWKS lists it first")
+		"publish the new key now, sign with it after this long (at least "+keys.MinActivateAfter.String()+"), so every replica's JWKS lists it first")
 	return c.command("rotate", "idp keys rotate [--activate-after 2m]", "add a new signing key", fs,
 		func(ctx context.Context) error {
 			if err := cfg.Validate(); err != nil {
@@ -53,8 +56,8 @@ func (c *cli) keysRotateCommand() *ffcli.Command {
 				return err
 			}
 			return withStore(ctx, cfg.Database, func(store *storage.Store) error {
-				key, err := provider.RotateKey(ctx, store, secret, cfg.ActivateAfter)
-				if errors.Is(err, provider.ErrWrongSecret) {
+				key, err := keys.Rotate(ctx, store, secret, time.Now(), cfg.ActivateAfter)
+				if errors.Is(err, keys.ErrWrongSecret) {
 					return fmt.Errorf("%s: %w; nothing was written", setting("secret"), err)
 				}
 				if err != nil {
@@ -119,7 +122,7 @@ func (c *cli) keysRemoveCommand() *ffcli.Command {
 				return err
 			}
 			return withStore(ctx, dsn, func(store *storage.Store) error {
-				if err := provider.RemoveKey(ctx, store, kid, time.Now()); err != nil {
+				if err := keys.Remove(ctx, store, kid, time.Now()); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.stdout, "removed key %s\n", kid)

@@ -35,6 +35,26 @@ func TestKeysRotateRefuses(t *testing.T) {
 	wantContains(t, msg, "--secret/IDP_SECRET: required with PostgreSQL", "--activate-after: must not be negative")
 }
 
+// TestKeysRotateRefusesEarlyActivation: a key must not sign before every
+// replica has reloaded its keys and every cached JWKS has expired, so
+// --activate-after below that is refused, naming the flag and the
+// minimum, and nothing is written.
+func TestKeysRotateRefusesEarlyActivation(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, dsn string) {
+		db := "--database=" + dsn
+		runOK(t, "", "migrate", "up", db)
+		secret := "--secret=" + strings.Repeat("k", 32)
+		for _, after := range []string{"0s", "30s", "89s"} {
+			msg := idpFails(t, "", "keys", "rotate", db, secret, "--activate-after", after)
+			wantContains(t, msg, "--activate-after: must be at least 1m30s")
+		}
+		if list := runOK(t, "", "keys", "list", db); strings.Contains(list, "RS256") {
+			t.Fatalf("keys list after refused rotations:\n%s\nwant no key", list)
+		}
+		runOK(t, "", "keys", "rotate", db, secret, "--activate-after", "90s")
+	})
+}
+
 // TestSecurityKeysRotateProvesTheSecret checks the rule "a command that
 // writes sealed material first proves the secret opens the existing keys,
 // and refuses otherwise", naming the setting: a key sealed with the wrong
@@ -77,7 +97,7 @@ func TestKeysRemove(t *testing.T) {
 		db := "--database=" + dsn
 		runOK(t, "", "migrate", "up", db)
 		secret := "--secret=" + strings.Repeat("k", 32)
-		active := addedKey.FindStringSubmatch(runOK(t, "", "keys", "rotate", db, secret, "--activate-after", "0s"))
+		active := addedKey.FindStringSubmatch(runOK(t, "", "keys", "rotate", db, secret, "--activate-after", "90s"))
 		next := addedKey.FindStringSubmatch(runOK(t, "", "keys", "rotate", db, secret, "--activate-after", "1h"))
 		wantContains(t, idpFails(t, "", "keys", "remove", db, "--kid", active[1]), "active signing key")
 		wantContains(t, idpFails(t, "", "keys", "remove", db, "--", "no-such-kid"), "not found")

@@ -3,8 +3,6 @@ package provider
 import (
 	"time"
 
-	"github.com/mohae/deepcopy"
-	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
 	"github.com/ory/fosite/token/jwt"
 )
@@ -60,12 +58,4 @@ func (s *session) GetJWTClaims() jwt.JWTClaimsContainer {
 // never be confused with ID tokens.
 func (s *session) GetJWTHeader() *jwt.Headers {
 	return &jwt.Headers{Extra: map[string]interface{}{"typ": "at+jwt"}}
-}
-
-// Clone is deep, as fosite mutates clones of stored sessions.
-func (s *session) Clone() fosite.Session {
-	if s == nil {
-		return nil
-	}
-	return deepcopy.Copy(s).(fosite.Session)
 }

@@ -16,7 +16,7 @@ import (
 // scope the provider serves. Callers must not modify them.
 var (
 	DefaultGrantTypes = []string{idp.GrantAuthorizationCode, idp.GrantRefreshToken}
-	DefaultScopes     = []string{"openid", "profile", "email", "roles", "offline_access"}
+	DefaultScopes     = idp.SupportedScopes()
 )
 
 // PendingHash stands in for the secret hash of a confidential client until

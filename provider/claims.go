@@ -114,7 +114,7 @@ func memberClaims(m idp.Member, scopes fosite.Arguments) map[string]interface{} 
 // remembered consent cover them by the same rule. A claim no such scope
 // carries is left unanswered, as §5.5 allows.
 func addedScopes(req claimsRequest, requested fosite.Arguments, registered []string) []string {
-	if !requested.Has("openid") {
+	if !requested.Has(idp.ScopeOpenID) {
 		return nil // the claims parameter belongs to OpenID Connect
 	}
 	names := append(slices.Clone(req.IDToken), req.Userinfo...)
@@ -147,11 +147,11 @@ func requestClaimScopes(ar fosite.AuthorizeRequester, claims string) error {
 
 // claimScopes are the scopes that carry member claims, in the order the
 // consent page lists them.
-var claimScopes = []string{"profile", "email", "roles"}
+var claimScopes = []string{idp.ScopeProfile, idp.ScopeEmail, idp.ScopeRoles}
 
 // scopeClaims maps each scope to the claims it carries.
 var scopeClaims = map[string][]string{
-	"profile": {"name", "preferred_username", "updated_at"},
-	"email":   {"email", "email_verified"},
-	"roles":   {"roles"},
+	idp.ScopeProfile: {"name", "preferred_username", "updated_at"},
+	idp.ScopeEmail:   {"email", "email_verified"},
+	idp.ScopeRoles:   {"roles"},
 }

@@ -1,6 +1,10 @@
 package provider
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/idp/idp"
+)
 
 // discovery is the OpenID Provider Metadata (OpenID Connect Discovery 1.0
 // §3, RFC 8414). Every value states what the provider does, not what it
@@ -37,7 +41,7 @@ type discovery struct {
 }
 
 func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
-	auth := []string{"client_secret_basic", "client_secret_post"}
+	auth := []string{idp.AuthMethodBasic, idp.AuthMethodPost}
 	var modes []string
 	for _, m := range responseModes {
 		modes = append(modes, string(m))
@@ -51,17 +55,17 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		IntrospectionEndpoint:                     p.url(pathIntrospect),
 		RevocationEndpoint:                        p.url(pathRevoke),
 		EndSessionEndpoint:                        p.url(pathLogout),
-		ScopesSupported:                           []string{"openid", "profile", "email", "roles", "offline_access"},
+		ScopesSupported:                           idp.SupportedScopes(),
 		ClaimsSupported:                           []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "name", "preferred_username", "updated_at", "email", "email_verified", "roles"},
 		ResponseTypesSupported:                    []string{"code"},
 		ResponseModesSupported:                    modes,
-		GrantTypesSupported:                       []string{"authorization_code", "refresh_token", "client_credentials"},
+		GrantTypesSupported:                       idp.SupportedGrants(),
 		SubjectTypesSupported:                     []string{"public"},
 		IDTokenSigningAlgValuesSupported:          []string{"RS256"},
 		UserinfoSigningAlgValuesSupported:         []string{"none"},
-		TokenEndpointAuthMethodsSupported:         append(auth, "none"),
+		TokenEndpointAuthMethodsSupported:         append(auth, idp.AuthMethodNone),
 		IntrospectionEndpointAuthMethodsSupported: auth,
-		RevocationEndpointAuthMethodsSupported:    append(auth, "none"),
+		RevocationEndpointAuthMethodsSupported:    append(auth, idp.AuthMethodNone),
 		CodeChallengeMethodsSupported:             []string{"S256"},
 		PromptValuesSupported:                     []string{"none", "login", "consent", "select_account"},
 		// The claims parameter asks the member for the scopes that carry

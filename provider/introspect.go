@@ -109,7 +109,7 @@ func (p *Provider) introspection(use fosite.TokenUse, ar fosite.AccessRequester)
 		out["token_type"] = fosite.BearerAccessToken
 	}
 	c, _ := ar.GetClient().(client)
-	if u := sess.GetUsername(); u != "" && releasedScopes(ar.GetGrantedScopes(), c).Has("profile") {
+	if u := sess.GetUsername(); u != "" && releasedScopes(ar.GetGrantedScopes(), c).Has(idp.ScopeProfile) {
 		out["username"] = u
 	}
 	return out

@@ -10,6 +10,7 @@ import (
 	"github.com/ory/fosite/handler/pkce"
 	"github.com/ory/fosite/token/jwt"
 
+	"github.com/idp/idp"
 	"github.com/idp/idp/keys"
 )
 
@@ -39,7 +40,7 @@ func newOAuth2(cfg Config, store *fositeStore, sig *signer, hasher fosite.Hasher
 		// The token endpoint compares redirect_uri with the one the code
 		// was issued for (RFC 6749 §4.1.3), so the stored code keeps it.
 		SanitationWhiteList: []string{"redirect_uri"},
-		RefreshTokenScopes:  []string{"offline_access"},
+		RefreshTokenScopes:  []string{idp.ScopeOfflineAccess},
 		AllowedPromptValues: []string{"login", "none", "consent", "select_account"},
 		MinParameterEntropy: fosite.MinParameterEntropy,
 		// fosite's own page submits with an inline onload handler, which

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 
+	"github.com/idp/idp"
 	"github.com/idp/idp/templates"
 )
 
@@ -67,11 +68,11 @@ type scopeInfo struct {
 
 // scopeDescriptions explain scopes on the consent page in plain words.
 var scopeDescriptions = map[string]string{
-	"openid":         "sign you in",
-	"profile":        "see your name and username",
-	"email":          "see your email address",
-	"roles":          "see your role",
-	"offline_access": "stay signed in when you are away",
+	idp.ScopeOpenID:        "sign you in",
+	idp.ScopeProfile:       "see your name and username",
+	idp.ScopeEmail:         "see your email address",
+	idp.ScopeRoles:         "see your role",
+	idp.ScopeOfflineAccess: "stay signed in when you are away",
 }
 
 // render writes a page; it renders into a buffer first so a template error

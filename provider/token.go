@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/ory/fosite"
 
@@ -26,7 +27,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		p.writeAccessError(ctx, w, fosite.NewAccessRequest(sess), fosite.ErrInvalidRequest.WithHintf("The parameter %q is repeated; send each parameter once (RFC 6749 §3.2).", name))
 		return
 	}
-	if gt := r.PostFormValue("grant_type"); gt != "" && !supportedGrants[gt] {
+	if gt := r.PostFormValue("grant_type"); gt != "" && !slices.Contains(idp.SupportedGrants(), gt) {
 		// fosite answers invalid_request; RFC 6749 §5.2 names this case.
 		p.writeAccessError(ctx, w, fosite.NewAccessRequest(sess), fosite.ErrUnsupportedGrantType.WithHintf("The grant type %q is not supported.", gt))
 		return
@@ -40,7 +41,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case ar.GetGrantTypes().ExactOne("client_credentials"):
+	case ar.GetGrantTypes().ExactOne(idp.GrantClientCredentials):
 		c := ar.GetClient().(client)
 		for _, s := range ar.GetRequestedScopes() {
 			ar.GrantScope(s)
@@ -50,7 +51,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 		sess.Subject, sess.ClientID, sess.GrantedAt = c.ID, c.ID, p.cfg.Now().UTC()
 		sess.ClientCredentials = true
-	case ar.GetGrantTypes().ExactOne("refresh_token"):
+	case ar.GetGrantTypes().ExactOne(idp.GrantRefreshToken):
 		if p.cfg.Now().Sub(sess.GrantedAt) > p.cfg.RefreshTokenMaxLifetime {
 			if err := p.fstore.RevokeRefreshToken(ctx, ar.GetID()); err != nil {
 				p.log.Error("revoke expired refresh family", "err", err)
@@ -60,7 +61,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var resp fosite.AccessResponder
-	if ar.GetGrantTypes().ExactOne("refresh_token") && p.cfg.RefreshReuseInterval > 0 {
+	if ar.GetGrantTypes().ExactOne(idp.GrantRefreshToken) && p.cfg.RefreshReuseInterval > 0 {
 		resp, err = p.rotateKeeping(ctx, ar)
 	} else {
 		resp, err = p.newAccessResponse(ctx, ar)
@@ -81,7 +82,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 // ID token session in statements of its own, so a database lost between the
 // two would spend the code without an answer the client can retry.
 func (p *Provider) newAccessResponse(ctx context.Context, ar fosite.AccessRequester) (fosite.AccessResponder, error) {
-	if !ar.GetGrantTypes().ExactOne("authorization_code") {
+	if !ar.GetGrantTypes().ExactOne(idp.GrantAuthorizationCode) {
 		return p.oauth2.NewAccessResponse(ctx, ar)
 	}
 	var resp fosite.AccessResponder
@@ -95,8 +96,6 @@ func (p *Provider) newAccessResponse(ctx context.Context, ar fosite.AccessReques
 	}
 	return resp, err
 }
-
-var supportedGrants = map[string]bool{"authorization_code": true, "refresh_token": true, "client_credentials": true}
 
 // writeAccessError logs server-side detail once and writes the RFC 6749
 // §5.2 JSON error.

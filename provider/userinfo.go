@@ -34,7 +34,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The access token is invalid, expired or revoked.")
 		return
 	}
-	if !ar.GetGrantedScopes().Has("openid") {
+	if !ar.GetGrantedScopes().Has(idp.ScopeOpenID) {
 		p.bearerError(w, http.StatusForbidden, "insufficient_scope", "The access token was not granted the openid scope.")
 		return
 	}

@@ -1,0 +1,25 @@
+package idp
+
+// Scopes the provider serves. Every list of supported scopes (discovery,
+// registration defaults, the consent page, claim release) is built from
+// these, so a new scope is added here once.
+const (
+	ScopeOpenID        = "openid"
+	ScopeProfile       = "profile"
+	ScopeEmail         = "email"
+	ScopeRoles         = "roles"
+	ScopeOfflineAccess = "offline_access"
+)
+
+// SupportedScopes returns every scope the provider serves, in the order
+// discovery and the consent page list them. The slice is new on each call,
+// so callers may keep or modify it.
+func SupportedScopes() []string {
+	return []string{ScopeOpenID, ScopeProfile, ScopeEmail, ScopeRoles, ScopeOfflineAccess}
+}
+
+// SupportedGrants returns every OAuth 2.0 grant type the token endpoint
+// accepts, as a new slice.
+func SupportedGrants() []string {
+	return []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials}
+}

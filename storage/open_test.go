@@ -121,3 +121,18 @@ func insertFirstAcrossStores(t *testing.T, dsn string) {
 		t.Errorf("stored keys = %v, %v; want exactly one", keys, err)
 	}
 }
+
+// TestDSNParsing pins the prefixes Open and the command line both read.
+func TestDSNParsing(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"postgres://u@h/db": "", "postgresql://u@h/db": "",
+		"idp.db": "idp.db", "sqlite:idp.db": "idp.db", "sqlite:///var/idp.db?_x=1": "/var/idp.db",
+	} {
+		if got := storage.SQLitePath(dsn); got != want {
+			t.Errorf("SQLitePath(%q) = %q, want %q", dsn, got, want)
+		}
+		if pg := storage.IsPostgres(dsn); pg != (want == "") {
+			t.Errorf("IsPostgres(%q) = %v", dsn, pg)
+		}
+	}
+}

@@ -67,14 +67,35 @@ const busyTimeout = 10 * time.Second
 // Open checks that the database answers, but does not migrate: call
 // MigrateUp. Errors never include the DSN's password.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+	if IsPostgres(dsn) {
 		return openPostgres(ctx, dsn)
-	case strings.HasPrefix(dsn, "sqlite://"):
-		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite://"))
-	default:
-		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
 	}
+	return openSQLite(ctx, sqliteTarget(dsn))
+}
+
+// IsPostgres reports whether dsn selects PostgreSQL in Open.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// SQLitePath returns the file an SQLite dsn names in Open, without the
+// "sqlite:" or "sqlite://" prefix and any query parameters; "" for a
+// PostgreSQL dsn.
+func SQLitePath(dsn string) string {
+	if IsPostgres(dsn) {
+		return ""
+	}
+	name, _, _ := strings.Cut(sqliteTarget(dsn), "?")
+	return name
+}
+
+// sqliteTarget strips the "sqlite://" or "sqlite:" prefix, keeping any
+// query parameters.
+func sqliteTarget(dsn string) string {
+	if p, ok := strings.CutPrefix(dsn, "sqlite://"); ok {
+		return p
+	}
+	return strings.TrimPrefix(dsn, "sqlite:")
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/idp/idp/storage"
 )
 
 // minSecretLen is what provider.Config requires of the system secret.
@@ -25,7 +27,7 @@ func checkSecret(secret, dsn string) error {
 	switch {
 	case secret != "" && len(secret) < minSecretLen:
 		return fmt.Errorf("%s: must be at least %d bytes, got %d", setting("secret"), minSecretLen, len(secret))
-	case secret == "" && isPostgres(dsn):
+	case secret == "" && storage.IsPostgres(dsn):
 		return fmt.Errorf("%s: required with PostgreSQL (at least %d bytes): every replica must share it",
 			setting("secret"), minSecretLen)
 	}
@@ -40,10 +42,10 @@ func resolveSecret(secret, dsn string, log *slog.Logger) ([]byte, error) {
 	if secret != "" {
 		return []byte(secret), nil
 	}
-	if isPostgres(dsn) {
+	if storage.IsPostgres(dsn) {
 		return nil, checkSecret(secret, dsn)
 	}
-	path := sqlitePath(dsn) + ".secret"
+	path := storage.SQLitePath(dsn) + ".secret"
 	created, err := ensureSecretFile(path)
 	if err != nil {
 		return nil, err
@@ -68,10 +70,10 @@ func resolveSecret(secret, dsn string, log *slog.Logger) ([]byte, error) {
 // beside the database. Unlike resolveSecret it never generates a secret,
 // since material sealed with a fresh one would never open in the server.
 func existingSecret(secret, dsn string) ([]byte, error) {
-	if secret != "" || isPostgres(dsn) {
+	if secret != "" || storage.IsPostgres(dsn) {
 		return resolveSecret(secret, dsn, nil)
 	}
-	path := sqlitePath(dsn) + ".secret"
+	path := storage.SQLitePath(dsn) + ".secret"
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: not given and no secret file %s; give the secret the server uses", setting("secret"), path)
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/idp/idp/storage"
 )
 
 func TestServeConfigValidate(t *testing.T) {
@@ -199,7 +201,7 @@ func TestServeSmoke(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, dsn string) {
 		args := []string{"--database", dsn, "--issuer", "http://id.localhost:8080", "--bootstrap", "testdata/bootstrap.yaml"}
 		secret := ""
-		if isPostgres(dsn) {
+		if storage.IsPostgres(dsn) {
 			secret = "0123456789abcdef0123456789abcdef"
 			args = append(args, "--secret", secret)
 		}

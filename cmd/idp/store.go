@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
 
 	"github.com/idp/idp/storage"
 )
@@ -22,28 +21,9 @@ func databaseVar(fs *flag.FlagSet, p *string) {
 		"database: postgres://… for PostgreSQL, sqlite:PATH or a plain path for SQLite")
 }
 
-// isPostgres reports whether dsn selects PostgreSQL, by the rule
-// storage.Open applies.
-func isPostgres(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
-}
-
-// sqlitePath returns the file an SQLite DSN names, without the "sqlite:"
-// or "sqlite://" prefix and any query parameters.
-func sqlitePath(dsn string) string {
-	p, ok := strings.CutPrefix(dsn, "sqlite://")
-	if !ok {
-		p = strings.TrimPrefix(dsn, "sqlite:")
-	}
-	if i := strings.IndexByte(p, '?'); i >= 0 {
-		p = p[:i]
-	}
-	return p
-}
-
 // checkDatabase reports a problem with the --database value, if any.
 func checkDatabase(dsn string) error {
-	if dsn == "" || (!isPostgres(dsn) && sqlitePath(dsn) == "") {
+	if dsn == "" || (!storage.IsPostgres(dsn) && storage.SQLitePath(dsn) == "") {
 		return fmt.Errorf("%s: required", setting("database"))
 	}
 	return nil
@@ -58,10 +38,10 @@ var errNoDatabase = errors.New("no database")
 // directory, or with a mistyped path, would otherwise create and migrate a
 // new empty one and act on it as if it were the real one.
 func requireDatabase(dsn string) error {
-	if isPostgres(dsn) {
+	if storage.IsPostgres(dsn) {
 		return nil
 	}
-	path := sqlitePath(dsn)
+	path := storage.SQLitePath(dsn)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s: %w at %s; create it with idp migrate up or idp serve, or point %s at the right file",
 			setting("database"), errNoDatabase, path, setting("database"))

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idp/idp/keys"
 	"github.com/idp/idp/storage"
 )
 
@@ -20,7 +21,7 @@ type Config struct {
 	Issuer string
 	Store  *storage.Store
 	// Secret is the system secret: it seals signing keys at rest and keys
-	// fosite's HMAC tokens. At least 32 bytes.
+	// fosite's HMAC tokens. At least keys.MinSecretLength bytes.
 	Secret []byte
 	Logger *slog.Logger
 	// Now is the clock; tests move it forward.
@@ -132,8 +133,8 @@ func (c Config) Validate() error {
 	if c.Store == nil {
 		errs = append(errs, errors.New("store: required"))
 	}
-	if len(c.Secret) < 32 {
-		errs = append(errs, fmt.Errorf("secret: must be at least 32 bytes, got %d", len(c.Secret)))
+	if len(c.Secret) < keys.MinSecretLength {
+		errs = append(errs, fmt.Errorf("secret: must be at least %d bytes, got %d", keys.MinSecretLength, len(c.Secret)))
 	}
 	for name, d := range map[string]time.Duration{
 		"session idle timeout": c.SessionIdleTimeout, "session lifetime": c.SessionLifetime,

@@ -8,16 +8,15 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
+	"github.com/idp/idp/keys"
 	"github.com/idp/idp/storage"
 )
 
-// minSecretLen is what provider.Config requires of the system secret.
-const minSecretLen = 32
-
 // secretFlagUsage describes --secret for serve and keys rotate.
-const secretFlagUsage = "system secret (at least 32 bytes) sealing signing keys and keying tokens; " +
+var secretFlagUsage = "system secret (at least " + strconv.Itoa(keys.MinSecretLength) + " bytes) sealing signing keys and keying tokens; " +
 	"with SQLite, generated once into <database>.secret when empty"
 
 // checkSecret reports a problem with the --secret value for the database
@@ -25,11 +24,11 @@ const secretFlagUsage = "system secret (at least 32 bytes) sealing signing keys 
 // serves replicas that must all share the secret, needs one given.
 func checkSecret(secret, dsn string) error {
 	switch {
-	case secret != "" && len(secret) < minSecretLen:
-		return fmt.Errorf("%s: must be at least %d bytes, got %d", setting("secret"), minSecretLen, len(secret))
+	case secret != "" && len(secret) < keys.MinSecretLength:
+		return fmt.Errorf("%s: must be at least %d bytes, got %d", setting("secret"), keys.MinSecretLength, len(secret))
 	case secret == "" && storage.IsPostgres(dsn):
 		return fmt.Errorf("%s: required with PostgreSQL (at least %d bytes): every replica must share it",
-			setting("secret"), minSecretLen)
+			setting("secret"), keys.MinSecretLength)
 	}
 	return nil
 }
@@ -59,8 +58,8 @@ func resolveSecret(secret, dsn string, log *slog.Logger) ([]byte, error) {
 		return nil, fmt.Errorf("read secret file: %w", err)
 	}
 	s := strings.TrimSpace(string(b))
-	if len(s) < minSecretLen {
-		return nil, fmt.Errorf("secret file %s: must hold at least %d bytes", path, minSecretLen)
+	if len(s) < keys.MinSecretLength {
+		return nil, fmt.Errorf("secret file %s: must hold at least %d bytes", path, keys.MinSecretLength)
 	}
 	return []byte(s), nil
 }
@@ -80,7 +79,7 @@ func existingSecret(secret, dsn string) ([]byte, error) {
 	return resolveSecret(secret, dsn, nil)
 }
 
-// ensureSecretFile creates path holding 32 random bytes, base64url-encoded,
+// ensureSecretFile creates path holding keys.MinSecretLength random bytes, base64url-encoded,
 // unless it exists. O_EXCL makes two first starts agree on one secret.
 func ensureSecretFile(path string) (created bool, err error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -90,7 +89,7 @@ func ensureSecretFile(path string) (created bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("create secret file: %w", err)
 	}
-	raw := make([]byte, 32)
+	raw := make([]byte, keys.MinSecretLength)
 	if _, err := rand.Read(raw); err != nil {
 		return false, errors.Join(fmt.Errorf("generate secret: %w", err), f.Close(), os.Remove(path))
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idp/idp/keys"
 	"github.com/idp/idp/storage"
 )
 
@@ -103,8 +104,8 @@ func TestResolveSecretSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("secret file: %v", err)
 	}
-	if info.Mode().Perm() != 0o600 || len(first) < minSecretLen {
-		t.Fatalf("secret file mode %v, secret %d bytes; want 0600 and at least %d", info.Mode().Perm(), len(first), minSecretLen)
+	if info.Mode().Perm() != 0o600 || len(first) < keys.MinSecretLength {
+		t.Fatalf("secret file mode %v, secret %d bytes; want 0600 and at least %d", info.Mode().Perm(), len(first), keys.MinSecretLength)
 	}
 	wantContains(t, logs.String(), "level=WARN", db+".secret")
 	if strings.Contains(logs.String(), string(first)) {

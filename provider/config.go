@@ -85,6 +85,17 @@ type Config struct {
 	KDFWait        time.Duration
 }
 
+// Defaults of the settings the command line also offers, so its flags
+// show the values the provider uses.
+const (
+	DefaultSessionIdleTimeout      = 24 * time.Hour
+	DefaultSessionLifetime         = 14 * 24 * time.Hour
+	DefaultAccessTokenLifespan     = time.Hour
+	DefaultRefreshTokenLifespan    = 30 * 24 * time.Hour
+	DefaultRefreshTokenMaxLifetime = 90 * 24 * time.Hour
+	DefaultKDFWait                 = 2 * time.Second
+)
+
 func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -97,13 +108,13 @@ func (c Config) withDefaults() Config {
 			*d = v
 		}
 	}
-	def(&c.SessionIdleTimeout, 24*time.Hour)
-	def(&c.SessionLifetime, 14*24*time.Hour)
+	def(&c.SessionIdleTimeout, DefaultSessionIdleTimeout)
+	def(&c.SessionLifetime, DefaultSessionLifetime)
 	def(&c.AuthorizeCodeLifespan, 5*time.Minute)
-	def(&c.AccessTokenLifespan, time.Hour)
+	def(&c.AccessTokenLifespan, DefaultAccessTokenLifespan)
 	def(&c.IDTokenLifespan, time.Hour)
-	def(&c.RefreshTokenLifespan, 30*24*time.Hour)
-	def(&c.RefreshTokenMaxLifetime, 90*24*time.Hour)
+	def(&c.RefreshTokenLifespan, DefaultRefreshTokenLifespan)
+	def(&c.RefreshTokenMaxLifetime, DefaultRefreshTokenMaxLifetime)
 	def(&c.LoginFlowLifespan, 30*time.Minute)
 	def(&c.CleanupInterval, 10*time.Minute)
 	if c.KDFConcurrency == 0 {
@@ -112,7 +123,7 @@ func (c Config) withDefaults() Config {
 	if c.KDFQueue == 0 {
 		c.KDFQueue = 4 * c.KDFConcurrency
 	}
-	def(&c.KDFWait, 2*time.Second)
+	def(&c.KDFWait, DefaultKDFWait)
 	def(&c.BackchannelPollInterval, 2*time.Second)
 	def(&c.BackchannelRetryBase, time.Second)
 	if c.BackchannelMaxAttempts == 0 {
@@ -124,11 +135,29 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// ValidateIssuer checks an issuer URL: absolute http(s), with a host and
+// without user, query or fragment (OpenID Connect Discovery §3), and
+// without a path, since every route is served from the root of the host
+// and a path would advertise endpoints that do not exist. A trailing slash
+// is allowed; the provider drops it.
+func ValidateIssuer(issuer string) error {
+	u, err := url.Parse(issuer)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL without user, query or fragment", issuer)
+	}
+	if u.Path != "" && u.Path != "/" {
+		return fmt.Errorf("%q has the path %q, but routes are served from the root of the host: "+
+			"give the bare origin (%s://%s) and serve the provider at that host's root", issuer, u.Path, u.Scheme, u.Host)
+	}
+	return nil
+}
+
 // Validate reports every problem at once, naming the setting.
 func (c Config) Validate() error {
 	var errs []error
-	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		errs = append(errs, fmt.Errorf("issuer: %q is not an absolute http(s) URL without query or fragment", c.Issuer))
+	if err := ValidateIssuer(c.Issuer); err != nil {
+		errs = append(errs, fmt.Errorf("issuer: %w", err))
 	}
 	if c.Store == nil {
 		errs = append(errs, errors.New("store: required"))
@@ -143,10 +172,17 @@ func (c Config) Validate() error {
 		"cleanup interval": c.CleanupInterval, "kdf wait": c.KDFWait,
 		"back-channel poll interval": c.BackchannelPollInterval, "back-channel retry base": c.BackchannelRetryBase,
 		"refresh token reuse interval": c.RefreshReuseInterval,
+		"refresh token max lifetime":   c.RefreshTokenMaxLifetime, "login flow lifespan": c.LoginFlowLifespan,
 	} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: must not be negative", name))
 		}
+	}
+	// A refresh token never outlives RefreshTokenMaxLifetime, so a longer
+	// sliding lifespan would promise what the provider does not keep.
+	if c.RefreshTokenMaxLifetime > 0 && c.RefreshTokenLifespan > c.RefreshTokenMaxLifetime {
+		errs = append(errs, fmt.Errorf("refresh token max lifetime: %v is shorter than the refresh token lifespan %v",
+			c.RefreshTokenMaxLifetime, c.RefreshTokenLifespan))
 	}
 	if c.KDFConcurrency < 0 {
 		errs = append(errs, fmt.Errorf("kdf concurrency: must not be negative, got %d", c.KDFConcurrency))

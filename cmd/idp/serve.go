@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -49,17 +48,17 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.Bootstrap, "bootstrap", "", "YAML file of clients and members to create or update at start")
 	fs.StringVar(&cfg.Secret, "secret", "", secretFlagUsage)
 	fs.StringVar(&cfg.CookieDomain, "cookie-domain", "", "domain of the session cookie (default: the issuer's host only)")
-	fs.DurationVar(&cfg.SessionIdle, "session-idle", 24*time.Hour, "end a session unused for this long")
-	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", 14*24*time.Hour, "end a session this long after sign-in")
-	fs.DurationVar(&cfg.AccessTokenLifespan, "access-token-lifespan", time.Hour, "lifetime of access tokens")
-	fs.DurationVar(&cfg.RefreshTokenLifespan, "refresh-token-lifespan", 30*24*time.Hour, "sliding lifetime of refresh tokens")
+	fs.DurationVar(&cfg.SessionIdle, "session-idle", provider.DefaultSessionIdleTimeout, "end a session unused for this long")
+	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", provider.DefaultSessionLifetime, "end a session this long after sign-in")
+	fs.DurationVar(&cfg.AccessTokenLifespan, "access-token-lifespan", provider.DefaultAccessTokenLifespan, "lifetime of access tokens")
+	fs.DurationVar(&cfg.RefreshTokenLifespan, "refresh-token-lifespan", provider.DefaultRefreshTokenLifespan, "sliding lifetime of refresh tokens (at most the 90-day maximum refresh token lifetime)")
 	fs.DurationVar(&cfg.RefreshReuseInterval, "refresh-token-reuse-interval", 0,
 		"for this long after a refresh, the same client presenting the old refresh token gets the same answer (0: any reuse revokes the family)")
 	fs.BoolVar(&cfg.KeepRefreshTokensOnLogout, "keep-refresh-tokens-on-logout", false, "leave refresh tokens alive when their session ends")
 	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let confidential clients use the code flow without PKCE")
 	fs.IntVar(&cfg.KDFConcurrency, "kdf-concurrency", 0, "password and client-secret derivations run at once, 19 MiB each (0: one per CPU core)")
 	fs.IntVar(&cfg.KDFQueue, "kdf-queue", 0, "derivations that may wait for a slot before requests get 503 (0: four per slot)")
-	fs.DurationVar(&cfg.KDFWait, "kdf-wait", 2*time.Second, "longest wait for a derivation slot before a request gets 503")
+	fs.DurationVar(&cfg.KDFWait, "kdf-wait", provider.DefaultKDFWait, "longest wait for a derivation slot before a request gets 503")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated CIDR prefixes (or addresses) of the reverse proxies whose X-Forwarded-For/Forwarded headers name the client (default: none, the TCP peer is the client)")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 }
@@ -67,9 +66,8 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 // Validate reports every problem at once, naming the flag and its twin.
 func (cfg *serveConfig) Validate() error {
 	var errs []error
-	if u, err := url.Parse(cfg.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") ||
-		u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		errs = append(errs, fmt.Errorf("%s: %q is not an absolute http(s) URL without query or fragment", setting("issuer"), cfg.Issuer))
+	if err := provider.ValidateIssuer(cfg.Issuer); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", setting("issuer"), err))
 	}
 	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %q: want host:port or :port", setting("listen"), cfg.Listen))
@@ -91,6 +89,10 @@ func (cfg *serveConfig) Validate() error {
 		if n < 0 {
 			errs = append(errs, fmt.Errorf("%s: must not be negative, got %d", setting(name), n))
 		}
+	}
+	if cfg.RefreshTokenLifespan > provider.DefaultRefreshTokenMaxLifetime {
+		errs = append(errs, fmt.Errorf("%s: %v exceeds the maximum refresh token lifetime %v",
+			setting("refresh-token-lifespan"), cfg.RefreshTokenLifespan, provider.DefaultRefreshTokenMaxLifetime))
 	}
 	if cfg.KDFWait <= 0 {
 		errs = append(errs, fmt.Errorf("%s: must be positive, got %v", setting("kdf-wait"), cfg.KDFWait))

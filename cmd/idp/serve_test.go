@@ -51,6 +51,22 @@ func TestServeConfigValidate(t *testing.T) {
 	}
 }
 
+// TestServeConfigIssuerPath: routes are served from the root of the host,
+// so an issuer with a path is refused, naming --issuer; so is a refresh
+// token lifespan beyond the maximum refresh token lifetime.
+func TestServeConfigIssuerPath(t *testing.T) {
+	cfg := serveConfig{Issuer: "https://x.example/idp", Listen: ":8080", Database: "idp.db",
+		SessionIdle: time.Hour, SessionLifetime: time.Hour, AccessTokenLifespan: time.Hour,
+		RefreshTokenLifespan: 100 * 24 * time.Hour, KDFWait: time.Second}
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("Validate accepted an issuer with a path")
+	}
+	wantContains(t, err.Error(),
+		`--issuer/IDP_ISSUER: "https://x.example/idp" has the path "/idp"`,
+		"--refresh-token-lifespan/IDP_REFRESH_TOKEN_LIFESPAN: 2400h0m0s exceeds the maximum refresh token lifetime")
+}
+
 func TestParsePrefixes(t *testing.T) {
 	got, errs := parsePrefixes("10.0.0.0/8, 192.0.2.1\t2001:db8::/32 ::ffff:198.51.100.7 10.1.2.3/16")
 	if errs != nil {

@@ -16,7 +16,15 @@ import (
 	"github.com/idp/idp"
 )
 
-// Cookie names. With an https issuer and no shared cookie domain the
+// Base names of the provider's cookies; cookieName adds the prefix.
+const (
+	// sessionCookie carries the browser session token.
+	sessionCookie = "idp_session"
+	// csrfCookie binds forms and login flows to the browser.
+	csrfCookie = "idp_csrf"
+)
+
+// cookieName returns the name a cookie is sent under. With an https issuer and no shared cookie domain the
 // __Host- prefix makes the browser refuse any cookie not set by this host
 // over TLS for path "/".
 func (p *Provider) cookieName(base string) string {
@@ -67,11 +75,11 @@ func hashToken(s string) string {
 // first use. A flow remembers the hash of the nonce of the browser that
 // started it, so a flow id leaked from one browser is useless in another.
 func (p *Provider) binding(w http.ResponseWriter, r *http.Request) string {
-	if v := cookieValue(r, p.cookieName("idp_csrf")); v != "" {
+	if v := cookieValue(r, p.cookieName(csrfCookie)); v != "" {
 		return v
 	}
 	v := randomToken()
-	p.setCookie(w, "idp_csrf", v, time.Time{})
+	p.setCookie(w, csrfCookie, v, time.Time{})
 	return v
 }
 
@@ -96,7 +104,7 @@ func (p *Provider) requireCSRF(w http.ResponseWriter, r *http.Request, subject, 
 
 // checkCSRF compares in constant time.
 func (p *Provider) checkCSRF(r *http.Request, subject string) bool {
-	binding := cookieValue(r, p.cookieName("idp_csrf"))
+	binding := cookieValue(r, p.cookieName(csrfCookie))
 	if binding == "" {
 		return false
 	}
@@ -110,7 +118,7 @@ var errNoSession = errors.New("no session")
 // browserSession returns the live session the browser's cookie names. An
 // idle or past-lifetime session is ended, as a logout would.
 func (p *Provider) browserSession(ctx context.Context, r *http.Request) (idp.Session, error) {
-	token := cookieValue(r, p.cookieName("idp_session"))
+	token := cookieValue(r, p.cookieName(sessionCookie))
 	if token == "" {
 		return idp.Session{}, errNoSession
 	}
@@ -155,7 +163,7 @@ func (p *Provider) signIn(ctx context.Context, w http.ResponseWriter, r *http.Re
 		if err := p.store.Sessions.Update(ctx, old); err != nil {
 			return idp.Session{}, fmt.Errorf("renew session: %w", err)
 		}
-		p.setCookie(w, "idp_session", token, old.ExpiresAt)
+		p.setCookie(w, sessionCookie, token, old.ExpiresAt)
 		return old, nil
 	case err == nil: // another member signs in on this browser: the old session ends
 		if err := p.endSession(ctx, old); err != nil {
@@ -172,6 +180,6 @@ func (p *Provider) signIn(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if err := p.store.Sessions.Create(ctx, &s); err != nil {
 		return idp.Session{}, fmt.Errorf("create session: %w", err)
 	}
-	p.setCookie(w, "idp_session", token, s.ExpiresAt)
+	p.setCookie(w, sessionCookie, token, s.ExpiresAt)
 	return s, nil
 }

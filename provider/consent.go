@@ -39,7 +39,7 @@ func (p *Provider) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.render(w, http.StatusOK, p.pages.consent, consentPage{
 		ClientName: p.clientName(r.Context(), f.ClientID), MemberName: memberName, FlowID: f.ID,
-		CSRFToken: p.csrfToken(f.ID, cookieValue(r, p.cookieName("idp_csrf"))), Scopes: scopes,
+		CSRFToken: p.csrfToken(f.ID, cookieValue(r, p.cookieName(csrfCookie))), Scopes: scopes,
 	})
 }
 

@@ -31,6 +31,13 @@ func (p *Provider) renderError(w http.ResponseWriter, r *http.Request, status in
 	p.render(w, status, p.pages.errorPage, errorPage{Title: title, Message: message, Code: code})
 }
 
+// renderInternal shows the page for a failure that is not the visitor's
+// doing: a fixed message, with the detail logged once by renderError and
+// never shown.
+func (p *Provider) renderInternal(w http.ResponseWriter, r *http.Request, err error) {
+	p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+}
+
 // renderOAuthError shows a fosite error as a page, with the error code
 // and fosite's hint (which never carries secrets).
 func (p *Provider) renderOAuthError(w http.ResponseWriter, r *http.Request, err error) {

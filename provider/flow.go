@@ -22,10 +22,10 @@ func (p *Provider) loadFlow(w http.ResponseWriter, r *http.Request, id string) (
 		return idp.Flow{}, false
 	}
 	if err != nil {
-		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		p.renderInternal(w, r, err)
 		return idp.Flow{}, false
 	}
-	binding := cookieValue(r, p.cookieName("idp_csrf"))
+	binding := cookieValue(r, p.cookieName(csrfCookie))
 	if binding == "" || subtle.ConstantTimeCompare([]byte(hashToken(binding)), []byte(f.CSRFHash)) != 1 {
 		p.renderError(w, r, http.StatusForbidden, "Sign-in started elsewhere",
 			"This sign-in page belongs to another browser or its cookies were cleared. Go back to the application and sign in again.", "", errors.New("flow binding mismatch"))

@@ -34,7 +34,7 @@ func (p *Provider) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, f idp.Flow, username, msg string, status int) {
 	p.render(w, status, p.pages.login, loginPage{
 		ClientName: p.clientName(r.Context(), f.ClientID), FlowID: f.ID,
-		CSRFToken: p.csrfToken(f.ID, cookieValue(r, p.cookieName("idp_csrf"))),
+		CSRFToken: p.csrfToken(f.ID, cookieValue(r, p.cookieName(csrfCookie))),
 		Username:  username, Error: msg,
 	})
 }
@@ -67,7 +67,7 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	m, err := p.findMember(ctx, username)
 	if err != nil && !errors.Is(err, idp.ErrNotFound) {
-		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		p.renderInternal(w, r, err)
 		return
 	}
 	at, ok := p.admitLogin(w, r, f, accountName(m, username), username)
@@ -91,7 +91,7 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		p.renderInternal(w, r, err)
 		return
 	}
 	if err := p.throttle.succeeded(ctx, at); err != nil {
@@ -99,12 +99,12 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := p.signIn(ctx, w, r, m.ID)
 	if err != nil {
-		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		p.renderInternal(w, r, err)
 		return
 	}
 	f.MemberID, f.SessionID, f.AuthTime = m.ID, s.ID, s.AuthTime
 	if err := p.store.Flows.Update(ctx, f); err != nil {
-		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		p.renderInternal(w, r, err)
 		return
 	}
 	p.log.Info("signed in", "member", m.ID, "client", f.ClientID)
@@ -123,7 +123,7 @@ func (p *Provider) admitLogin(w http.ResponseWriter, r *http.Request, f idp.Flow
 	at := p.throttle.newAttempt(p.clientAddr(r), account)
 	ok, retry, err := p.throttle.reserve(r.Context(), at)
 	if err != nil {
-		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		p.renderInternal(w, r, err)
 		return at, false
 	}
 	if !ok {

@@ -51,15 +51,15 @@ func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		p.renderInternal(w, r, err)
 		return
 	}
 	if lr.HintSID == s.ID || (lr.HintSID == "" && lr.HintSub != "" && lr.HintSub == s.MemberID) {
 		if err := p.endSession(ctx, s); err != nil {
-			p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+			p.renderInternal(w, r, err)
 			return
 		}
-		p.setCookie(w, "idp_session", "", time.Time{})
+		p.setCookie(w, sessionCookie, "", time.Time{})
 		p.afterLogout(w, r, lr)
 		return
 	}
@@ -102,10 +102,10 @@ func (p *Provider) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
 		err = p.endSession(ctx, s)
 	}
 	if err != nil && !errors.Is(err, errNoSession) {
-		p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
+		p.renderInternal(w, r, err)
 		return
 	}
-	p.setCookie(w, "idp_session", "", time.Time{})
+	p.setCookie(w, sessionCookie, "", time.Time{})
 	p.afterLogout(w, r, lr)
 }
 

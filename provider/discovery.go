@@ -2,6 +2,7 @@ package provider
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/idp/idp"
 )
@@ -56,7 +57,7 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		RevocationEndpoint:                        p.url(pathRevoke),
 		EndSessionEndpoint:                        p.url(pathLogout),
 		ScopesSupported:                           idp.SupportedScopes(),
-		ClaimsSupported:                           []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "name", "preferred_username", "updated_at", "email", "email_verified", "roles"},
+		ClaimsSupported:                           supportedClaims(),
 		ResponseTypesSupported:                    []string{"code"},
 		ResponseModesSupported:                    modes,
 		GrantTypesSupported:                       idp.SupportedGrants(),
@@ -78,4 +79,17 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	writeJSON(w, http.StatusOK, d)
+}
+
+// idTokenClaims are the claims every ID token may carry whatever its
+// scopes; the member claims follow from scopeClaims, so a claim added to a
+// scope is advertised with it.
+var idTokenClaims = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid"}
+
+func supportedClaims() []string {
+	out := slices.Clone(idTokenClaims)
+	for _, scope := range claimScopes {
+		out = append(out, scopeClaims[scope]...)
+	}
+	return out
 }

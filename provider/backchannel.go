@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ory/fosite/token/jwt"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/storage"
 )
 
 // backchannelEvent is the event a logout token carries (OpenID Connect
@@ -28,7 +31,7 @@ const backchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
 // are retried with exponential backoff, up to a bound, then dropped with
 // an error in the log.
 type backchannel struct {
-	p      *Provider
+	backchannelDeps
 	client *http.Client
 	// wake asks the worker to look at the outbox now rather than at its
 	// next poll: a logout in this process has just written to it.
@@ -54,9 +57,26 @@ const (
 	maxRetryDelay = time.Hour
 )
 
-func newBackchannel(p *Provider) *backchannel {
+// backchannelDeps is what the worker needs, named rather than reached
+// through the provider.
+type backchannelDeps struct {
+	store  *storage.Store
+	log    *slog.Logger
+	now    func() time.Time
+	issuer string
+	signer *signer
+	// poll, retryBase and maxAttempts are Config.Backchannel*.
+	poll        time.Duration
+	retryBase   time.Duration
+	maxAttempts int
+	// stop ends the worker; wg counts it and its deliveries in flight.
+	stop <-chan struct{}
+	wg   *sync.WaitGroup
+}
+
+func newBackchannel(deps backchannelDeps) *backchannel {
 	return &backchannel{
-		p: p,
+		backchannelDeps: deps,
 		client: &http.Client{
 			Timeout:       deliveryTimeout,
 			Transport:     &http.Transport{DialContext: dialLocalhost, Proxy: http.ProxyFromEnvironment},
@@ -78,13 +98,13 @@ func (b *backchannel) notify() {
 // run is the worker: it delivers what is due at start (deliveries owed
 // before a restart), then whenever woken or every poll interval.
 func (b *backchannel) run() {
-	defer b.p.wg.Done()
-	t := time.NewTicker(b.p.cfg.BackchannelPollInterval)
+	defer b.wg.Done()
+	t := time.NewTicker(b.poll)
 	defer t.Stop()
 	for {
 		b.deliverDue()
 		select {
-		case <-b.p.stop:
+		case <-b.stop:
 			return
 		case <-b.wake:
 		case <-t.C:
@@ -95,7 +115,7 @@ func (b *backchannel) run() {
 // retryDelay is the wait after the attempts-th failed attempt:
 // base, 4·base, 16·base ... capped at maxRetryDelay.
 func (b *backchannel) retryDelay(attempts int) time.Duration {
-	d := b.p.cfg.BackchannelRetryBase
+	d := b.retryBase
 	for i := 1; i < attempts && d < maxRetryDelay; i++ {
 		d *= 4
 	}
@@ -106,30 +126,30 @@ func (b *backchannel) retryDelay(attempts int) time.Duration {
 func (b *backchannel) deliverDue() {
 	ctx, cancel := context.WithTimeout(context.Background(), outboxPassTimeout)
 	defer cancel()
-	due, err := b.p.store.Outbox.Due(ctx, b.p.cfg.Now(), outboxBatch)
+	due, err := b.store.Outbox.Due(ctx, b.now(), outboxBatch)
 	if err != nil {
-		b.p.log.Error("back-channel logout: read outbox", "err", err)
+		b.log.Error("back-channel logout: read outbox", "err", err)
 		return
 	}
 	for _, d := range due {
 		select {
 		case b.slots <- struct{}{}:
-		case <-b.p.stop:
+		case <-b.stop:
 			return
 		}
 		// The claim holds the delivery for longer than an attempt can
 		// take; should this process die mid-attempt, it is retried then.
-		if err := b.p.store.Outbox.Claim(ctx, d, b.p.cfg.Now().Add(2*deliveryTimeout)); err != nil {
+		if err := b.store.Outbox.Claim(ctx, d, b.now().Add(2*deliveryTimeout)); err != nil {
 			<-b.slots
 			if !errors.Is(err, idp.ErrConflict) && !errors.Is(err, idp.ErrNotFound) {
-				b.p.log.Error("back-channel logout: claim", "client", d.ClientID, "err", err)
+				b.log.Error("back-channel logout: claim", "client", d.ClientID, "err", err)
 			}
 			continue
 		}
 		d.Attempts++
-		b.p.wg.Add(1)
+		b.wg.Add(1)
 		go func() {
-			defer b.p.wg.Done()
+			defer b.wg.Done()
 			defer func() { <-b.slots }()
 			b.attempt(d)
 		}()
@@ -148,21 +168,21 @@ func (b *backchannel) attempt(d idp.LogoutDelivery) {
 	}
 	switch {
 	case err == nil:
-		b.p.log.Info("back-channel logout delivered", "client", d.ClientID, "attempts", d.Attempts)
-	case d.Attempts >= b.p.cfg.BackchannelMaxAttempts:
-		b.p.log.Error("back-channel logout dropped after the last attempt", "client", d.ClientID,
+		b.log.Info("back-channel logout delivered", "client", d.ClientID, "attempts", d.Attempts)
+	case d.Attempts >= b.maxAttempts:
+		b.log.Error("back-channel logout dropped after the last attempt", "client", d.ClientID,
 			"attempts", d.Attempts, "err", err)
 	default:
-		next := b.p.cfg.Now().Add(b.retryDelay(d.Attempts))
-		b.p.log.Warn("back-channel logout attempt failed", "client", d.ClientID, "attempt", d.Attempts,
+		next := b.now().Add(b.retryDelay(d.Attempts))
+		b.log.Warn("back-channel logout attempt failed", "client", d.ClientID, "attempt", d.Attempts,
 			"retry_at", next, "err", err)
-		if err := b.p.store.Outbox.Reschedule(ctx, d.ID, next); err != nil {
-			b.p.log.Error("back-channel logout: reschedule", "client", d.ClientID, "err", err)
+		if err := b.store.Outbox.Reschedule(ctx, d.ID, next); err != nil {
+			b.log.Error("back-channel logout: reschedule", "client", d.ClientID, "err", err)
 		}
 		return
 	}
-	if err := b.p.store.Outbox.Delete(ctx, d.ID); err != nil {
-		b.p.log.Error("back-channel logout: remove from outbox", "client", d.ClientID, "err", err)
+	if err := b.store.Outbox.Delete(ctx, d.ID); err != nil {
+		b.log.Error("back-channel logout: remove from outbox", "client", d.ClientID, "err", err)
 	}
 }
 
@@ -172,14 +192,14 @@ func (b *backchannel) attempt(d idp.LogoutDelivery) {
 // minted at each attempt, so a delivery retried late still carries a
 // fresh iat and exp.
 func (b *backchannel) logoutToken(memberID, sessionID, clientID string) (string, error) {
-	now := b.p.cfg.Now().UTC()
+	now := b.now().UTC()
 	claims := jwt.MapClaims{
-		"iss": b.p.cfg.Issuer, "sub": memberID, "aud": []string{clientID},
+		"iss": b.issuer, "sub": memberID, "aud": []string{clientID},
 		"iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(), "jti": randomToken(),
 		"sid": sessionID, "events": map[string]interface{}{backchannelEvent: map[string]interface{}{}},
 	}
 	header := &jwt.Headers{Extra: map[string]interface{}{"typ": "logout+jwt"}}
-	token, _, err := b.p.signer.Generate(context.Background(), claims, header)
+	token, _, err := b.signer.Generate(context.Background(), claims, header)
 	if err != nil {
 		return "", fmt.Errorf("sign logout token: %w", err)
 	}

@@ -92,7 +92,11 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	p.verifier = clients.NewVerifier(keys.Derive(cfg.Secret, keys.PurposeSecrets), 4096).Limit(p.kdf)
 	p.oauth2 = newOAuth2(cfg, p.fstore, p.signer, secretHasher{p.verifier}, p.authenticateClient, p.pkceRequired, pg.formPost)
 	p.refreshSignature = compose.NewOAuth2HMACStrategy(p.oauth2.(*fosite.Fosite).Config).RefreshTokenSignature
-	p.logout = newBackchannel(p)
+	p.logout = newBackchannel(backchannelDeps{
+		store: cfg.Store, log: p.log, now: cfg.Now, issuer: cfg.Issuer, signer: p.signer,
+		poll: cfg.BackchannelPollInterval, retryBase: cfg.BackchannelRetryBase, maxAttempts: cfg.BackchannelMaxAttempts,
+		stop: p.stop, wg: &p.wg,
+	})
 	p.handler = p.routes()
 
 	p.background(keys.ReloadInterval, func(ctx context.Context) {

@@ -144,10 +144,5 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		p.log.Info("revocation", "err", describe(err))
 	}
-	if setRetryAfter(w, err) {
-		// fosite would answer 200 to a request it never checked.
-		p.oauth2.WriteAccessError(ctx, w, nil, err)
-		return
-	}
 	p.oauth2.WriteRevocationResponse(ctx, w, err)
 }

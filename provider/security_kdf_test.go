@@ -29,7 +29,20 @@ func (e *env) rawPost(path string, form url.Values, user, pass string) (int, htt
 // derivations in flight is bounded (a semaphore sized to the cores, with a
 // short queue and a timeout that answers 503 + Retry-After, or
 // temporarily_unavailable at OAuth endpoints)".
+// Every endpoint that authenticates clients answers so: a revocation or
+// introspection whose caller could not be checked is never answered as if
+// it had been.
 func TestSecurityKDFConcurrencyBounded(t *testing.T) {
+	for path, form := range map[string]url.Values{
+		"/oauth2/token":      {"grant_type": {"client_credentials"}},
+		"/oauth2/revoke":     {"token": {"some-token"}},
+		"/oauth2/introspect": {"token": {"some-token"}},
+	} {
+		t.Run(strings.TrimPrefix(path, "/oauth2/"), func(t *testing.T) { testKDFBounded(t, path, form) })
+	}
+}
+
+func testKDFBounded(t *testing.T, path string, form url.Values) {
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		const slots, requests = 2, 40
 		e := newEnv(t, open(t), func(c *provider.Config) {
@@ -47,8 +60,7 @@ func TestSecurityKDFConcurrencyBounded(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range requests {
 			wg.Go(func() {
-				form := url.Values{"grant_type": {"client_credentials"}}
-				s, h, b := e.rawPost("/oauth2/token", form, fmt.Sprint("svc", i), "wrong-secret-"+strconv.Itoa(i))
+				s, h, b := e.rawPost(path, form, fmt.Sprint("svc", i), "wrong-secret-"+strconv.Itoa(i))
 				answers[i] = answer{s, h, b}
 			})
 		}

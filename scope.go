@@ -9,6 +9,10 @@ const (
 	ScopeEmail         = "email"
 	ScopeRoles         = "roles"
 	ScopeOfflineAccess = "offline_access"
+	// ScopeAdmin grants the admin API (/admin/v1). It is never part of
+	// SupportedScopes: no client gets it by default, no self-registered
+	// client may ask for it, and discovery does not offer it.
+	ScopeAdmin = "idp:admin"
 )
 
 // SupportedScopes returns every scope the provider serves, in the order

@@ -1,0 +1,58 @@
+package idp
+
+import "time"
+
+// AuditEvent is one security-relevant thing that happened: a sign-in, a
+// consent, a token, an administrative change. Events are written in the
+// same transaction as the change they describe, so the trail never claims
+// a change that was rolled back nor misses one that was committed.
+type AuditEvent struct {
+	ID   string
+	Time time.Time
+	Type AuditType
+	// Actor is who caused the event: "member:<id>", "client:<id>" or
+	// "system" (periodic cleanup, key schedule).
+	Actor     string
+	MemberID  string
+	ClientID  string
+	SessionID string
+	// Address is the client address of the request, where there was one.
+	Address string
+	// Detail holds the event's own facts (reason, grant type, before and
+	// after of changed fields). It never holds a password, secret or token.
+	Detail map[string]any
+}
+
+// AuditType names a kind of event; the names are stable, since alerts and
+// queries select on them.
+type AuditType string
+
+// The events the provider records.
+const (
+	AuditLoginSucceeded   AuditType = "login.succeeded"
+	AuditLoginFailed      AuditType = "login.failed"
+	AuditLoginThrottled   AuditType = "login.throttled"
+	AuditConsentGranted   AuditType = "consent.granted"
+	AuditConsentRevoked   AuditType = "consent.revoked"
+	AuditTokenIssued      AuditType = "token.issued"
+	AuditRefreshReuse     AuditType = "refresh.reuse_detected"
+	AuditLogout           AuditType = "logout"
+	AuditSessionEnded     AuditType = "session.ended"
+	AuditKeyRotated       AuditType = "key.rotated"
+	AuditKeyRemoved       AuditType = "key.removed"
+	AuditMemberCreated    AuditType = "member.created"
+	AuditMemberUpdated    AuditType = "member.updated"
+	AuditMemberDeleted    AuditType = "member.deleted"
+	AuditClientCreated    AuditType = "client.created"
+	AuditClientUpdated    AuditType = "client.updated"
+	AuditClientDeleted    AuditType = "client.deleted"
+	AuditClientSecretSet  AuditType = "client.secret_rotated"
+	AuditClientRegistered AuditType = "client.registered"
+)
+
+// ActorSystem is the actor of events nobody asked for directly.
+const ActorSystem = "system"
+
+// ActorMember and ActorClient name the actor of an event.
+func ActorMember(id string) string { return "member:" + id }
+func ActorClient(id string) string { return "client:" + id }

@@ -67,3 +67,18 @@ func (c *cli) listCommand(usage, help string, load func(context.Context, *storag
 
 // timestamp formats t for a table: RFC 3339, as in the JSON output.
 func timestamp(t time.Time) string { return t.Format(time.RFC3339) }
+
+// show writes one record to standard output: a field per line for
+// people, or item, a struct with JSON tags, for scripts.
+func (c *cli) show(fields [][2]string, item any, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(item)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	for _, f := range fields {
+		fmt.Fprintf(tw, "%s:\t%s\n", f[0], f[1])
+	}
+	return tw.Flush()
+}

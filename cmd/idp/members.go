@@ -15,8 +15,9 @@ import (
 )
 
 func (c *cli) membersCommand() *ffcli.Command {
-	return c.group("members", "idp members <add|list|set-password|remove> [flags]", "manage the people who sign in",
-		c.membersAddCommand(), c.membersListCommand(), c.membersSetPasswordCommand(), c.membersRemoveCommand())
+	return c.group("members", "idp members <add|list|show|update|set-password|remove> [flags]", "manage the people who sign in",
+		c.membersAddCommand(), c.membersListCommand(), c.membersShowCommand(), c.membersUpdateCommand(),
+		c.membersSetPasswordCommand(), c.membersRemoveCommand())
 }
 
 // memberAddConfig is the configuration of idp members add.
@@ -91,7 +92,7 @@ func (c *cli) membersListCommand() *ffcli.Command {
 		items := make([]memberJSON, 0, len(list))
 		for _, m := range list {
 			l.rows = append(l.rows, []string{m.ID, m.Email, m.Username, m.Name, string(m.Role)})
-			items = append(items, memberJSON{m.ID, m.Email, m.Username, m.Name, string(m.Role), m.CreatedAt, m.UpdatedAt})
+			items = append(items, newMemberJSON(m))
 		}
 		l.items = items
 		return l, nil
@@ -107,6 +108,10 @@ type memberJSON struct {
 	Role      string    `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func newMemberJSON(m idp.Member) memberJSON {
+	return memberJSON{m.ID, m.Email, m.Username, m.Name, string(m.Role), m.CreatedAt, m.UpdatedAt}
 }
 
 // memberSelector names one member by email or username.
@@ -150,10 +155,11 @@ func (c *cli) memberCommand(name, usage, help string, fn func(context.Context, *
 }
 
 func (sel memberSelector) find(ctx context.Context, store *storage.Store) (idp.Member, error) {
-	if sel.Email != "" {
-		return store.Members.ByEmail(ctx, sel.Email)
+	key := sel.Email
+	if key == "" {
+		key = sel.Username
 	}
-	return store.Members.ByUsername(ctx, sel.Username)
+	return members.Find(ctx, store, key)
 }
 
 // membersSetPasswordCommand replaces a member's password, by default ending

@@ -15,8 +15,9 @@ import (
 )
 
 func (c *cli) clientsCommand() *ffcli.Command {
-	return c.group("clients", "idp clients <add|list|remove> [flags]", "manage registered applications",
-		c.clientsAddCommand(), c.clientsListCommand(), c.clientsRemoveCommand())
+	return c.group("clients", "idp clients <add|list|show|update|rotate-secret|remove> [flags]", "manage registered applications",
+		c.clientsAddCommand(), c.clientsListCommand(), c.clientsShowCommand(), c.clientsUpdateCommand(),
+		c.clientsRotateSecretCommand(), c.clientsRemoveCommand())
 }
 
 // clientAddConfig is the configuration of idp clients add.

@@ -57,6 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		c.clientsCommand(),
 		c.keysCommand(),
 		c.consentsCommand(),
+		c.sessionsCommand(),
 	)
 	err := root.ParseAndRun(ctx, args)
 	if errors.Is(err, flag.ErrHelp) {

@@ -13,7 +13,7 @@ import (
 // Flags may come before or after the argument: Go's flag package stops at
 // the first argument, so the rest are parsed again.
 func (c *cli) argCommand(name, usage, help string, fs *flag.FlagSet, exec func(ctx context.Context, arg string) error) *ffcli.Command {
-	fs.SetOutput(c.stderr)
+	fs.SetOutput(c.usage)
 	describeEnv(fs, sharedTwins)
 	return &ffcli.Command{
 		Name: name, ShortUsage: usage, ShortHelp: help, FlagSet: fs,

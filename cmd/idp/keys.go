@@ -103,7 +103,7 @@ func (c *cli) keysRemoveCommand() *ffcli.Command {
 	fs := flag.NewFlagSet("remove", flag.ContinueOnError)
 	databaseVar(fs, &dsn)
 	fs.StringVar(&kid, "kid", "", "ID of the key to remove (see idp keys list)")
-	fs.SetOutput(c.stderr)
+	fs.SetOutput(c.usage)
 	describeEnv(fs, sharedTwins)
 	return &ffcli.Command{
 		Name: "remove", ShortUsage: "idp keys remove [--database DSN] (--kid KID | -- KID)",

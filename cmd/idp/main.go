@@ -40,6 +40,9 @@ type cli struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// usage receives the usage text and flag errors: standard output
+	// when help was asked for, else standard error.
+	usage io.Writer
 }
 
 // errUsage is returned, after the usage text is printed, when a command
@@ -47,18 +50,36 @@ type cli struct {
 var errUsage = errors.New("missing or unknown command; see the usage above")
 
 // run parses args (without the program name) and runs the selected command
-// until it finishes or ctx is cancelled. -h prints usage and returns nil.
+// until it finishes or ctx is cancelled. -h prints usage to standard output
+// and returns nil; --version prints the version.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	c := &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	c.usage = stderr
+	if wantsHelp(args) {
+		// Asked-for help is output, not an error: it goes to standard
+		// output so it can be paged or searched.
+		c.usage = stdout
+	}
 	root := c.group("idp", "idp <command> [flags]", "OpenID Connect identity provider",
 		c.serveCommand(),
 		c.migrateCommand(),
 		c.membersCommand(),
 		c.clientsCommand(),
+		c.sessionsCommand(),
 		c.keysCommand(),
 		c.consentsCommand(),
-		c.sessionsCommand(),
+		c.healthcheckCommand(),
+		c.versionCommand(),
 	)
+	showVersion := root.FlagSet.Bool("version", false, "print the version and exit")
+	group := root.Exec
+	root.Exec = func(ctx context.Context, args []string) error {
+		if *showVersion {
+			_, err := fmt.Fprintln(c.stdout, version())
+			return err
+		}
+		return group(ctx, args)
+	}
 	err := root.ParseAndRun(ctx, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -66,10 +87,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return err
 }
 
+// wantsHelp reports whether args ask for usage with -h or --help before
+// any "--", where the flag package prints it.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help", "--h":
+			return true
+		}
+	}
+	return false
+}
+
 // group returns a command that only holds subcommands.
 func (c *cli) group(name, usage, help string, subs ...*ffcli.Command) *ffcli.Command {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs.SetOutput(c.usage)
 	cmd := &ffcli.Command{Name: name, ShortUsage: usage, ShortHelp: help, FlagSet: fs, Subcommands: subs}
 	cmd.Exec = func(context.Context, []string) error {
 		fmt.Fprintln(c.stderr, ffcli.DefaultUsageFunc(cmd))
@@ -94,7 +129,7 @@ func (c *cli) serverCommand(name, usage, help string, fs *flag.FlagSet, exec fun
 // were not given on the command line are read from the environment, and
 // stray positional arguments are refused.
 func (c *cli) leaf(name, usage, help string, fs *flag.FlagSet, has twins, exec func(ctx context.Context) error) *ffcli.Command {
-	fs.SetOutput(c.stderr)
+	fs.SetOutput(c.usage)
 	describeEnv(fs, has)
 	return &ffcli.Command{
 		Name: name, ShortUsage: usage, ShortHelp: help, FlagSet: fs,

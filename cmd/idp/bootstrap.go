@@ -54,6 +54,10 @@ type bootstrapMember struct {
 type bootstrap struct {
 	clients []bootstrapEntry[idp.Client]
 	members []bootstrapEntry[idp.Member]
+	// demoApps are the front pages (first post-logout redirect URI) of
+	// the clients with public demo secrets: where someone trying the demo
+	// goes once it runs, which serve's start line names.
+	demoApps []string
 }
 
 // bootstrapEntry is a client with its secret or a member with its password,
@@ -95,6 +99,9 @@ func parseBootstrap(name string, data []byte) (*bootstrap, error) {
 		}
 		errs = append(errs, unique(ids, fc.ID, name, e.label, "id")...)
 		b.clients = append(b.clients, e)
+		if fc.InsecureDemoSecret && len(fc.PostLogoutRedirectURIs) > 0 {
+			b.demoApps = append(b.demoApps, fc.PostLogoutRedirectURIs[0])
+		}
 	}
 	emails, usernames := map[string]string{}, map[string]string{}
 	for i, fm := range f.Members {

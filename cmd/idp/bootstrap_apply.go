@@ -12,15 +12,17 @@ import (
 	"github.com/idp/idp/storage"
 )
 
-// applyBootstrapFile reads, validates and applies the bootstrap file at path.
-func applyBootstrapFile(ctx context.Context, store *storage.Store, path string, log *slog.Logger) error {
+// applyBootstrapFile reads, validates and applies the bootstrap file at
+// path. It returns the front pages of the demo apps the file registers,
+// if any (see bootstrap.demoApps).
+func applyBootstrapFile(ctx context.Context, store *storage.Store, path string, log *slog.Logger) ([]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("read bootstrap file: %w", err)
+		return nil, fmt.Errorf("read bootstrap file: %w", err)
 	}
 	b, err := parseBootstrap(path, data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Replicas starting together apply the same file at once; the loser of
 	// a race sees a conflict, and on a retry finds the rows in place.
@@ -32,10 +34,10 @@ func applyBootstrapFile(ctx context.Context, store *storage.Store, path string, 
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	log.Info("bootstrap applied", "file", path, "created", n.created, "updated", n.updated, "unchanged", n.unchanged)
-	return nil
+	return b.demoApps, nil
 }
 
 // bootstrapAttempts bounds the retries of a bootstrap that lost a race.

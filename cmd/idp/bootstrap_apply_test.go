@@ -132,7 +132,7 @@ func TestApplyBootstrapFileNamesTheFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("clients:\n  - id: demo-rp\n    redirect_uris: [http://evil.example/cb]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := applyBootstrapFile(context.Background(), s, path, slog.New(slog.DiscardHandler))
+	_, err := applyBootstrapFile(context.Background(), s, path, slog.New(slog.DiscardHandler))
 	want := path + `: clients[0] (demo-rp): redirect_uris[0]: "http://evil.example/cb": http is allowed only for loopback or localhost hosts`
 	if err == nil || err.Error() != want {
 		t.Fatalf("error = %v\nwant %s", err, want)
@@ -152,7 +152,8 @@ func TestApplyBootstrapFileReplicas(t *testing.T) {
 		errs := make(chan error, len(stores))
 		for _, s := range stores {
 			go func() {
-				errs <- applyBootstrapFile(ctx, s, "testdata/bootstrap.yaml", slog.New(slog.DiscardHandler))
+				_, err := applyBootstrapFile(ctx, s, "testdata/bootstrap.yaml", slog.New(slog.DiscardHandler))
+				errs <- err
 			}()
 		}
 		for range stores {

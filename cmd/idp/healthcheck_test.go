@@ -60,7 +60,10 @@ func TestHealthcheckAgainstServe(t *testing.T) {
 		if storage.IsPostgres(dsn) {
 			args = append(args, "--secret", strings.Repeat("s", 32))
 		}
-		base, _ := startServe(t, args...)
+		base, logs := startServe(t, args...)
+		if strings.Contains(logs.String(), "demo") {
+			t.Errorf("without the demo bootstrap, the start line names demo apps:\n%s", logs)
+		}
 		wantContains(t, runOK(t, "", "healthcheck", "--url", base+"/healthz"), "200 OK")
 		wantContains(t, idpFails(t, "", "healthcheck", "--url", base+"/nowhere"), "404")
 	})

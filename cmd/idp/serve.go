@@ -138,8 +138,9 @@ func (c *cli) serve(ctx context.Context, cfg serveConfig) error {
 		return err
 	}
 	defer store.Close()
+	var demoApps []string
 	if cfg.Bootstrap != "" {
-		if err := applyBootstrapFile(ctx, store, cfg.Bootstrap, log); err != nil {
+		if demoApps, err = applyBootstrapFile(ctx, store, cfg.Bootstrap, log); err != nil {
 			return err
 		}
 		// Each bootstrap secret costs a memory-hard derivation; the
@@ -164,7 +165,8 @@ func (c *cli) serve(ctx context.Context, cfg serveConfig) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	return serveUntilDone(ctx, srv, ln, cfg.Issuer, log)
+	msg, args := startLine(cfg.Issuer, ln.Addr(), demoApps)
+	return serveUntilDone(ctx, srv, ln, msg, args, log)
 }
 
 func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *slog.Logger) provider.Config {
@@ -207,13 +209,32 @@ func parsePrefixes(list string) ([]netip.Prefix, []error) {
 	return out, errs
 }
 
+// discoveryPath is where the discovery document is served, fixed by
+// OpenID Connect Discovery 1.0 §4 for an issuer without a path.
+const discoveryPath = "/.well-known/openid-configuration"
+
+// startLine is the log line that says the provider serves: the issuer
+// and its discovery document, which is what a new user or a client's
+// configuration needs, rather than the bound address (tests read that back
+// from "listen" when listening on port 0); and, when the demo bootstrap
+// was loaded, where to go next.
+func startLine(issuer string, addr net.Addr, demoApps []string) (string, []any) {
+	msg := "serving " + issuer
+	args := []any{"issuer", issuer, "discovery", issuer + discoveryPath, "listen", addr.String()}
+	if len(demoApps) > 0 {
+		msg += "; demo loaded: start the demo apps (see examples/README.md) and open " + demoApps[0]
+		args = append(args, "demo_apps", strings.Join(demoApps, " "))
+	}
+	return msg, args
+}
+
 // serveUntilDone serves on ln until ctx is cancelled or the server fails,
-// then shuts down gracefully. The "listening" line names the bound
-// address, which tests read back when listening on port 0.
-func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, issuer string, log *slog.Logger) error {
+// then shuts down gracefully, logging msg and args (see startLine) once it
+// serves.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, msg string, args []any, log *slog.Logger) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("listening on http://"+ln.Addr().String(), "issuer", issuer)
+	log.Info(msg, args...)
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)

@@ -174,7 +174,7 @@ func TestServeRefusesBadBootstrap(t *testing.T) {
 		path+`: members[0] (a@example.com): role: "root"`)
 }
 
-var listening = regexp.MustCompile(`listening on (http://[^ "]+)`)
+var listening = regexp.MustCompile(`listen=(\S+)`)
 
 // startServe runs idp serve with args until the test ends and returns its
 // base URL and its log.
@@ -201,7 +201,7 @@ func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
 	deadline := time.After(60 * time.Second)
 	for {
 		if m := listening.FindStringSubmatch(stderr.String()); m != nil {
-			return m[1], &stderr
+			return "http://" + m[1], &stderr
 		}
 		select {
 		case err := <-done:
@@ -238,7 +238,9 @@ func TestServeSmoke(t *testing.T) {
 		if doc.Issuer != "http://id.localhost:8080" {
 			t.Fatalf("issuer = %q", doc.Issuer)
 		}
-		wantContains(t, logs.String(), "issuer=http://id.localhost:8080", "bootstrap applied", "created=5")
+		wantContains(t, logs.String(), "issuer=http://id.localhost:8080", "bootstrap applied", "created=5",
+			"serving http://id.localhost:8080", "discovery=http://id.localhost:8080/.well-known/openid-configuration",
+			"open http://localhost:5555/", `demo_apps=http://localhost:5555/`)
 		if secret != "" && strings.Contains(logs.String(), secret) {
 			t.Fatal("the secret was logged")
 		}

@@ -30,10 +30,12 @@ USER nonroot:nonroot
 FROM gcr.io/distroless/static-debian12:nonroot AS idp
 COPY --from=build-idp /out/idp /usr/local/bin/idp
 # With the default SQLite database, idp.db and its generated secret live
-# here; mount a volume to keep them.
+# here; mount a volume to keep them (docker run -v idp-data:/data ...).
+# No VOLUME instruction: with PostgreSQL, as in docker-compose.yml, /data
+# stays empty, and VOLUME would create an unused anonymous volume at every
+# container creation.
 COPY --from=build-idp --chown=nonroot:nonroot /out/data /data
 WORKDIR /data
-VOLUME /data
 USER nonroot:nonroot
 EXPOSE 8080
 ENTRYPOINT ["idp"]

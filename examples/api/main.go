@@ -10,48 +10,24 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/idp/idp/examples/internal/demo"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "api:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("api", run) }
 
-func run(ctx context.Context, args []string) error {
+func run(ctx context.Context, args []string, log *slog.Logger) error {
 	cfg, err := parseConfig(args)
 	if err != nil {
 		return err
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	var s *server
-	err = demo.Retry(ctx, cfg.Logger, time.Minute, func() error {
-		s, err = newServer(ctx, cfg)
-		return err
-	})
+	cfg.Logger = log
+	s, err := demo.Connect(ctx, log, func() (*server, error) { return newServer(ctx, cfg) })
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Addr:              cfg.Listen,
-		Handler:           s,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       time.Minute,
-	}
-	cfg.Logger.Info("api listening", "addr", cfg.Listen, "issuer", cfg.Issuer, "audience", cfg.Audience)
-	return demo.Serve(ctx, srv)
+	log.Info("api listening", "addr", cfg.Listen, "issuer", cfg.Issuer, "audience", cfg.Audience)
+	return demo.Serve(ctx, demo.Server(cfg.Listen, s, 10*time.Second))
 }

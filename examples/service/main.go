@@ -8,39 +8,23 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/idp/idp/examples/internal/demo"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "service:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("service", run) }
 
-func run(ctx context.Context, args []string) error {
+func run(ctx context.Context, args []string, log *slog.Logger) error {
 	cfg, err := parseConfig(args)
 	if err != nil {
 		return err
 	}
-	var c *caller
-	timeout := time.Minute
 	if cfg.Once {
-		timeout = 0 // one try: --once reports an unreachable provider at once
+		return once(ctx, cfg, log, os.Stdout)
 	}
-	err = demo.Retry(ctx, slog.Default(), timeout, func() error {
-		c, err = newCaller(ctx, cfg)
-		return err
-	})
+	c, err := demo.Connect(ctx, log, func() (*caller, error) { return newCaller(ctx, cfg) })
 	if err != nil {
 		return err
 	}

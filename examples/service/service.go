@@ -6,12 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/idp/idp/examples/internal/demo"
 	"github.com/peterbourgon/ff/v3"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -32,6 +34,11 @@ type config struct {
 	Interval time.Duration
 	// Once makes one call and reports its outcome in the exit status.
 	Once bool
+	// Wait bounds how long Once waits for the provider and the API to
+	// accept connections, so the service can be started together with
+	// them (the quick start runs the API in the background under go run,
+	// which compiles it first).
+	Wait time.Duration
 
 	// HTTPClient talks to the provider and the API; nil means
 	// http.DefaultClient.
@@ -50,6 +57,7 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.APIURL, "api-url", "http://localhost:9090/hello", "URL of the API to call")
 	fs.DurationVar(&c.Interval, "interval", 5*time.Second, "time between calls")
 	fs.BoolVar(&c.Once, "once", false, "call the API once and exit non-zero unless it answers 2xx")
+	fs.DurationVar(&c.Wait, "wait", 2*time.Minute, "with --once, how long to wait for the provider and the API to accept connections")
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("SERVICE")); err != nil {
 		return config{}, err
 	}
@@ -75,6 +83,9 @@ func (c config) validate() error {
 	}
 	if c.Interval <= 0 {
 		errs = append(errs, errors.New("--interval/SERVICE_INTERVAL: must be positive"))
+	}
+	if c.Wait < 0 {
+		errs = append(errs, errors.New("--wait/SERVICE_WAIT: must not be negative"))
 	}
 	return errors.Join(errs...)
 }
@@ -165,4 +176,23 @@ func (c *caller) loop(ctx context.Context, cfg config, out io.Writer) error {
 		case <-time.After(cfg.Interval):
 		}
 	}
+}
+
+// once discovers the provider and calls the API once, as loop does with
+// cfg.Once, waiting up to cfg.Wait while the provider or the API refuses
+// connections (still starting). Any answer, a refusal of the client or a
+// 4xx from the API included, is final at once.
+func once(ctx context.Context, cfg config, log *slog.Logger, out io.Writer) error {
+	deadline := time.Now().Add(cfg.Wait)
+	var c *caller
+	err := demo.RetryWhile(ctx, log, cfg.Wait, demo.Unreachable, func() (err error) {
+		c, err = newCaller(ctx, cfg)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return demo.RetryWhile(ctx, log, time.Until(deadline), demo.Unreachable, func() error {
+		return c.loop(ctx, cfg, out)
+	})
 }

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // fakeProvider serves discovery and a client-credentials token endpoint
@@ -45,16 +49,79 @@ func fakeProvider(t *testing.T, tokenRequests *atomic.Int32) *httptest.Server {
 // fakeAPI answers 200 to the token tok-1 and 401 to anything else.
 func fakeAPI(t *testing.T) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer tok-1" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="demo-api", error="invalid_token"`)
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		w.Write([]byte(`{"message":"hello, demo-service"}` + "\n"))
-	}))
+	srv := httptest.NewServer(apiHandler)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+var apiHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer tok-1" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="demo-api", error="invalid_token"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	w.Write([]byte(`{"message":"hello, demo-service"}` + "\n"))
+})
+
+// freeAddr returns a loopback address nothing listens on, for a server
+// the test starts later.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// TestOnceWaitsForTheAPI: the quick start runs the API in the background
+// under go run, which compiles it first; service --once started right after
+// must wait for it rather than fail with "connection refused".
+func TestOnceWaitsForTheAPI(t *testing.T) {
+	var tokenRequests atomic.Int32
+	idp, addr := fakeProvider(t, &tokenRequests), freeAddr(t)
+	cfg := config{Issuer: idp.URL, ClientID: "demo-service", ClientSecret: "s3cret", Scope: "api:read",
+		APIURL: "http://" + addr + "/hello", Interval: 1, Once: true, Wait: time.Minute}
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		srv := &http.Server{Handler: apiHandler}
+		t.Cleanup(func() { srv.Close() })
+		srv.Serve(ln)
+	}()
+	var out, logs bytes.Buffer
+	if err := once(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)), &out); err != nil {
+		t.Fatalf("once = %v; want it to wait for the API\n%s", err, logs.String())
+	}
+	wantOut := "GET " + cfg.APIURL + `: 200 OK {"message":"hello, demo-service"}` + "\n"
+	if out.String() != wantOut || !strings.Contains(logs.String(), "connection refused") {
+		t.Fatalf("output = %q, log = %q; want one refused try, then %q", out.String(), logs.String(), wantOut)
+	}
+}
+
+// TestOnceWaitIsBounded: with nothing listening the wait ends at --wait,
+// and an answer from the provider (a refused client) ends it at once.
+func TestOnceWaitIsBounded(t *testing.T) {
+	var tokenRequests atomic.Int32
+	cfg := config{Issuer: "http://" + freeAddr(t), ClientID: "demo-service", ClientSecret: "s3cret", Scope: "api:read",
+		APIURL: "http://" + freeAddr(t) + "/hello", Interval: 1, Once: true, Wait: 0}
+	start := time.Now()
+	err := once(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "connection refused") || time.Since(start) > 5*time.Second {
+		t.Fatalf("once with --wait 0 = %v after %v; want connection refused at once", err, time.Since(start))
+	}
+	cfg.Issuer, cfg.ClientSecret, cfg.Wait = fakeProvider(t, &tokenRequests).URL, "wrong", time.Minute
+	start = time.Now()
+	err = once(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "invalid_client") || time.Since(start) > 5*time.Second {
+		t.Fatalf("once with a wrong secret = %v after %v; want invalid_client at once", err, time.Since(start))
+	}
 }
 
 func TestCallUsesOneCachedToken(t *testing.T) {

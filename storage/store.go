@@ -25,6 +25,8 @@ type Store struct {
 	Tokens   *Tokens
 	Outbox   *Outbox
 	Throttle *Throttle
+	// Registrations holds dynamic client registration's tokens.
+	Registrations *Registrations
 
 	dialect dialect
 	pool    querier        // runs statements outside a transaction
@@ -179,6 +181,7 @@ func newStore(d dialect, pool querier) *Store {
 	s.Tokens = &Tokens{s}
 	s.Outbox = &Outbox{s}
 	s.Throttle = &Throttle{s}
+	s.Registrations = &Registrations{s}
 	return s
 }
 

@@ -2,7 +2,10 @@ package clients_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/idp/idp"
@@ -73,5 +76,46 @@ func TestCreateHashesTheSecret(t *testing.T) {
 	}
 	if err := clients.Create(ctx, s, &c, secret); err == nil {
 		t.Fatal("a second client with the same id was stored")
+	}
+}
+
+func TestSelfRegistrationScopes(t *testing.T) {
+	if err := clients.ValidateRegistrationScopes("registration_scopes", clients.DefaultRegistrationScopes); err != nil {
+		t.Fatalf("default allow-list refused: %v", err)
+	}
+	err := clients.ValidateRegistrationScopes("registration_scopes", []string{"openid", idp.ScopeAdmin, "a b"})
+	if err == nil || !strings.Contains(err.Error(), "registration_scopes[1]") || !strings.Contains(err.Error(), "admin scope") ||
+		!strings.Contains(err.Error(), "registration_scopes[2]") {
+		t.Fatalf("allow-list with idp:admin: %v; want both bad entries named", err)
+	}
+	c := idp.Client{Scopes: []string{"openid", "roles", idp.ScopeAdmin}}
+	err = clients.ValidateSelfRegistered(c, append(slices.Clone(clients.DefaultRegistrationScopes), idp.ScopeAdmin))
+	if err == nil || strings.Contains(err.Error(), "scopes[0]") || !strings.Contains(err.Error(), "scopes[1]") ||
+		!strings.Contains(err.Error(), "scopes[2]") || !errors.Is(err, idp.ErrInvalid) {
+		t.Fatalf("clients.ValidateSelfRegistered = %v; want scopes[1] and scopes[2] refused, even with idp:admin allowed", err)
+	}
+	if err := clients.ValidateSelfRegistered(idp.Client{Scopes: []string{"openid", "email"}}, clients.DefaultRegistrationScopes); err != nil {
+		t.Fatalf("allowed scopes refused: %v", err)
+	}
+}
+
+// TestSelfRegisteredBounds: what only the operator may grant, and the size
+// bounds, are refused for a client registering itself.
+func TestSelfRegisteredBounds(t *testing.T) {
+	uris := make([]string, clients.MaxSelfRegisteredURIs+1)
+	for i := range uris {
+		uris[i] = fmt.Sprintf("https://a.example/cb%d", i)
+	}
+	for field, c := range map[string]idp.Client{
+		"name":          {Name: strings.Repeat("n", clients.MaxSelfRegisteredName+1)},
+		"redirect_uris": {RedirectURIs: uris},
+		"skip_consent":  {SkipConsent: true},
+		"audience":      {Audience: []string{"https://api.example"}},
+		"introspection": {Introspection: idp.IntrospectionAll},
+	} {
+		err := clients.ValidateSelfRegistered(c, clients.DefaultRegistrationScopes)
+		if err == nil || !strings.HasPrefix(err.Error(), field+": ") {
+			t.Errorf("%s: %v; want it refused by name", field, err)
+		}
 	}
 }

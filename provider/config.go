@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/idp/idp/keys"
+	"github.com/idp/idp/provider/registration"
 	"github.com/idp/idp/storage"
 )
 
@@ -83,6 +84,11 @@ type Config struct {
 	KDFConcurrency int
 	KDFQueue       int
 	KDFWait        time.Duration
+
+	// Registration turns on dynamic client registration (RFC 7591, RFC
+	// 7592) and sets the scopes self-registered clients may ask for; the
+	// zero value serves no registration endpoint.
+	Registration registration.Config
 }
 
 // Defaults of the settings the command line also offers, so its flags
@@ -198,5 +204,6 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("trusted proxies: %q is not a valid CIDR prefix", pfx))
 		}
 	}
+	errs = append(errs, c.Registration.Validate())
 	return errors.Join(errs...)
 }

@@ -19,6 +19,7 @@ type discovery struct {
 	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
 	RevocationEndpoint                         string   `json:"revocation_endpoint"`
 	EndSessionEndpoint                         string   `json:"end_session_endpoint"`
+	RegistrationEndpoint                       string   `json:"registration_endpoint,omitempty"`
 	ScopesSupported                            []string `json:"scopes_supported"`
 	ClaimsSupported                            []string `json:"claims_supported"`
 	ResponseTypesSupported                     []string `json:"response_types_supported"`
@@ -56,6 +57,7 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		IntrospectionEndpoint:                     p.url(pathIntrospect),
 		RevocationEndpoint:                        p.url(pathRevoke),
 		EndSessionEndpoint:                        p.url(pathLogout),
+		RegistrationEndpoint:                      p.registrationEndpoint(),
 		ScopesSupported:                           idp.SupportedScopes(),
 		ClaimsSupported:                           supportedClaims(),
 		ResponseTypesSupported:                    []string{"code"},

@@ -44,6 +44,7 @@ func (p *Provider) routes() http.Handler {
 	r.HandleFunc(pathConsent, p.handleConsentPage).Methods(http.MethodGet)
 	r.HandleFunc(pathConsent, p.handleConsent).Methods(http.MethodPost)
 	r.HandleFunc(pathHealth, p.handleHealth).Methods(http.MethodGet)
+	p.mountRegistration(r)
 	static, _ := fs.Sub(templates.FS, ".")
 	for _, name := range []string{"style.css", "form_post.js"} {
 		r.Handle("/static/"+name, http.StripPrefix("/static/", http.FileServerFS(static))).Methods(http.MethodGet)

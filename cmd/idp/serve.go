@@ -14,7 +14,10 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/idp/idp"
+	"github.com/idp/idp/clients"
 	"github.com/idp/idp/provider"
+	"github.com/idp/idp/provider/registration"
 	"github.com/idp/idp/storage"
 	"github.com/peterbourgon/ff/v3/ffcli"
 )
@@ -38,6 +41,8 @@ type serveConfig struct {
 	KDFQueue                  int
 	KDFWait                   time.Duration
 	TrustedProxies            string
+	Registration              string
+	RegistrationScopes        string
 	LogLevel                  slog.Level
 }
 
@@ -60,6 +65,10 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&cfg.KDFQueue, "kdf-queue", 0, "derivations that may wait for a slot before requests get 503 (0: four per slot)")
 	fs.DurationVar(&cfg.KDFWait, "kdf-wait", provider.DefaultKDFWait, "longest wait for a derivation slot before a request gets 503")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated CIDR prefixes (or addresses) of the reverse proxies whose X-Forwarded-For/Forwarded headers name the client (default: none, the TCP peer is the client)")
+	fs.StringVar(&cfg.Registration, "registration", string(registration.Off),
+		"dynamic client registration at "+registration.Path+" (RFC 7591): off; token, with an initial access token from idp registration-token create; or open to anyone")
+	fs.StringVar(&cfg.RegistrationScopes, "registration-scopes", strings.Join(clients.DefaultRegistrationScopes, " "),
+		"the only scopes a self-registered client may ask for, separated by spaces or commas (never "+idp.ScopeAdmin+")")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 }
 
@@ -97,6 +106,10 @@ func (cfg *serveConfig) Validate() error {
 	if cfg.KDFWait <= 0 {
 		errs = append(errs, fmt.Errorf("%s: must be positive, got %v", setting("kdf-wait"), cfg.KDFWait))
 	}
+	if _, err := registration.ParseMode(cfg.Registration); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", setting("registration"), err))
+	}
+	errs = append(errs, clients.ValidateRegistrationScopes(setting("registration-scopes"), splitList(cfg.RegistrationScopes)))
 	if cfg.RefreshReuseInterval < 0 {
 		errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", setting("refresh-token-reuse-interval"), cfg.RefreshReuseInterval))
 	}
@@ -188,7 +201,21 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 		KDFQueue:                  cfg.KDFQueue,
 		KDFWait:                   cfg.KDFWait,
 		RefreshReuseInterval:      cfg.RefreshReuseInterval,
+		Registration:              registrationConfig(cfg),
 	}
+}
+
+// registrationConfig is the registration part of the provider's
+// configuration; Validate has checked it.
+func registrationConfig(cfg serveConfig) registration.Config {
+	mode, _ := registration.ParseMode(cfg.Registration)
+	return registration.Config{Mode: mode, Scopes: splitList(cfg.RegistrationScopes)}
+}
+
+// splitList reads a list separated by commas or white space, as
+// --trusted-proxies and --registration-scopes take it.
+func splitList(list string) []string {
+	return strings.FieldsFunc(list, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 }
 
 // parsePrefixes reads a list of CIDR prefixes separated by commas or
@@ -197,7 +224,7 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 func parsePrefixes(list string) ([]netip.Prefix, []error) {
 	var out []netip.Prefix
 	var errs []error
-	for _, s := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+	for _, s := range splitList(list) {
 		if pfx, err := netip.ParsePrefix(s); err == nil {
 			out = append(out, pfx.Masked())
 		} else if a, err := netip.ParseAddr(s); err == nil {

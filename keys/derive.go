@@ -29,6 +29,9 @@ const (
 	PurposeThrottle  = "idp sign-in throttle keys v1"
 	PurposeSuccessor = "idp refresh successor v1"
 	PurposeLogout    = "idp logout state v1"
+	// PurposeRegistration keys the counters of open client registration
+	// per address.
+	PurposeRegistration = "idp registration throttle keys v1"
 )
 
 // Derive returns the 32-byte key for purpose, derived from the system

@@ -315,3 +315,22 @@ func TestRegistrationOff(t *testing.T) {
 		}
 	})
 }
+
+// TestSecurityOpenRegistrationIsThrottled checks the rule "open
+// registration adds at most 20 clients per address an hour": the next
+// attempt gets 429 with Retry-After and stores nothing.
+func TestSecurityOpenRegistrationIsThrottled(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := regEnv(t, open(t), registration.Open)
+		public := map[string]any{"redirect_uris": []string{"https://dyn.example/cb"}, "token_endpoint_auth_method": "none"}
+		for range 20 {
+			e.mustRegister("", public)
+		}
+		before := e.clientIDs()
+		resp, out := e.register("", public)
+		e.wantRegError(resp, out, http.StatusTooManyRequests, "too_many_requests", before)
+		if s := resp.Header.Get("Retry-After"); s == "" || s == "0" {
+			t.Errorf("Retry-After %q", s)
+		}
+	})
+}

@@ -54,6 +54,10 @@ type Deps struct {
 	// ClientAddr names the request's client for the audit trail; nil
 	// leaves the address out.
 	ClientAddr func(*http.Request) string
+	// Admit counts a registration attempt in open mode against the
+	// limit of the request's client and returns how long it must wait
+	// when over it (zero: go ahead). nil admits every attempt.
+	Admit func(ctx context.Context, r *http.Request) (time.Duration, error)
 }
 
 // Handler serves Path and the configuration endpoints below it.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/idp/idp"
@@ -37,6 +38,18 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 			return
 		} else if err != nil {
 			h.fail(w, "registration: check initial access token", err)
+			return
+		}
+	}
+	if h.d.Config.Mode == Open && h.d.Admit != nil {
+		wait, err := h.d.Admit(ctx, r)
+		if err != nil {
+			h.fail(w, "registration: count attempt", err)
+			return
+		}
+		if wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
+			writeError(w, http.StatusTooManyRequests, "too_many_requests", "too many registrations from this address; retry later")
 			return
 		}
 	}

@@ -39,7 +39,8 @@ func sameHash(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), [
 // CreateInitialToken creates an initial access token valid from now for
 // ttl, stores its hash and returns the token, which is shown once and
 // never again. Each token registers one client: it is consumed by the
-// registration it authorizes, in the same transaction.
+// registration it authorizes, in the same transaction. Expired tokens are
+// removed on the way.
 func CreateInitialToken(ctx context.Context, store *storage.Store, now time.Time, ttl time.Duration) (string, time.Time, error) {
 	if ttl <= 0 {
 		return "", time.Time{}, fmt.Errorf("registration: token lifetime must be positive, got %v", ttl)
@@ -47,6 +48,10 @@ func CreateInitialToken(ctx context.Context, store *storage.Store, now time.Time
 	token, hash, err := newToken()
 	if err != nil {
 		return "", time.Time{}, err
+	}
+	// Tokens accumulate only here, so here is where expired ones go.
+	if _, err := store.Registrations.DeleteExpiredTokens(ctx, now); err != nil {
+		return "", time.Time{}, fmt.Errorf("remove expired initial access tokens: %w", err)
 	}
 	tok := idp.InitialAccessToken{Hash: hash, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	if err := store.Registrations.CreateToken(ctx, tok); err != nil {

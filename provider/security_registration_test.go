@@ -282,10 +282,10 @@ func TestSecurityRegistrationAccessTokenIsPerClient(t *testing.T) {
 	})
 }
 
-// TestRegistrationOff: with registration off (the default) there is no
+// TestSecurityDiscoveryRegistrationEndpoint: with registration off (the default) there is no
 // endpoint, and discovery advertises none; with it on, discovery's
 // registration_endpoint is the one that registers.
-func TestRegistrationOff(t *testing.T) {
+func TestSecurityDiscoveryRegistrationEndpoint(t *testing.T) {
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		off := newEnv(t, open(t))
 		var raw map[string]any

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"InTxPanic", testInTxPanic},
 		{"BeginCommitRollback", testBeginCommitRollback},
 		{"TxIsolation", testTxIsolation},
+		{"AfterCommit", testAfterCommit},
 		{"Times", testTimes},
 		{"Migrations", testMigrations},
 	}

@@ -256,6 +256,10 @@ func TestSupersededAndExpired(t *testing.T) {
 	if got := keys.Superseded(list, now); !slices.Equal(got, want) {
 		t.Fatalf("Superseded = %v, want %v", got, want)
 	}
+	states := []keys.KeyState{keys.StateNext, keys.StateActive, keys.StateRetiring, keys.StateRetiring}
+	if got := keys.States(list, now); !slices.Equal(got, states) {
+		t.Fatalf("States = %v, want %v", got, states)
+	}
 	names := func(ks []idp.SigningKey) (out []string) {
 		for _, k := range ks {
 			out = append(out, k.ID)

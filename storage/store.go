@@ -19,6 +19,8 @@ type Store struct {
 	Members  *Members
 	Clients  *Clients
 	Keys     *Keys
+	Locks    *Locks
+	Audit    *Audit
 	Sessions *Sessions
 	Consents *Consents
 	Flows    *Flows
@@ -175,6 +177,8 @@ func newStore(d dialect, pool querier) *Store {
 	s.Members = &Members{s}
 	s.Clients = &Clients{s}
 	s.Keys = &Keys{s}
+	s.Locks = &Locks{s}
+	s.Audit = &Audit{s}
 	s.Sessions = &Sessions{s}
 	s.Consents = &Consents{s}
 	s.Flows = &Flows{s}

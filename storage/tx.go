@@ -32,7 +32,8 @@ type tx struct {
 
 	mu       sync.Mutex
 	done     atomic.Bool
-	poisoned bool // a joined scope rolled back: the owner may not commit
+	poisoned bool     // a joined scope rolled back: the owner may not commit
+	after    []func() // run once the transaction has committed
 }
 
 // errPoisoned is returned by Commit when a nested scope rolled back.
@@ -151,18 +152,54 @@ func (s *Store) Commit(ctx context.Context) error {
 	if sc.joined {
 		return nil
 	}
-	t := sc.t
+	after, err := s.commit(ctx, sc.t)
+	if err != nil {
+		return err
+	}
+	for _, fn := range after {
+		fn()
+	}
+	return nil
+}
+
+// commit ends t and, when it committed, returns the functions to run
+// after it (AfterCommit), which Commit calls once t's lock is released.
+func (s *Store) commit(ctx context.Context, t *tx) ([]func(), error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.done.Swap(true) {
-		return errors.New("storage: commit: transaction already ended")
+		return nil, errors.New("storage: commit: transaction already ended")
 	}
 	defer t.release()
 	if t.poisoned {
 		_ = t.rollback(context.WithoutCancel(ctx))
-		return fmt.Errorf("storage: commit: %w", errPoisoned)
+		return nil, fmt.Errorf("storage: commit: %w", errPoisoned)
 	}
-	return s.wrap("storage: commit", t.commit(ctx))
+	if err := t.commit(ctx); err != nil {
+		return nil, s.wrap("storage: commit", err)
+	}
+	after := t.after
+	t.after = nil
+	return after, nil
+}
+
+// AfterCommit runs fn once the transaction ctx carries has committed, or
+// at once when ctx carries none; fn never runs for a transaction that
+// rolls back. It is how work that must not claim an uncommitted change
+// (a log line, a metric) follows the change: with a joined context it
+// waits for the outermost commit.
+func (s *Store) AfterCommit(ctx context.Context, fn func()) {
+	t := s.activeTx(ctx)
+	if t == nil {
+		fn()
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done.Load() { // ended meanwhile: whether it committed is unknown here
+		return
+	}
+	t.after = append(t.after, fn)
 }
 
 // Rollback rolls back the transaction ctx carries. For a context that

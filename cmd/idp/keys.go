@@ -70,16 +70,23 @@ func (c *cli) keysRotateCommand() *ffcli.Command {
 }
 
 func (c *cli) keysListCommand() *ffcli.Command {
-	return c.listCommand("idp keys list [--json]", "list signing keys, newest first", func(ctx context.Context, store *storage.Store) (listing, error) {
-		keys, err := store.Keys.List(ctx)
+	return c.listCommand("idp keys list [--json]", "list signing keys, newest first, with their state", func(ctx context.Context, store *storage.Store) (listing, error) {
+		list, err := store.Keys.List(ctx)
 		if err != nil {
 			return listing{}, fmt.Errorf("list keys: %w", err)
 		}
-		l := listing{header: []string{"KID", "ALGORITHM", "CREATED", "ACTIVE AT"}}
-		items := make([]keyJSON, 0, len(keys))
-		for _, k := range keys {
-			l.rows = append(l.rows, []string{k.ID, k.Algorithm, timestamp(k.CreatedAt), timestamp(k.ActiveAt)})
-			items = append(items, keyJSON{k.ID, k.Algorithm, k.CreatedAt, k.ActiveAt})
+		now := time.Now()
+		states, superseded := keys.States(list, now), keys.Superseded(list, now)
+		l := listing{header: []string{"KID", "STATE", "ALGORITHM", "CREATED", "ACTIVE AT", "SUPERSEDED AT"}}
+		items := make([]keyJSON, 0, len(list))
+		for i, k := range list {
+			item := keyJSON{ID: k.ID, State: string(states[i]), Algorithm: k.Algorithm, CreatedAt: k.CreatedAt, ActiveAt: k.ActiveAt}
+			until := "-"
+			if !superseded[i].IsZero() {
+				item.SupersededAt, until = &superseded[i], timestamp(superseded[i])
+			}
+			l.rows = append(l.rows, []string{k.ID, item.State, k.Algorithm, timestamp(k.CreatedAt), timestamp(k.ActiveAt), until})
+			items = append(items, item)
 		}
 		l.items = items
 		return l, nil
@@ -87,11 +94,16 @@ func (c *cli) keysListCommand() *ffcli.Command {
 }
 
 // keyJSON is a signing key in idp keys list --json: never the sealed key.
+// State is "next" (published, signing from active_at), "active" (signing
+// now) or "retiring" (published until the tokens it signed before
+// superseded_at have expired).
 type keyJSON struct {
-	ID        string    `json:"kid"`
-	Algorithm string    `json:"algorithm"`
-	CreatedAt time.Time `json:"created_at"`
-	ActiveAt  time.Time `json:"active_at"`
+	ID           string     `json:"kid"`
+	State        string     `json:"state"`
+	Algorithm    string     `json:"algorithm"`
+	CreatedAt    time.Time  `json:"created_at"`
+	ActiveAt     time.Time  `json:"active_at"`
+	SupersededAt *time.Time `json:"superseded_at,omitempty"`
 }
 
 // keysRemoveCommand drops a signing key, such as one that does not open

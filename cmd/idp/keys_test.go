@@ -27,6 +27,8 @@ func TestKeys(t *testing.T) {
 		if strings.Index(list, second[1]) > strings.Index(list, first[1]) {
 			t.Fatalf("keys list:\n%s\nwant the newest key first", list)
 		}
+		// Both wait an hour; the ring signs with the older one until then.
+		wantContains(t, list, "STATE", second[1]+"  next", first[1]+"  active")
 	})
 }
 

@@ -83,6 +83,10 @@ func TestKeysListJSON(t *testing.T) {
 		if len(got) != 1 || got[0].ID != added[1] || got[0].Algorithm != "RS256" || !got[0].ActiveAt.Truncate(time.Second).Equal(activeAt) {
 			t.Fatalf("keys list --json = %+v; want the key %s active at %s", got, added[1], added[2])
 		}
+		// A lone key signs even before its ActiveAt, as the ring does.
+		if got[0].State != "active" || got[0].SupersededAt != nil {
+			t.Fatalf("keys list --json = %+v; want the lone key active, not superseded", got)
+		}
 	})
 }
 

@@ -172,3 +172,35 @@ func testTxIsolation(t *testing.T, s *storage.Store) {
 		t.Errorf("after Commit: %v", err)
 	}
 }
+
+// testAfterCommit: work registered in a transaction runs only once it has
+// committed, never for one that rolled back, and at once outside one.
+func testAfterCommit(t *testing.T, s *storage.Store) {
+	ctx := context.Background()
+	var ran []string
+	s.AfterCommit(ctx, func() { ran = append(ran, "plain") })
+	if len(ran) != 1 {
+		t.Fatalf("AfterCommit without a transaction ran %v, want it at once", ran)
+	}
+	must(t, s.InTx(ctx, func(ctx context.Context) error {
+		s.AfterCommit(ctx, func() { ran = append(ran, "outer") })
+		err := s.InTx(ctx, func(ctx context.Context) error {
+			s.AfterCommit(ctx, func() { ran = append(ran, "nested") })
+			return nil
+		})
+		if len(ran) != 1 {
+			t.Errorf("ran %v before the outer transaction committed", ran)
+		}
+		return err
+	}))
+	if len(ran) != 3 || ran[1] != "outer" || ran[2] != "nested" {
+		t.Fatalf("after commit ran %v, want plain, outer, nested", ran)
+	}
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		s.AfterCommit(ctx, func() { ran = append(ran, "rolled back") })
+		return errBoom
+	})
+	if !errors.Is(err, errBoom) || len(ran) != 3 {
+		t.Fatalf("a rolled-back transaction: err %v, ran %v; want errBoom and nothing more run", err, ran)
+	}
+}

@@ -7,6 +7,9 @@ const (
 	AuthMethodBasic = "client_secret_basic"
 	AuthMethodPost  = "client_secret_post"
 	AuthMethodNone  = "none"
+	// AuthMethodPrivateKeyJWT authenticates with a JWT signed by one of the
+	// client's registered keys (RFC 7523, OpenID Connect Core §9).
+	AuthMethodPrivateKeyJWT = "private_key_jwt"
 )
 
 // Grant types a client may be registered for (RFC 6749).
@@ -14,6 +17,8 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
+	// GrantDeviceCode is the device authorization grant (RFC 8628).
+	GrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
 // IntrospectionAll registers a client as a resource server that may learn
@@ -51,8 +56,25 @@ type Client struct {
 	// issued to it or naming it in their audience, or IntrospectionAll for
 	// a resource server that may introspect every token (RFC 7662 §4).
 	Introspection string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// JWKS is the client's public key set as JSON (RFC 7517), inline, and
+	// JWKSURI where it is fetched from instead; either verifies
+	// private_key_jwt assertions. TokenEndpointAuthSigningAlg is the one
+	// algorithm those assertions may use.
+	JWKS                        string
+	JWKSURI                     string
+	TokenEndpointAuthSigningAlg string
+	// RequirePAR makes the client's authorization requests go through the
+	// pushed authorization endpoint (RFC 9126 §6).
+	RequirePAR bool
+	// DPoPBoundAccessTokens makes the client prove possession of a key for
+	// every access token (RFC 9449 §5.2).
+	DPoPBoundAccessTokens bool
+	// IDTokenSignedResponseAlg and AccessTokenSignedResponseAlg choose the
+	// signing algorithm of the client's tokens; empty means RS256.
+	IDTokenSignedResponseAlg     string
+	AccessTokenSignedResponseAlg string
+	CreatedAt                    time.Time
+	UpdatedAt                    time.Time
 }
 
 // Public reports whether the client has no secret, so cannot authenticate

@@ -86,6 +86,7 @@ func Validate(c idp.Client) error {
 			add("backchannel_logout_uri", "%q: %s", c.BackchannelLogoutURI, msg)
 		}
 	}
+	checkProtocol(c, add)
 	switch {
 	case c.Introspection != "" && c.Introspection != idp.IntrospectionAll:
 		add("introspection", "%q: want empty (own tokens only) or %q", c.Introspection, idp.IntrospectionAll)

@@ -117,5 +117,10 @@ func sameClient(a, b idp.Client) bool {
 		a.SkipConsent == b.SkipConsent &&
 		a.AllowPlainOAuth == b.AllowPlainOAuth &&
 		a.BackchannelLogoutURI == b.BackchannelLogoutURI &&
-		a.Introspection == b.Introspection
+		a.Introspection == b.Introspection &&
+		a.JWKS == b.JWKS && a.JWKSURI == b.JWKSURI &&
+		a.TokenEndpointAuthSigningAlg == b.TokenEndpointAuthSigningAlg &&
+		a.RequirePAR == b.RequirePAR && a.DPoPBoundAccessTokens == b.DPoPBoundAccessTokens &&
+		a.IDTokenSignedResponseAlg == b.IDTokenSignedResponseAlg &&
+		a.AccessTokenSignedResponseAlg == b.AccessTokenSignedResponseAlg
 }

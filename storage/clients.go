@@ -13,14 +13,18 @@ type Clients struct{ s *Store }
 
 const clientColumns = `id, name, secret_hash, redirect_uris, post_logout_redirect_uris, grant_types,
 	response_types, scopes, audience, token_endpoint_auth_method, skip_consent, allow_plain_oauth,
-	backchannel_logout_uri, introspection, created_at, updated_at`
+	backchannel_logout_uri, introspection, jwks, jwks_uri, token_endpoint_auth_signing_alg, require_par,
+	dpop_bound_access_tokens, id_token_signed_response_alg, access_token_signed_response_alg,
+	created_at, updated_at`
 
 func scanClient(r row) (idp.Client, error) {
 	var c idp.Client
 	var lists [6]string
 	err := r.Scan(&c.ID, &c.Name, &c.SecretHash, &lists[0], &lists[1], &lists[2], &lists[3], &lists[4],
 		&lists[5], &c.TokenEndpointAuthMethod, &c.SkipConsent, &c.AllowPlainOAuth, &c.BackchannelLogoutURI,
-		&c.Introspection, &c.CreatedAt, &c.UpdatedAt)
+		&c.Introspection, &c.JWKS, &c.JWKSURI, &c.TokenEndpointAuthSigningAlg, &c.RequirePAR,
+		&c.DPoPBoundAccessTokens, &c.IDTokenSignedResponseAlg, &c.AccessTokenSignedResponseAlg,
+		&c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return c, err
 	}
@@ -48,11 +52,14 @@ func (c *Clients) Create(ctx context.Context, cl *idp.Client) error {
 	}
 	cl.CreatedAt, cl.UpdatedAt = utc(cl.CreatedAt), utc(cl.UpdatedAt)
 	_, err := c.s.exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+		$21, $22, $23)`,
 		cl.ID, cl.Name, cl.SecretHash, encodeList(cl.RedirectURIs), encodeList(cl.PostLogoutRedirectURIs),
 		encodeList(cl.GrantTypes), encodeList(cl.ResponseTypes), encodeList(cl.Scopes), encodeList(cl.Audience),
 		cl.TokenEndpointAuthMethod, cl.SkipConsent, cl.AllowPlainOAuth, cl.BackchannelLogoutURI,
-		cl.Introspection, cl.CreatedAt, cl.UpdatedAt)
+		cl.Introspection, cl.JWKS, cl.JWKSURI, cl.TokenEndpointAuthSigningAlg, cl.RequirePAR,
+		cl.DPoPBoundAccessTokens, cl.IDTokenSignedResponseAlg, cl.AccessTokenSignedResponseAlg,
+		cl.CreatedAt, cl.UpdatedAt)
 	return c.s.wrapUnique("clients: create", err, map[string]string{"id": cl.ID})
 }
 
@@ -76,11 +83,15 @@ func (c *Clients) Update(ctx context.Context, cl idp.Client) error {
 	n, err := c.s.exec(ctx, `UPDATE clients SET name = $2, secret_hash = $3, redirect_uris = $4,
 		post_logout_redirect_uris = $5, grant_types = $6, response_types = $7, scopes = $8, audience = $9,
 		token_endpoint_auth_method = $10, skip_consent = $11, allow_plain_oauth = $12,
-		backchannel_logout_uri = $13, introspection = $14, updated_at = $15 WHERE id = $1`,
+		backchannel_logout_uri = $13, introspection = $14, jwks = $15, jwks_uri = $16,
+		token_endpoint_auth_signing_alg = $17, require_par = $18, dpop_bound_access_tokens = $19,
+		id_token_signed_response_alg = $20, access_token_signed_response_alg = $21, updated_at = $22
+		WHERE id = $1`,
 		cl.ID, cl.Name, cl.SecretHash, encodeList(cl.RedirectURIs), encodeList(cl.PostLogoutRedirectURIs),
 		encodeList(cl.GrantTypes), encodeList(cl.ResponseTypes), encodeList(cl.Scopes), encodeList(cl.Audience),
 		cl.TokenEndpointAuthMethod, cl.SkipConsent, cl.AllowPlainOAuth, cl.BackchannelLogoutURI,
-		cl.Introspection, c.s.clock())
+		cl.Introspection, cl.JWKS, cl.JWKSURI, cl.TokenEndpointAuthSigningAlg, cl.RequirePAR,
+		cl.DPoPBoundAccessTokens, cl.IDTokenSignedResponseAlg, cl.AccessTokenSignedResponseAlg, c.s.clock())
 	return c.s.wrap("clients: update", affected(n, err))
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,15 @@ type bootstrapClient struct {
 	AllowPlainOAuth         bool     `yaml:"allow_plain_oauth"`
 	BackchannelLogoutURI    string   `yaml:"backchannel_logout_uri"`
 	Introspection           string   `yaml:"introspection"`
+	// JWKS is an inline JWK set (a YAML mapping with "keys"), stored as
+	// JSON; JWKSURI names where the set is fetched instead.
+	JWKS                         map[string]any `yaml:"jwks"`
+	JWKSURI                      string         `yaml:"jwks_uri"`
+	TokenEndpointAuthSigningAlg  string         `yaml:"token_endpoint_auth_signing_alg"`
+	RequirePAR                   bool           `yaml:"require_pushed_authorization_requests"`
+	DPoPBoundAccessTokens        bool           `yaml:"dpop_bound_access_tokens"`
+	IDTokenSignedResponseAlg     string         `yaml:"id_token_signed_response_alg"`
+	AccessTokenSignedResponseAlg string         `yaml:"access_token_signed_response_alg"`
 	// InsecureDemoSecret exempts the secret from clients.MinSecretLength.
 	// It exists for demo files whose secrets are public anyway, and says
 	// so where anyone reading the file sees it.
@@ -138,18 +148,25 @@ func unique(seen map[string]string, key, file, label, field string) []error {
 // filled. A confidential client has clients.PendingHash until it is applied.
 func (fc bootstrapClient) client() idp.Client {
 	c := idp.Client{
-		ID:                      fc.ID,
-		Name:                    fc.Name,
-		RedirectURIs:            fc.RedirectURIs,
-		PostLogoutRedirectURIs:  fc.PostLogoutRedirectURIs,
-		GrantTypes:              fc.GrantTypes,
-		Scopes:                  fc.Scopes,
-		Audience:                fc.Audience,
-		TokenEndpointAuthMethod: fc.TokenEndpointAuthMethod,
-		SkipConsent:             fc.SkipConsent,
-		AllowPlainOAuth:         fc.AllowPlainOAuth,
-		BackchannelLogoutURI:    fc.BackchannelLogoutURI,
-		Introspection:           fc.Introspection,
+		ID:                           fc.ID,
+		Name:                         fc.Name,
+		RedirectURIs:                 fc.RedirectURIs,
+		PostLogoutRedirectURIs:       fc.PostLogoutRedirectURIs,
+		GrantTypes:                   fc.GrantTypes,
+		Scopes:                       fc.Scopes,
+		Audience:                     fc.Audience,
+		TokenEndpointAuthMethod:      fc.TokenEndpointAuthMethod,
+		SkipConsent:                  fc.SkipConsent,
+		AllowPlainOAuth:              fc.AllowPlainOAuth,
+		BackchannelLogoutURI:         fc.BackchannelLogoutURI,
+		Introspection:                fc.Introspection,
+		JWKS:                         jwksJSON(fc.JWKS),
+		JWKSURI:                      fc.JWKSURI,
+		TokenEndpointAuthSigningAlg:  fc.TokenEndpointAuthSigningAlg,
+		RequirePAR:                   fc.RequirePAR,
+		DPoPBoundAccessTokens:        fc.DPoPBoundAccessTokens,
+		IDTokenSignedResponseAlg:     fc.IDTokenSignedResponseAlg,
+		AccessTokenSignedResponseAlg: fc.AccessTokenSignedResponseAlg,
 	}
 	clients.Prepare(&c, fc.Secret != "")
 	return c
@@ -159,4 +176,18 @@ func (fm bootstrapMember) member() idp.Member {
 	m := idp.Member{Email: fm.Email, Username: fm.Username, Name: fm.Name, Role: idp.Role(fm.Role)}
 	members.Normalize(&m)
 	return m
+}
+
+// jwksJSON stores an inline key set as the JSON the client rules and the
+// token endpoint read; a set YAML cannot express as JSON (a non-string
+// key) is kept as its failure text, which the client rules then refuse.
+func jwksJSON(set map[string]any) string {
+	if len(set) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(set)
+	if err != nil {
+		return "invalid: " + err.Error()
+	}
+	return string(b)
 }

@@ -14,21 +14,28 @@ func testClients(t *testing.T, s *storage.Store) {
 	ctx := context.Background()
 	created := time.Now().Add(-time.Hour).In(time.FixedZone("east", 3600))
 	full := idp.Client{
-		ID:                      "web",
-		Name:                    "Web app",
-		SecretHash:              "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
-		RedirectURIs:            []string{"https://web.example/cb", "https://web.example/cb?x=1&y=\"2\""},
-		PostLogoutRedirectURIs:  []string{"https://web.example/bye"},
-		GrantTypes:              []string{idp.GrantAuthorizationCode, idp.GrantRefreshToken},
-		ResponseTypes:           []string{"code"},
-		Scopes:                  []string{"openid", "profile", "offline_access"},
-		Audience:                []string{"https://api.example", "https://other.example"},
-		TokenEndpointAuthMethod: idp.AuthMethodPost,
-		SkipConsent:             true,
-		AllowPlainOAuth:         true,
-		BackchannelLogoutURI:    "https://web.example/logout",
-		Introspection:           idp.IntrospectionAll,
-		CreatedAt:               created,
+		ID:                           "web",
+		Name:                         "Web app",
+		SecretHash:                   "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+		RedirectURIs:                 []string{"https://web.example/cb", "https://web.example/cb?x=1&y=\"2\""},
+		PostLogoutRedirectURIs:       []string{"https://web.example/bye"},
+		GrantTypes:                   []string{idp.GrantAuthorizationCode, idp.GrantRefreshToken},
+		ResponseTypes:                []string{"code"},
+		Scopes:                       []string{"openid", "profile", "offline_access"},
+		Audience:                     []string{"https://api.example", "https://other.example"},
+		TokenEndpointAuthMethod:      idp.AuthMethodPost,
+		SkipConsent:                  true,
+		AllowPlainOAuth:              true,
+		BackchannelLogoutURI:         "https://web.example/logout",
+		Introspection:                idp.IntrospectionAll,
+		JWKS:                         `{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b","use":"sig"}]}`,
+		JWKSURI:                      "https://web.example/jwks.json",
+		TokenEndpointAuthSigningAlg:  "ES256",
+		RequirePAR:                   true,
+		DPoPBoundAccessTokens:        true,
+		IDTokenSignedResponseAlg:     "EdDSA",
+		AccessTokenSignedResponseAlg: "ES256",
+		CreatedAt:                    created,
 	}
 	c := full
 	must(t, s.Clients.Create(ctx, &c))
@@ -72,6 +79,7 @@ func testClients(t *testing.T, s *storage.Store) {
 
 	upd := c
 	upd.Name, upd.SecretHash, upd.SkipConsent, upd.Introspection = "Renamed", "", false, ""
+	upd.JWKS, upd.RequirePAR, upd.AccessTokenSignedResponseAlg = "", false, ""
 	upd.RedirectURIs, upd.Audience = []string{"http://127.0.0.1/cb"}, nil
 	upd.CreatedAt = base // ignored
 	must(t, s.Clients.Update(ctx, upd))

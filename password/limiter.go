@@ -35,6 +35,8 @@ type Limiter struct {
 	peak     atomic.Int64
 	derived  atomic.Int64
 	refused  atomic.Int64
+	// waited sums the nanoseconds requests spent queued for a slot.
+	waited atomic.Int64
 }
 
 // NewLimiter returns a Limiter running at most slots derivations at once,
@@ -53,6 +55,10 @@ type LimiterStats struct {
 	Peak int64
 	// Derivations counts the derivations run; Refused the ErrBusy answers.
 	Derivations, Refused int64
+	// Waited is the total time requests spent queued for a slot, whether
+	// they got one or were refused; with Derivations it gives the mean
+	// wait a metric can alert on before requests start failing.
+	Waited time.Duration
 }
 
 // Stats returns the counters. A nil Limiter reports zeros.
@@ -62,7 +68,7 @@ func (l *Limiter) Stats() LimiterStats {
 	}
 	return LimiterStats{
 		InFlight: l.inFlight.Load(), Waiting: l.waiting.Load(), Peak: l.peak.Load(),
-		Derivations: l.derived.Load(), Refused: l.refused.Load(),
+		Derivations: l.derived.Load(), Refused: l.refused.Load(), Waited: time.Duration(l.waited.Load()),
 	}
 }
 
@@ -136,6 +142,8 @@ func (l *Limiter) acquire(ctx context.Context) error {
 		return fmt.Errorf("%w: queue full", ErrBusy)
 	}
 	defer l.waiting.Add(-1)
+	start := time.Now()
+	defer func() { l.waited.Add(int64(time.Since(start))) }()
 	t := time.NewTimer(l.wait)
 	defer t.Stop()
 	select {

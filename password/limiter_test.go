@@ -24,6 +24,8 @@ func TestLimiterBound(t *testing.T) {
 	for l.Stats().Waiting != 1 {
 		time.Sleep(time.Millisecond)
 	}
+	const queuedFor = 20 * time.Millisecond
+	time.Sleep(queuedFor)
 	if err := l.run(ctx, func() { t.Error("derived beyond the queue") }); !errors.Is(err, ErrBusy) {
 		t.Fatalf("beyond the queue: %v, want ErrBusy", err)
 	}
@@ -38,6 +40,9 @@ func TestLimiterBound(t *testing.T) {
 	s := l.Stats()
 	if s.Peak != 2 || s.Derivations != 3 || s.Refused != 1 {
 		t.Fatalf("stats = %+v, want peak 2, 3 derivations, 1 refusal", s)
+	}
+	if s.Waited < queuedFor {
+		t.Errorf("waited = %v, want at least the %v the queued request spent queued", s.Waited, queuedFor)
 	}
 
 	short := NewLimiter(1, 1, time.Millisecond)

@@ -89,6 +89,11 @@ type Config struct {
 	// 7592) and sets the scopes self-registered clients may ask for; the
 	// zero value serves no registration endpoint.
 	Registration registration.Config
+
+	// MetricsElsewhere keeps GET /metrics off the provider's routes, for
+	// when the metrics are served on a listener of their own
+	// (Provider.Metrics().Handler()).
+	MetricsElsewhere bool
 }
 
 // Defaults of the settings the command line also offers, so its flags

@@ -17,6 +17,7 @@ import (
 
 	"github.com/idp/idp/clients"
 	"github.com/idp/idp/keys"
+	"github.com/idp/idp/metrics"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/storage"
 )
@@ -47,6 +48,8 @@ type Provider struct {
 	secrets  *secretThrottle
 	// refreshSignature names the row of a refresh token, as fosite does.
 	refreshSignature func(ctx context.Context, token string) string
+	// metrics counts requests and events; see package metrics.
+	metrics *metrics.Metrics
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -59,6 +62,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// Records logged with a request's context carry its request id.
+	cfg.Logger = slog.New(metrics.LogHandler(cfg.Logger.Handler()))
 	pg, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -75,6 +80,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		secrets:     newSecretThrottle(cfg.Now),
 		stop:        make(chan struct{}),
 	}
+	p.metrics = metrics.New(metrics.Sources{KDF: p.kdf.Stats, Pool: cfg.Store.PoolStats})
 	p.keys, err = keys.Load(ctx, keys.Config{
 		Store: cfg.Store, Secret: cfg.Secret, Now: cfg.Now, Log: cfg.Logger,
 		Retention: max(cfg.AccessTokenLifespan, cfg.IDTokenLifespan) + time.Hour,
@@ -113,6 +119,10 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 // KDFStats reports the counters of the limiter that bounds password and
 // client-secret derivations (Config.KDFConcurrency).
 func (p *Provider) KDFStats() password.LimiterStats { return p.kdf.Stats() }
+
+// Metrics returns the provider's metrics, to serve them on a listener of
+// their own (Config.MetricsElsewhere) and to feed them events.
+func (p *Provider) Metrics() *metrics.Metrics { return p.metrics }
 
 // ServeHTTP serves every route of the provider.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.handler.ServeHTTP(w, r) }

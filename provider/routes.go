@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/idp/idp/metrics"
 	"github.com/idp/idp/templates"
 )
 
@@ -25,11 +26,21 @@ const (
 	pathLogin      = "/login"
 	pathConsent    = "/consent"
 	pathHealth     = "/healthz"
+	pathReady      = "/readyz"
+	pathMetrics    = "/metrics"
 )
 
 // routes registers every endpoint in one place.
 func (p *Provider) routes() http.Handler {
 	r := mux.NewRouter()
+	// Every request is counted, timed and logged under a request id, here
+	// where the route template is known. mux runs r.Use middleware only
+	// for matched routes, so the 404 and 405 handlers are wrapped too.
+	observe := p.metrics.Middleware(metrics.Requests{
+		Log: p.log, Route: routeTemplate,
+		Quiet: map[string]bool{pathHealth: true, pathReady: true, pathMetrics: true},
+	})
+	r.Use(observe)
 	// HEAD is GET without the body (RFC 9110 §9.3.2); net/http drops it.
 	r.HandleFunc(pathDiscovery, p.handleDiscovery).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(pathJWKS, p.handleJWKS).Methods(http.MethodGet, http.MethodHead)
@@ -45,16 +56,20 @@ func (p *Provider) routes() http.Handler {
 	r.HandleFunc(pathConsent, p.handleConsent).Methods(http.MethodPost)
 	r.HandleFunc(pathHealth, p.handleHealth).Methods(http.MethodGet)
 	p.mountRegistration(r)
+	r.HandleFunc(pathReady, p.handleReady).Methods(http.MethodGet)
+	if !p.cfg.MetricsElsewhere {
+		r.Handle(pathMetrics, p.metrics.Handler()).Methods(http.MethodGet)
+	}
 	static, _ := fs.Sub(templates.FS, ".")
 	for _, name := range []string{"style.css", "form_post.js"} {
 		r.Handle("/static/"+name, http.StripPrefix("/static/", http.FileServerFS(static))).Methods(http.MethodGet)
 	}
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	r.NotFoundHandler = observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "", nil)
-	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	}))
+	r.MethodNotAllowedHandler = observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusMethodNotAllowed, "Method not allowed", "This address does not accept that request method.", "", nil)
-	})
+	}))
 	return securityHeaders(withDeadline(p.limitBody(r)), strings.HasPrefix(p.cfg.Issuer, "https://"))
 }
 
@@ -134,4 +149,55 @@ func (p *Provider) handleHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ok\n"))
+}
+
+// routeTemplate is the path template of the route that matched r, or ""
+// outside a matched route (mux.CurrentRoute is nil there).
+func routeTemplate(r *http.Request) string {
+	if cr := mux.CurrentRoute(r); cr != nil {
+		if t, err := cr.GetPathTemplate(); err == nil {
+			return t
+		}
+	}
+	return ""
+}
+
+// readyTimeout bounds the readiness checks: a probe that waits longer than
+// the orchestrator's own timeout tells it nothing.
+const readyTimeout = 2 * time.Second
+
+// handleReady answers 200 only when this replica can serve sign-ins and
+// tokens: the store answers, a signing key is in force, and the schema has
+// every migration this build expects. Otherwise 503 with a short reason,
+// so a load balancer or Kubernetes keeps traffic away until it is fixed;
+// unlike /healthz, a failure here is no reason to restart the process.
+func (p *Provider) handleReady(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	notReady := func(reason string, err error) {
+		if err != nil {
+			p.log.WarnContext(ctx, "not ready", "reason", reason, "err", err)
+		}
+		http.Error(w, "not ready: "+reason, http.StatusServiceUnavailable)
+	}
+	if err := p.store.Ping(ctx); err != nil {
+		notReady("store unavailable", err)
+		return
+	}
+	if k := p.keys.Active(); k.Private == nil || k.ActiveAt.After(p.cfg.Now()) {
+		notReady("no signing key in force", nil)
+		return
+	}
+	current, err := p.store.MigrationsCurrent(ctx)
+	if err != nil {
+		notReady("cannot read the schema version", err)
+		return
+	}
+	if !current {
+		notReady("database migrations pending", nil)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ready\n"))
 }

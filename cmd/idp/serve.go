@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -44,6 +45,8 @@ type serveConfig struct {
 	Registration              string
 	RegistrationScopes        string
 	LogLevel                  slog.Level
+	LogFormat                 string
+	MetricsListen             string
 }
 
 func (cfg *serveConfig) register(fs *flag.FlagSet) {
@@ -70,6 +73,8 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.RegistrationScopes, "registration-scopes", strings.Join(clients.DefaultRegistrationScopes, " "),
 		"the only scopes a self-registered client may ask for, separated by spaces or commas (never "+idp.ScopeAdmin+")")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text (key=value lines) or json (one JSON object a line)")
+	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "serve GET /metrics on this address only, not on --listen (default: on --listen)")
 }
 
 // Validate reports every problem at once, naming the flag and its twin.
@@ -80,6 +85,14 @@ func (cfg *serveConfig) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %q: want host:port or :port", setting("listen"), cfg.Listen))
+	}
+	if cfg.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(cfg.MetricsListen); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q: want host:port or :port", setting("metrics-listen"), cfg.MetricsListen))
+		}
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("%s: %q: want text or json", setting("log-format"), cfg.LogFormat))
 	}
 	errs = append(errs, checkDatabase(cfg.Database), checkSecret(cfg.Secret, cfg.Database))
 	_, bad := parsePrefixes(cfg.TrustedProxies)
@@ -141,7 +154,7 @@ const (
 // serve prepares the database, starts the provider and serves it until ctx
 // is cancelled, then drains open requests.
 func (c *cli) serve(ctx context.Context, cfg serveConfig) error {
-	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel)
 	secret, err := resolveSecret(cfg.Secret, cfg.Database, log)
 	if err != nil {
 		return err
@@ -169,8 +182,21 @@ func (c *cli) serve(ctx context.Context, cfg serveConfig) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           p,
+	if cfg.MetricsListen != "" {
+		stop, err := serveMetrics(cfg.MetricsListen, p.Metrics().Handler(), log)
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		defer stop()
+	}
+	msg, args := startLine(cfg.Issuer, ln.Addr(), demoApps)
+	return serveUntilDone(ctx, newServer(p, log), ln, msg, args, log)
+}
+
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -178,8 +204,39 @@ func (c *cli) serve(ctx context.Context, cfg serveConfig) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	msg, args := startLine(cfg.Issuer, ln.Addr(), demoApps)
-	return serveUntilDone(ctx, srv, ln, msg, args, log)
+}
+
+// newLogger returns the server's logger in the format Validate accepted.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// serveMetrics serves GET /metrics, and nothing else, on addr until the
+// returned function is called, so scrapes can stay on an internal network
+// while the provider's own listener faces the public.
+func serveMetrics(addr string, metrics http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
+	srv := newServer(mux, log)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("serve metrics", "err", err)
+		}
+	}()
+	log.Info("serving metrics on http://" + ln.Addr().String() + "/metrics")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }
 
 func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *slog.Logger) provider.Config {
@@ -202,6 +259,7 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 		KDFWait:                   cfg.KDFWait,
 		RefreshReuseInterval:      cfg.RefreshReuseInterval,
 		Registration:              registrationConfig(cfg),
+		MetricsElsewhere:          cfg.MetricsListen != "",
 	}
 }
 

@@ -174,7 +174,9 @@ func TestServeRefusesBadBootstrap(t *testing.T) {
 		path+`: members[0] (a@example.com): role: "root"`)
 }
 
-var listening = regexp.MustCompile(`listen=(\S+)`)
+// listening finds the bound address in the start line, in the text or the
+// JSON log format.
+var listening = regexp.MustCompile(`(?:listen=|"listen":")([^\s"]+)`)
 
 // startServe runs idp serve with args until the test ends and returns its
 // base URL and its log.

@@ -91,7 +91,7 @@ func (cfg *serveConfig) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: %q: want host:port or :port", setting("metrics-listen"), cfg.MetricsListen))
 		}
 	}
-	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+	if cfg.LogFormat != "" && cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("%s: %q: want text or json", setting("log-format"), cfg.LogFormat))
 	}
 	errs = append(errs, checkDatabase(cfg.Database), checkSecret(cfg.Secret, cfg.Database))
@@ -206,7 +206,8 @@ func newServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// newLogger returns the server's logger in the format Validate accepted.
+// newLogger returns the server's logger in the format Validate accepted
+// ("" is text).
 func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
 	if format == "json" {

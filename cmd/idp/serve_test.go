@@ -30,6 +30,7 @@ func TestServeConfigValidate(t *testing.T) {
 	bad.SessionIdle, bad.RefreshReuseInterval = -time.Second, -time.Second
 	bad.KDFConcurrency, bad.KDFQueue, bad.KDFWait = -1, -1, 0
 	bad.TrustedProxies = "10.0.0.0/8, 192.0.2.1 proxy.example,10.1.0.0/33"
+	bad.LogFormat, bad.MetricsListen = "xml", "9100"
 	err := bad.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a bad config")
@@ -45,7 +46,9 @@ func TestServeConfigValidate(t *testing.T) {
 		"--kdf-wait/IDP_KDF_WAIT: must be positive",
 		"--refresh-token-reuse-interval/IDP_REFRESH_TOKEN_REUSE_INTERVAL: must not be negative",
 		`--trusted-proxies/IDP_TRUSTED_PROXIES: "proxy.example" is not a CIDR prefix or an IP address`,
-		`--trusted-proxies/IDP_TRUSTED_PROXIES: "10.1.0.0/33" is not a CIDR prefix or an IP address`)
+		`--trusted-proxies/IDP_TRUSTED_PROXIES: "10.1.0.0/33" is not a CIDR prefix or an IP address`,
+		`--log-format/IDP_LOG_FORMAT: "xml": want text or json`,
+		`--metrics-listen/IDP_METRICS_LISTEN: "9100": want host:port`)
 	if strings.Contains(err.Error(), "too-short") {
 		t.Fatal("the error echoes the secret")
 	}

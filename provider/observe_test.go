@@ -123,6 +123,16 @@ func TestMetricsAfterFlow(t *testing.T) {
 			}
 			resp.Body.Close()
 		}
+		big := strings.NewReader("grant_type=client_credentials&pad=" + strings.Repeat("x", 100<<10))
+		resp, err := http.Post(e.issuer+"/oauth2/token", "application/x-www-form-urlencoded", big)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !requestID.MatchString(resp.Header.Get("X-Request-Id")) {
+			t.Errorf("oversized token request: %d, X-Request-Id %q; want 413 with a request id",
+				resp.StatusCode, resp.Header.Get("X-Request-Id"))
+		}
 
 		mfs := scrape(t, e.issuer)
 		for _, want := range []map[string]string{
@@ -133,6 +143,7 @@ func TestMetricsAfterFlow(t *testing.T) {
 			{"route": "unmatched", "method": "GET", "code": "404"},
 			{"route": "unmatched", "method": "DELETE", "code": "405"},
 			{"route": "unmatched", "method": "other", "code": "405"},
+			{"route": "unmatched", "method": "POST", "code": "413"},
 		} {
 			if v := sample(mfs, "idp_http_requests_total", want); v < 1 {
 				t.Errorf("idp_http_requests_total%v = %v, want at least 1", want, v)

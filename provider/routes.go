@@ -70,7 +70,7 @@ func (p *Provider) routes() http.Handler {
 	r.MethodNotAllowedHandler = observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusMethodNotAllowed, "Method not allowed", "This address does not accept that request method.", "", nil)
 	}))
-	return securityHeaders(withDeadline(p.limitBody(r)), strings.HasPrefix(p.cfg.Issuer, "https://"))
+	return securityHeaders(withDeadline(p.limitBody(r, observe)), strings.HasPrefix(p.cfg.Issuer, "https://"))
 }
 
 // maxBodyBytes bounds every request body. Every endpoint takes a form of
@@ -83,17 +83,22 @@ const maxBodyBytes = 64 << 10
 // limitBody refuses a body declared larger than maxBodyBytes with 413
 // before reading it, and cuts off an undeclared (chunked) one at the
 // limit, which the form parsers then report as a malformed request.
-func (p *Provider) limitBody(next http.Handler) http.Handler {
+func (p *Provider) limitBody(next http.Handler, observe func(http.Handler) http.Handler) http.Handler {
+	// The refusal comes before routing, so it is observed here, under the
+	// route label of unmatched requests.
+	tooLarge := observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		const msg = "The request body is larger than 64 KiB."
+		switch r.URL.Path {
+		case pathToken, pathIntrospect, pathRevoke, pathUserinfo:
+			w.Header().Set("Cache-Control", "no-store")
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "invalid_request", "error_description": msg})
+		default:
+			p.renderError(w, r, http.StatusRequestEntityTooLarge, "Request too large", msg, "", nil)
+		}
+	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBodyBytes {
-			const msg = "The request body is larger than 64 KiB."
-			switch r.URL.Path {
-			case pathToken, pathIntrospect, pathRevoke, pathUserinfo:
-				w.Header().Set("Cache-Control", "no-store")
-				writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "invalid_request", "error_description": msg})
-			default:
-				p.renderError(w, r, http.StatusRequestEntityTooLarge, "Request too large", msg, "", nil)
-			}
+			tooLarge.ServeHTTP(w, r)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)

@@ -14,7 +14,7 @@ import (
 	"github.com/ory/fosite/token/jwt"
 
 	"github.com/idp/idp"
-	"github.com/idp/idp/storage"
+	"github.com/idp/idp/sessions"
 )
 
 // logoutRequest is a validated RP-initiated logout (OpenID Connect
@@ -225,93 +225,14 @@ func (p *Provider) openLogout(blob string) (logoutRequest, bool) {
 	return lr, true
 }
 
-// endSession ends a provider session (see EndSessions) and wakes the
-// back-channel worker, without waiting for its deliveries.
+// endSession ends a provider session as a logout does (sessions.End)
+// and wakes the back-channel notifier, without waiting for its
+// deliveries.
 func (p *Provider) endSession(ctx context.Context, s idp.Session) error {
-	if err := EndSessions(ctx, p.store, []idp.Session{s}, !p.cfg.KeepRefreshTokensOnLogout); err != nil {
+	if err := sessions.End(ctx, p.store, []idp.Session{s}, !p.cfg.KeepRefreshTokensOnLogout); err != nil {
 		return err
 	}
 	p.log.Info("session ended", "member", s.MemberID)
-	p.logout.notify()
+	p.logout.Notify()
 	return nil
-}
-
-// EndSessions ends provider sessions in one transaction (joining the one
-// ctx carries): each row goes, the refresh tokens issued in it are revoked
-// when revokeRefresh is set, and a back-channel logout (OpenID Connect
-// Back-Channel Logout 1.0 §2.5) is queued in the outbox for every client
-// that took part and registered a URI. Queuing with the end makes the
-// logout owed exactly when the session has ended; a running provider
-// delivers it, however the session was ended. A session already gone is
-// skipped, so of two concurrent ends only one queues deliveries.
-func EndSessions(ctx context.Context, store *storage.Store, sessions []idp.Session, revokeRefresh bool) error {
-	err := store.InTx(ctx, func(ctx context.Context) error {
-		for _, s := range sessions {
-			if err := endSession(ctx, store, s, revokeRefresh); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("end session: %w", err)
-	}
-	return nil
-}
-
-func endSession(ctx context.Context, store *storage.Store, s idp.Session, revokeRefresh bool) error {
-	clientIDs, err := store.Sessions.Clients(ctx, s.ID)
-	if err != nil {
-		return err
-	}
-	if revokeRefresh {
-		if _, err := store.Tokens.DeleteBySession(ctx, storage.KindRefresh, s.ID); err != nil {
-			return err
-		}
-	}
-	err = store.Sessions.Delete(ctx, s.ID)
-	if errors.Is(err, idp.ErrNotFound) { // ended concurrently
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, id := range clientIDs {
-		c, err := store.Clients.ByID(ctx, id)
-		if errors.Is(err, idp.ErrNotFound) || (err == nil && c.BackchannelLogoutURI == "") {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		d := idp.LogoutDelivery{ClientID: c.ID, URI: c.BackchannelLogoutURI, MemberID: s.MemberID, SessionID: s.ID}
-		if err := store.Outbox.Add(ctx, &d); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// EndMemberSessions ends every session of the member (see EndSessions)
-// and revokes all their refresh tokens, in one transaction joining the one
-// ctx carries: what a changed password calls for, since whoever knew the
-// old one may hold either. It reports how many sessions ended.
-func EndMemberSessions(ctx context.Context, store *storage.Store, memberID string) (int, error) {
-	var n int
-	err := store.InTx(ctx, func(ctx context.Context) error {
-		sessions, err := store.Sessions.ByMember(ctx, memberID)
-		if err != nil {
-			return err
-		}
-		if err := EndSessions(ctx, store, sessions, true); err != nil {
-			return err
-		}
-		n = len(sessions)
-		_, err = store.Tokens.DeleteBySubject(ctx, storage.KindRefresh, memberID)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("end member's sessions: %w", err)
-	}
-	return n, nil
 }

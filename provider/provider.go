@@ -19,6 +19,7 @@ import (
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/metrics"
 	"github.com/idp/idp/password"
+	"github.com/idp/idp/sessions"
 	"github.com/idp/idp/storage"
 )
 
@@ -37,7 +38,7 @@ type Provider struct {
 	// logout, which travels through the browser.
 	logoutState *keys.Box
 	handler     http.Handler
-	logout      *backchannel
+	logout      *sessions.Notifier
 	// throttle slows down password guessing at /login.
 	throttle *throttle
 	// kdf bounds the password and secret derivations in flight;
@@ -98,10 +99,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	p.verifier = clients.NewVerifier(keys.Derive(cfg.Secret, keys.PurposeSecrets), 4096).Limit(p.kdf)
 	p.oauth2 = newOAuth2(cfg, p.fstore, p.signer, secretHasher{p.verifier}, p.authenticateClient, p.pkceRequired, pg.formPost)
 	p.refreshSignature = compose.NewOAuth2HMACStrategy(p.oauth2.(*fosite.Fosite).Config).RefreshTokenSignature
-	p.logout = newBackchannel(backchannelDeps{
-		store: cfg.Store, log: p.log, now: cfg.Now, issuer: cfg.Issuer, signer: p.signer,
-		poll: cfg.BackchannelPollInterval, retryBase: cfg.BackchannelRetryBase, maxAttempts: cfg.BackchannelMaxAttempts,
-		stop: p.stop, wg: &p.wg,
+	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
+		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.signer.Sign,
+		Poll: cfg.BackchannelPollInterval, RetryBase: cfg.BackchannelRetryBase, MaxAttempts: cfg.BackchannelMaxAttempts,
 	})
 	p.handler = p.routes()
 
@@ -112,7 +112,10 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	})
 	p.background(cfg.CleanupInterval, p.collectGarbage)
 	p.wg.Add(1)
-	go p.logout.run()
+	go func() {
+		defer p.wg.Done()
+		p.logout.Run(p.stop)
+	}()
 	return p, nil
 }
 
@@ -165,7 +168,9 @@ func (p *Provider) background(interval time.Duration, fn func(ctx context.Contex
 // login.
 func (p *Provider) collectGarbage(ctx context.Context) {
 	now := p.cfg.Now()
-	p.endIdleSessions(ctx, now)
+	if err := sessions.EndIdle(ctx, p.store, now, p.cfg.SessionIdleTimeout, p.endSession); err != nil {
+		p.log.Error("end idle sessions", "err", err)
+	}
 	p.throttle.sweep(now)
 	for what, del := range map[string]func(context.Context, time.Time) (int64, error){
 		"tokens": p.store.Tokens.DeleteExpired, "flows": p.store.Flows.DeleteExpired,
@@ -175,28 +180,6 @@ func (p *Provider) collectGarbage(ctx context.Context) {
 			p.log.Error("delete expired", "what", what, "err", err)
 		} else if n > 0 {
 			p.log.Debug("deleted expired", "what", what, "count", n)
-		}
-	}
-}
-
-// endIdleSessions ends, in bounded batches, the sessions nobody will use
-// again.
-func (p *Provider) endIdleSessions(ctx context.Context, now time.Time) {
-	const batch, maxBatches = 100, 50
-	for range maxBatches {
-		ended, err := p.store.Sessions.Ended(ctx, now, now.Add(-p.cfg.SessionIdleTimeout), batch)
-		if err != nil {
-			p.log.Error("list ended sessions", "err", err)
-			return
-		}
-		for _, s := range ended {
-			if err := p.endSession(ctx, s); err != nil {
-				p.log.Error("end expired session", "err", err)
-				return
-			}
-		}
-		if len(ended) < batch {
-			return
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/idp/idp/provider"
+	"github.com/idp/idp/sessions"
 	"github.com/idp/idp/storage"
 )
 
@@ -136,7 +137,7 @@ func TestSecurityBackchannelLogoutBacksOff(t *testing.T) {
 // TestSecurityPasswordChangeEndsSessions checks the rule "a changed
 // password ends the member's sessions (back-channel logout sent) and
 // revokes their refresh tokens": the command line calls
-// provider.EndMemberSessions in the transaction that stores the new
+// sessions.EndMember in the transaction that stores the new
 // password, and the running provider delivers the logout it queued.
 func TestSecurityPasswordChangeEndsSessions(t *testing.T) {
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
@@ -154,9 +155,9 @@ func TestSecurityPasswordChangeEndsSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		n, err := provider.EndMemberSessions(context.Background(), e.store, alice.ID)
+		n, err := sessions.EndMember(context.Background(), e.store, alice.ID)
 		if err != nil || n != 1 {
-			t.Fatalf("EndMemberSessions = %d, %v; want 1 session ended", n, err)
+			t.Fatalf("EndMember = %d, %v; want 1 session ended", n, err)
 		}
 		if !e.sessionGone(idt["sid"]) {
 			t.Error("the session survived the password change")

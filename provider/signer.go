@@ -70,3 +70,10 @@ func (s *signer) Hash(ctx context.Context, in []byte) ([]byte, error) {
 func (s *signer) GetSigningMethodLength(ctx context.Context) int {
 	return jwt.SHA256HashSize
 }
+
+// Sign signs claims with the active key, adding header's fields to the
+// JWT header: the sessions.SignFunc of the back-channel notifier.
+func (s *signer) Sign(ctx context.Context, claims, header map[string]any) (string, error) {
+	token, _, err := s.sign.Generate(ctx, jwt.MapClaims(claims), &jwt.Headers{Extra: header})
+	return token, err
+}

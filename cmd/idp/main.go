@@ -4,8 +4,8 @@
 // It is the only place where the storage, provider, clients and members
 // packages meet, and holds no rules of its own: it parses flags and files,
 // labels errors with the setting they came from, and wires the packages
-// together (members.Service ends sessions through the provider's
-// EndMemberSessions). Every server setting has an IDP_* environment twin (see env.go), so
+// together (members.Service ends sessions through sessions.EndMember).
+// Every server setting has an IDP_* environment twin (see env.go), so
 // the same binary is configured by flags on a workstation and by the
 // environment in a container.
 package main

@@ -9,7 +9,7 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/members"
-	"github.com/idp/idp/provider"
+	"github.com/idp/idp/sessions"
 	"github.com/idp/idp/storage"
 	"github.com/peterbourgon/ff/v3/ffcli"
 )
@@ -40,7 +40,7 @@ func (cfg memberAddConfig) member() idp.Member {
 // way the provider does, so a running provider delivers their logouts.
 func memberService(store *storage.Store) members.Service {
 	return members.Service{Store: store, EndSessions: func(ctx context.Context, memberID string) (int, error) {
-		return provider.EndMemberSessions(ctx, store, memberID)
+		return sessions.EndMember(ctx, store, memberID)
 	}}
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/members"
-	"github.com/idp/idp/provider"
+	"github.com/idp/idp/sessions"
 	"github.com/idp/idp/storage"
 	"github.com/peterbourgon/ff/v3/ffcli"
 )
@@ -103,7 +103,7 @@ func (c *cli) sessionsRevokeCommand() *ffcli.Command {
 				if err != nil {
 					return fmt.Errorf("find session %q: %w", sid, err)
 				}
-				if err := provider.EndSessions(ctx, store, []idp.Session{s}, true); err != nil {
+				if err := sessions.End(ctx, store, []idp.Session{s}, true); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.stdout, "ended session %s of member %s\n", s.ID, s.MemberID)

@@ -1,7 +1,9 @@
-package provider
+package sessions
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,26 +14,48 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ory/fosite/token/jwt"
-
 	"github.com/idp/idp"
 	"github.com/idp/idp/storage"
 )
 
-// backchannelEvent is the event a logout token carries (OpenID Connect
-// Back-Channel Logout 1.0 §2.4).
-const backchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
+// Event is the event a logout token carries (OpenID Connect Back-Channel
+// Logout 1.0 §2.4).
+const Event = "http://schemas.openid.net/event/backchannel-logout"
 
-// backchannel delivers logout tokens to clients from the store's outbox,
+// SignFunc signs a JWT with the provider's current key, with the given
+// claims and extra header fields. It is a function rather than the
+// provider's signer so this package needs neither fosite nor the
+// provider.
+type SignFunc func(ctx context.Context, claims, header map[string]any) (string, error)
+
+// NotifierConfig is what the Notifier needs, named rather than reached
+// through the provider.
+type NotifierConfig struct {
+	Store  *storage.Store
+	Log    *slog.Logger
+	Now    func() time.Time
+	Issuer string
+	Sign   SignFunc
+	// Poll is how often the outbox is read without being woken (retries,
+	// logouts queued by another replica or by the command line);
+	// RetryBase is the wait after a first failed delivery, each further
+	// failure waiting four times longer; MaxAttempts bounds the attempts
+	// of one delivery.
+	Poll        time.Duration
+	RetryBase   time.Duration
+	MaxAttempts int
+}
+
+// Notifier delivers logout tokens to clients from the store's outbox,
 // apart from the logout that owes them, so a slow or dead client never
 // holds up the member. A delivery is written in the transaction that ends
-// the session (endSessions), so it is made even when the provider
-// restarts before it succeeds, and sessions ended by the command line are
-// announced by whichever replica runs the worker first. Failed attempts
+// the session (End), so it is made even when the provider restarts
+// before it succeeds, and sessions ended by the command line are
+// announced by whichever replica runs the notifier first. Failed attempts
 // are retried with exponential backoff, up to a bound, then dropped with
 // an error in the log.
-type backchannel struct {
-	backchannelDeps
+type Notifier struct {
+	NotifierConfig
 	client *http.Client
 	// wake asks the worker to look at the outbox now rather than at its
 	// next poll: a logout in this process has just written to it.
@@ -39,6 +63,8 @@ type backchannel struct {
 	// slots bounds the deliveries in flight, so a burst of logouts to
 	// hanging clients cannot open connections without limit.
 	slots chan struct{}
+	// inflight counts the deliveries under way, which Run waits for.
+	inflight sync.WaitGroup
 }
 
 // Limits of the outbox worker.
@@ -57,26 +83,10 @@ const (
 	maxRetryDelay = time.Hour
 )
 
-// backchannelDeps is what the worker needs, named rather than reached
-// through the provider.
-type backchannelDeps struct {
-	store  *storage.Store
-	log    *slog.Logger
-	now    func() time.Time
-	issuer string
-	signer *signer
-	// poll, retryBase and maxAttempts are Config.Backchannel*.
-	poll        time.Duration
-	retryBase   time.Duration
-	maxAttempts int
-	// stop ends the worker; wg counts it and its deliveries in flight.
-	stop <-chan struct{}
-	wg   *sync.WaitGroup
-}
-
-func newBackchannel(deps backchannelDeps) *backchannel {
-	return &backchannel{
-		backchannelDeps: deps,
+// NewNotifier returns a notifier; Run starts it.
+func NewNotifier(cfg NotifierConfig) *Notifier {
+	return &Notifier{
+		NotifierConfig: cfg,
 		client: &http.Client{
 			Timeout:       deliveryTimeout,
 			Transport:     &http.Transport{DialContext: dialLocalhost, Proxy: http.ProxyFromEnvironment},
@@ -87,24 +97,26 @@ func newBackchannel(deps backchannelDeps) *backchannel {
 	}
 }
 
-// notify wakes the worker after a logout wrote deliveries.
-func (b *backchannel) notify() {
+// Notify wakes the notifier after a logout wrote deliveries; it never
+// blocks.
+func (b *Notifier) Notify() {
 	select {
 	case b.wake <- struct{}{}:
 	default:
 	}
 }
 
-// run is the worker: it delivers what is due at start (deliveries owed
-// before a restart), then whenever woken or every poll interval.
-func (b *backchannel) run() {
-	defer b.wg.Done()
-	t := time.NewTicker(b.poll)
+// Run delivers what is due at start (deliveries owed before a restart),
+// then whenever woken or every poll interval, until stop is closed; it
+// returns once the deliveries under way have finished.
+func (b *Notifier) Run(stop <-chan struct{}) {
+	defer b.inflight.Wait()
+	t := time.NewTicker(b.Poll)
 	defer t.Stop()
 	for {
-		b.deliverDue()
+		b.deliverDue(stop)
 		select {
-		case <-b.stop:
+		case <-stop:
 			return
 		case <-b.wake:
 		case <-t.C:
@@ -114,8 +126,8 @@ func (b *backchannel) run() {
 
 // retryDelay is the wait after the attempts-th failed attempt:
 // base, 4·base, 16·base ... capped at maxRetryDelay.
-func (b *backchannel) retryDelay(attempts int) time.Duration {
-	d := b.retryBase
+func (b *Notifier) retryDelay(attempts int) time.Duration {
+	d := b.RetryBase
 	for i := 1; i < attempts && d < maxRetryDelay; i++ {
 		d *= 4
 	}
@@ -123,33 +135,33 @@ func (b *backchannel) retryDelay(attempts int) time.Duration {
 }
 
 // deliverDue claims and starts every delivery now due.
-func (b *backchannel) deliverDue() {
+func (b *Notifier) deliverDue(stop <-chan struct{}) {
 	ctx, cancel := context.WithTimeout(context.Background(), outboxPassTimeout)
 	defer cancel()
-	due, err := b.store.Outbox.Due(ctx, b.now(), outboxBatch)
+	due, err := b.Store.Outbox.Due(ctx, b.Now(), outboxBatch)
 	if err != nil {
-		b.log.Error("back-channel logout: read outbox", "err", err)
+		b.Log.Error("back-channel logout: read outbox", "err", err)
 		return
 	}
 	for _, d := range due {
 		select {
 		case b.slots <- struct{}{}:
-		case <-b.stop:
+		case <-stop:
 			return
 		}
 		// The claim holds the delivery for longer than an attempt can
 		// take; should this process die mid-attempt, it is retried then.
-		if err := b.store.Outbox.Claim(ctx, d, b.now().Add(2*deliveryTimeout)); err != nil {
+		if err := b.Store.Outbox.Claim(ctx, d, b.Now().Add(2*deliveryTimeout)); err != nil {
 			<-b.slots
 			if !errors.Is(err, idp.ErrConflict) && !errors.Is(err, idp.ErrNotFound) {
-				b.log.Error("back-channel logout: claim", "client", d.ClientID, "err", err)
+				b.Log.Error("back-channel logout: claim", "client", d.ClientID, "err", err)
 			}
 			continue
 		}
 		d.Attempts++
-		b.wg.Add(1)
+		b.inflight.Add(1)
 		go func() {
-			defer b.wg.Done()
+			defer b.inflight.Done()
 			defer func() { <-b.slots }()
 			b.attempt(d)
 		}()
@@ -159,7 +171,7 @@ func (b *backchannel) deliverDue() {
 // attempt makes one delivery attempt of d (already counted) and records
 // the outcome: deleted on success or when attempts run out, else
 // rescheduled after the backoff.
-func (b *backchannel) attempt(d idp.LogoutDelivery) {
+func (b *Notifier) attempt(d idp.LogoutDelivery) {
 	ctx, cancel := context.WithTimeout(context.Background(), deliveryTimeout)
 	defer cancel()
 	token, err := b.logoutToken(d.MemberID, d.SessionID, d.ClientID)
@@ -168,21 +180,21 @@ func (b *backchannel) attempt(d idp.LogoutDelivery) {
 	}
 	switch {
 	case err == nil:
-		b.log.Info("back-channel logout delivered", "client", d.ClientID, "attempts", d.Attempts)
-	case d.Attempts >= b.maxAttempts:
-		b.log.Error("back-channel logout dropped after the last attempt", "client", d.ClientID,
+		b.Log.Info("back-channel logout delivered", "client", d.ClientID, "attempts", d.Attempts)
+	case d.Attempts >= b.MaxAttempts:
+		b.Log.Error("back-channel logout dropped after the last attempt", "client", d.ClientID,
 			"attempts", d.Attempts, "err", err)
 	default:
-		next := b.now().Add(b.retryDelay(d.Attempts))
-		b.log.Warn("back-channel logout attempt failed", "client", d.ClientID, "attempt", d.Attempts,
+		next := b.Now().Add(b.retryDelay(d.Attempts))
+		b.Log.Warn("back-channel logout attempt failed", "client", d.ClientID, "attempt", d.Attempts,
 			"retry_at", next, "err", err)
-		if err := b.store.Outbox.Reschedule(ctx, d.ID, next); err != nil {
-			b.log.Error("back-channel logout: reschedule", "client", d.ClientID, "err", err)
+		if err := b.Store.Outbox.Reschedule(ctx, d.ID, next); err != nil {
+			b.Log.Error("back-channel logout: reschedule", "client", d.ClientID, "err", err)
 		}
 		return
 	}
-	if err := b.store.Outbox.Delete(ctx, d.ID); err != nil {
-		b.log.Error("back-channel logout: remove from outbox", "client", d.ClientID, "err", err)
+	if err := b.Store.Outbox.Delete(ctx, d.ID); err != nil {
+		b.Log.Error("back-channel logout: remove from outbox", "client", d.ClientID, "err", err)
 	}
 }
 
@@ -191,15 +203,14 @@ func (b *backchannel) attempt(d idp.LogoutDelivery) {
 // security considerations recommend) keeps it apart from ID tokens. It is
 // minted at each attempt, so a delivery retried late still carries a
 // fresh iat and exp.
-func (b *backchannel) logoutToken(memberID, sessionID, clientID string) (string, error) {
-	now := b.now().UTC()
-	claims := jwt.MapClaims{
-		"iss": b.issuer, "sub": memberID, "aud": []string{clientID},
-		"iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(), "jti": randomToken(),
-		"sid": sessionID, "events": map[string]interface{}{backchannelEvent: map[string]interface{}{}},
+func (b *Notifier) logoutToken(memberID, sessionID, clientID string) (string, error) {
+	now := b.Now().UTC()
+	claims := map[string]any{
+		"iss": b.Issuer, "sub": memberID, "aud": []string{clientID},
+		"iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(), "jti": randomID(),
+		"sid": sessionID, "events": map[string]any{Event: map[string]any{}},
 	}
-	header := &jwt.Headers{Extra: map[string]interface{}{"typ": "logout+jwt"}}
-	token, _, err := b.signer.Generate(context.Background(), claims, header)
+	token, err := b.Sign(context.Background(), claims, map[string]any{"typ": "logout+jwt"})
 	if err != nil {
 		return "", fmt.Errorf("sign logout token: %w", err)
 	}
@@ -218,7 +229,7 @@ func dialLocalhost(ctx context.Context, network, addr string) (net.Conn, error) 
 }
 
 // post sends the token as §2.5 describes; any 2xx is success.
-func (b *backchannel) post(uri, token string) error {
+func (b *Notifier) post(uri, token string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), b.client.Timeout)
 	defer cancel()
 	body := url.Values{"logout_token": {token}}.Encode()
@@ -236,4 +247,11 @@ func (b *backchannel) post(uri, token string) error {
 		return fmt.Errorf("status %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// randomID is a fresh unguessable identifier (a token's jti).
+func randomID() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/oauth"
 )
 
 // handleAuthorize is the authorization endpoint (RFC 6749 §3.1, OpenID
@@ -41,7 +42,7 @@ func (p *Provider) newAuthorizeRequest(ctx context.Context, r *http.Request) (fo
 	if refuse := authorizeRefusal(r.Form); refuse != nil {
 		return p.refuseAuthorize(ctx, r, refuse)
 	}
-	ar, err := p.oauth2.NewAuthorizeRequest(ctx, r)
+	ar, err := p.oauth.NewAuthorizeRequest(ctx, r)
 	if err != nil {
 		return ar, err
 	}
@@ -89,7 +90,7 @@ func (p *Provider) refuseAuthorize(ctx context.Context, r *http.Request, refuse 
 			clean.Form.Set(k, vs[0])
 		}
 	}
-	ar, err := p.oauth2.NewAuthorizeRequest(ctx, clean)
+	ar, err := p.oauth.NewAuthorizeRequest(ctx, clean)
 	if ar == nil || ar.GetClient() == nil { // unknown client: say so
 		return ar, err
 	}
@@ -110,7 +111,7 @@ func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, a
 		p.writeFormPostError(w, ar, err)
 		return
 	}
-	p.oauth2.WriteAuthorizeError(r.Context(), issWriter{w, p.cfg.Issuer}, ar, err)
+	p.oauth.WriteAuthorizeError(r.Context(), issWriter{w, p.cfg.Issuer}, ar, err)
 }
 
 // writeFormPostError is fosite's form_post error response plus RFC 9207's
@@ -135,8 +136,8 @@ func prompts(params url.Values) []string { return strings.Fields(params.Get("pro
 // stored flow when the request comes back from the login page.
 func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, flow *idp.Flow) {
 	ctx := r.Context()
-	c := ar.GetClient().(client)
-	if p.pkceRequired(c) && params.Get("code_challenge") == "" {
+	c := ar.GetClient().(oauth.Client)
+	if p.oauth.PKCERequired(c) && params.Get("code_challenge") == "" {
 		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("Clients must include a code_challenge when performing the authorize code flow (PKCE, S256)."))
 		return
 	}
@@ -214,7 +215,7 @@ func maxAgeExceeded(params url.Values, authTime, now time.Time) bool {
 
 // needsConsent: first-party clients never ask; otherwise ask when prompt
 // says so or when the remembered consent does not cover every scope.
-func (p *Provider) needsConsent(ctx context.Context, c client, memberID string, scopes []string, prompt []string) (bool, error) {
+func (p *Provider) needsConsent(ctx context.Context, c oauth.Client, memberID string, scopes []string, prompt []string) (bool, error) {
 	if c.SkipConsent {
 		return false, nil
 	}

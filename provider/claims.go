@@ -11,6 +11,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/oauth"
 )
 
 // claimsRequest is the "claims" request parameter (OpenID Connect Core
@@ -74,7 +75,7 @@ func parseClaimsRequest(s string) (claimsRequest, error) {
 // member granted the scope and the client may ask for it. A released
 // scope's claims go both into the ID token and to userinfo, however the
 // scope came to be granted.
-func releasedScopes(granted fosite.Arguments, c client) fosite.Arguments {
+func releasedScopes(granted fosite.Arguments, c oauth.Client) fosite.Arguments {
 	var out fosite.Arguments
 	for _, s := range granted {
 		if slices.Contains(c.Scopes, s) {

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"github.com/idp/idp"
 	"github.com/idp/idp/clients"
 	"github.com/idp/idp/password"
+	"github.com/idp/idp/provider/oauth"
 )
 
 // errClientAuth is the one answer to every failed client authentication
@@ -39,9 +39,9 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 	}
 	addr := p.clientAddr(r)
 	if wait := p.secrets.blocked(id, addr); wait > 0 {
-		return nil, unavailable(wait, errors.New("too many wrong client secrets"))
+		return nil, oauth.Unavailable(wait, errors.New("too many wrong client secrets"))
 	}
-	c, err := p.fstore.clients.get(ctx, id)
+	c, err := p.oauth.Client(ctx, id)
 	known := err == nil
 	if err != nil && !errors.Is(err, idp.ErrNotFound) {
 		return nil, fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
@@ -50,20 +50,20 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 		// An empty secret matches no stored hash, so nothing is derived;
 		// only a public client may authenticate without one.
 		if known && c.Public() {
-			return client{c}, nil
+			return oauth.Client{Client: c}, nil
 		}
 		return nil, errClientAuth.WithDebug("no client secret")
 	}
 	if !known || c.Public() {
 		if err := p.kdf.VerifyDummy(ctx, secret); err != nil {
-			return nil, unavailable(kdfRetryAfter, err)
+			return nil, oauth.Unavailable(oauth.KDFRetryAfter, err)
 		}
 		p.secrets.failed(id, addr)
 		return nil, errClientAuth.WithDebug("unknown or public client presented a secret")
 	}
 	switch err := p.verifier.VerifyContext(ctx, c.SecretHash, secret); {
 	case errors.Is(err, password.ErrBusy):
-		return nil, unavailable(kdfRetryAfter, err)
+		return nil, oauth.Unavailable(oauth.KDFRetryAfter, err)
 	case errors.Is(err, clients.ErrSecretMismatch):
 		p.secrets.failed(id, addr)
 		return nil, errClientAuth.WithDebug("wrong client secret")
@@ -75,7 +75,7 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 		// Said only to a caller that proved it holds the secret.
 		return nil, fosite.ErrInvalidClient.WithHintf("The client is registered for %s, not %s.", registered, method)
 	}
-	return client{c}, nil
+	return oauth.Client{Client: c}, nil
 }
 
 // clientCredentials reads the client id and secret from HTTP Basic
@@ -109,35 +109,13 @@ func clientCredentials(r *http.Request, form url.Values) (id, secret, method str
 	return id, secret, idp.AuthMethodBasic, nil
 }
 
-// kdfRetryAfter is what a request refused for want of a derivation slot is
-// told to wait: a slot frees within tens of milliseconds, and a second is
-// long enough to spread a burst of retries.
-const kdfRetryAfter = time.Second
-
-// retryAfter carries how long a refused request should wait, for the
-// Retry-After header (RFC 9110 §10.2.3).
-type retryAfter struct {
-	wait time.Duration
-	err  error
-}
-
-func (e retryAfter) Error() string { return fmt.Sprintf("retry after %v: %v", e.wait, e.err) }
-func (e retryAfter) Unwrap() error { return e.err }
-
-// unavailable is temporarily_unavailable (503) for a request refused
-// before it was checked, carrying the wait for Retry-After.
-func unavailable(wait time.Duration, cause error) error {
-	return fosite.ErrTemporarilyUnavailable.WithHint("The server is busy; retry later.").
-		WithWrap(retryAfter{wait: wait, err: cause}).WithDebug(cause.Error())
-}
-
 // setRetryAfter adds Retry-After when err carries a wait; it reports
 // whether it did.
 func setRetryAfter(w http.ResponseWriter, err error) bool {
-	var ra retryAfter
+	var ra oauth.RetryAfter
 	if !errors.As(err, &ra) {
 		return false
 	}
-	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(ra.wait, time.Second).Seconds()))))
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(ra.Wait, time.Second).Seconds()))))
 	return true
 }

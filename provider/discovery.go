@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/oauth"
 )
 
 // discovery is the OpenID Provider Metadata (OpenID Connect Discovery 1.0
@@ -45,7 +46,7 @@ type discovery struct {
 func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	auth := []string{idp.AuthMethodBasic, idp.AuthMethodPost}
 	var modes []string
-	for _, m := range responseModes {
+	for _, m := range oauth.ResponseModes {
 		modes = append(modes, string(m))
 	}
 	d := discovery{

@@ -9,6 +9,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/oauth"
 )
 
 // renderError shows an error page: for browser requests that cannot be
@@ -19,7 +20,7 @@ func (p *Provider) renderError(w http.ResponseWriter, r *http.Request, status in
 	if errors.Is(err, idp.ErrUnavailable) {
 		status, title, code = http.StatusServiceUnavailable, "Temporarily unavailable", "temporarily_unavailable"
 		message = "The service is briefly unavailable. Please try again in a moment."
-		setRetryAfter(w, retryAfter{wait: storeRetryAfter, err: err})
+		setRetryAfter(w, oauth.RetryAfter{Wait: storeRetryAfter, Err: err})
 	}
 	if err != nil {
 		level := p.log.Warn
@@ -64,7 +65,7 @@ func storeUnavailable(err error) error {
 		return err
 	}
 	return fosite.ErrTemporarilyUnavailable.WithHint(msgUnavailable).
-		WithWrap(retryAfter{wait: storeRetryAfter, err: err}).WithDebug(err.Error())
+		WithWrap(oauth.RetryAfter{Wait: storeRetryAfter, Err: err}).WithDebug(err.Error())
 }
 
 // writeUnavailable answers a JSON endpoint with 503 temporarily_unavailable
@@ -82,7 +83,7 @@ func (p *Provider) writeUnavailable(w http.ResponseWriter, path string, err erro
 	}
 	p.log.Warn("temporarily unavailable", "path", path, "err", describe(err))
 	if !setRetryAfter(w, err) {
-		setRetryAfter(w, retryAfter{wait: storeRetryAfter, err: err})
+		setRetryAfter(w, oauth.RetryAfter{Wait: storeRetryAfter, Err: err})
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	rfc := fosite.ErrorToRFC6749Error(err)

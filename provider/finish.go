@@ -11,6 +11,7 @@ import (
 	"github.com/ory/fosite/token/jwt"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/oauth"
 )
 
 // finish grants the request and redirects to the client with the code.
@@ -18,7 +19,7 @@ import (
 // the session's client list, the spent flow) commits in one transaction.
 func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, login authn, flow *idp.Flow) {
 	ctx := r.Context()
-	c := ar.GetClient().(client)
+	c := ar.GetClient().(oauth.Client)
 	m, err := p.store.Members.ByID(ctx, login.memberID)
 	if errors.Is(err, idp.ErrNotFound) { // removed while signing in
 		p.writeAuthorizeError(w, r, ar, fosite.ErrLoginRequired.WithHint("The member no longer exists."))
@@ -46,7 +47,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		if err := p.store.Sessions.AddClient(ctx, login.sessionID, c.ID); err != nil {
 			return fmt.Errorf("record session client: %w", err)
 		}
-		resp, err = p.oauth2.NewAuthorizeResponse(ctx, ar, sess)
+		resp, err = p.oauth.NewAuthorizeResponse(ctx, ar, sess)
 		return err
 	})
 	if errors.Is(err, idp.ErrNotFound) && flow != nil { // the flow was spent by a concurrent submit
@@ -58,12 +59,12 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		return
 	}
 	resp.AddParameter("iss", p.cfg.Issuer) // RFC 9207, in every response mode
-	p.oauth2.WriteAuthorizeResponse(ctx, issWriter{w, p.cfg.Issuer}, ar, resp)
+	p.oauth.WriteAuthorizeResponse(ctx, issWriter{w, p.cfg.Issuer}, ar, resp)
 }
 
 // audience is what a token is for: the audiences the client asked for
 // (fosite checked they are registered), else every registered one.
-func audience(requested []string, c client) []string {
+func audience(requested []string, c oauth.Client) []string {
 	if len(requested) > 0 {
 		return requested
 	}
@@ -73,10 +74,10 @@ func audience(requested []string, c client) []string {
 // memberSession builds the session stored with the code: ID token claims
 // by released scope (OpenID Connect Core §5.4) and what the access token
 // and userinfo need.
-func (p *Provider) memberSession(m idp.Member, c client, login authn, granted fosite.Arguments) *session {
+func (p *Provider) memberSession(m idp.Member, c oauth.Client, login authn, granted fosite.Arguments) *oauth.Session {
 	extra := memberClaims(m, releasedScopes(granted, c))
 	extra["sid"] = login.sessionID
-	sess := newSession()
+	sess := oauth.NewSession()
 	sess.Subject = m.ID
 	sess.Username = m.Username
 	sess.ClientID = c.ID

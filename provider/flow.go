@@ -49,7 +49,7 @@ func (p *Provider) resumeRequest(r *http.Request, f idp.Flow) (fosite.AuthorizeR
 	req.Header = r.Header.Clone()
 	req.Header.Del("Content-Type")
 	req.Form, req.PostForm, req.MultipartForm = nil, nil, nil
-	ar, err := p.oauth2.NewAuthorizeRequest(r.Context(), req)
+	ar, err := p.oauth.NewAuthorizeRequest(r.Context(), req)
 	if err != nil {
 		return ar, params, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/oauth"
 )
 
 // handleIntrospect is RFC 7662 token introspection. The caller must be a
@@ -36,7 +37,7 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		p.writeIntrospectionError(ctx, w, fosite.ErrInvalidRequest.WithHint("The token parameter is missing."))
 		return
 	}
-	use, ar, err := p.oauth2.IntrospectToken(ctx, token, fosite.TokenUse(r.PostForm.Get("token_type_hint")), newSession())
+	use, ar, err := p.oauth.IntrospectToken(ctx, token, fosite.TokenUse(r.PostForm.Get("token_type_hint")), oauth.NewSession())
 	if p.writeUnavailable(w, pathIntrospect, err) {
 		return
 	}
@@ -54,30 +55,30 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 // no client credential (RFC 7662 §2.1 allows one only by separate
 // authorization, which this provider does not grant), and a public client
 // has nothing to authenticate with.
-func (p *Provider) introspectionCaller(ctx context.Context, r *http.Request) (client, error) {
+func (p *Provider) introspectionCaller(ctx context.Context, r *http.Request) (oauth.Client, error) {
 	if err := r.ParseForm(); err != nil {
-		return client{}, fosite.ErrInvalidRequest.WithHint("The request body could not be parsed.").WithWrap(err)
+		return oauth.Client{}, fosite.ErrInvalidRequest.WithHint("The request body could not be parsed.").WithWrap(err)
 	}
 	if scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "bearer") {
-		return client{}, fosite.ErrInvalidClient.WithHint("Authenticate as a client; an access token is not a client credential.")
+		return oauth.Client{}, fosite.ErrInvalidClient.WithHint("Authenticate as a client; an access token is not a client credential.")
 	}
 	fc, err := p.authenticateClient(ctx, r, r.PostForm)
 	if err != nil {
 		if fosite.ErrorToRFC6749Error(err).CodeField >= http.StatusInternalServerError {
-			return client{}, err
+			return oauth.Client{}, err
 		}
-		return client{}, fosite.ErrInvalidClient.WithHint("Client authentication failed.").WithWrap(err)
+		return oauth.Client{}, fosite.ErrInvalidClient.WithHint("Client authentication failed.").WithWrap(err)
 	}
-	c, ok := fc.(client)
+	c, ok := fc.(oauth.Client)
 	if !ok || c.Public() {
-		return client{}, fosite.ErrInvalidClient.WithHint("A public client cannot introspect tokens.")
+		return oauth.Client{}, fosite.ErrInvalidClient.WithHint("A public client cannot introspect tokens.")
 	}
 	return c, nil
 }
 
 // mayIntrospect reports whether the caller may learn that the token of ar
 // is active.
-func mayIntrospect(caller client, ar fosite.AccessRequester) bool {
+func mayIntrospect(caller oauth.Client, ar fosite.AccessRequester) bool {
 	return caller.Introspection == idp.IntrospectionAll ||
 		ar.GetClient().GetID() == caller.ID ||
 		ar.GetGrantedAudience().Has(caller.ID)
@@ -108,7 +109,7 @@ func (p *Provider) introspection(use fosite.TokenUse, ar fosite.AccessRequester)
 	if use == fosite.AccessToken {
 		out["token_type"] = fosite.BearerAccessToken
 	}
-	c, _ := ar.GetClient().(client)
+	c, _ := ar.GetClient().(oauth.Client)
 	if u := sess.GetUsername(); u != "" && releasedScopes(ar.GetGrantedScopes(), c).Has(idp.ScopeProfile) {
 		out["username"] = u
 	}
@@ -123,7 +124,7 @@ func (p *Provider) writeIntrospectionError(ctx context.Context, w http.ResponseW
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", p.cfg.Issuer))
 	}
 	setRetryAfter(w, err)
-	p.oauth2.WriteAccessError(ctx, w, nil, err)
+	p.oauth.WriteAccessError(ctx, w, nil, err)
 }
 
 func writeIntrospection(w http.ResponseWriter, body map[string]any) {
@@ -137,12 +138,12 @@ func writeIntrospection(w http.ResponseWriter, body map[string]any) {
 // §2.2 requires.
 func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	err := p.oauth2.NewRevocationRequest(ctx, r)
+	err := p.oauth.NewRevocationRequest(ctx, r)
 	if p.writeUnavailable(w, pathRevoke, err) {
 		return
 	}
 	if err != nil {
 		p.log.Info("revocation", "err", describe(err))
 	}
-	p.oauth2.WriteRevocationResponse(ctx, w, err)
+	p.oauth.WriteRevocationResponse(ctx, w, err)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/password"
+	"github.com/idp/idp/provider/oauth"
 )
 
 // msgBadCredentials is the one message for a wrong password and an
@@ -40,7 +41,7 @@ func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, f idp.Flo
 }
 
 func (p *Provider) clientName(ctx context.Context, id string) string {
-	if c, err := p.fstore.clients.get(ctx, id); err == nil && c.Name != "" {
+	if c, err := p.oauth.Client(ctx, id); err == nil && c.Name != "" {
 		return c.Name
 	}
 	return id
@@ -86,7 +87,7 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		if err := p.throttle.released(ctx, at); err != nil {
 			p.log.Error("sign-in throttle", "err", err)
 		}
-		setRetryAfter(w, retryAfter{wait: kdfRetryAfter, err: err})
+		setRetryAfter(w, oauth.RetryAfter{Wait: oauth.KDFRetryAfter, Err: err})
 		p.renderError(w, r, http.StatusServiceUnavailable, "Busy", msgBusy, "", err)
 		return
 	}

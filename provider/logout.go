@@ -147,7 +147,7 @@ func (p *Provider) parseLogout(ctx context.Context, form url.Values) logoutReque
 	if target == "" || !trusted || clientID == "" {
 		return lr
 	}
-	c, err := p.fstore.clients.get(ctx, clientID)
+	c, err := p.oauth.Client(ctx, clientID)
 	if err != nil || !slices.Contains(c.PostLogoutRedirectURIs, target) {
 		return lr
 	}
@@ -168,7 +168,7 @@ func (p *Provider) parseLogout(ctx context.Context, form url.Values) logoutReque
 // verifyIDTokenHint checks the hint was signed by this provider for this
 // issuer. An expired hint is still a valid hint (RP-Initiated Logout §2).
 func (p *Provider) verifyIDTokenHint(ctx context.Context, hint string) (jwt.MapClaims, error) {
-	t, err := p.signer.Decode(ctx, hint)
+	t, err := p.oauth.Signer.Decode(ctx, hint)
 	var ve *jwt.ValidationError
 	if err != nil && !(errors.As(err, &ve) && ve.Errors == jwt.ValidationErrorExpired) {
 		return nil, fmt.Errorf("verify id_token_hint: %w", err)

@@ -12,13 +12,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ory/fosite"
-	"github.com/ory/fosite/compose"
-
 	"github.com/idp/idp/clients"
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/metrics"
 	"github.com/idp/idp/password"
+	"github.com/idp/idp/provider/oauth"
 	"github.com/idp/idp/sessions"
 	"github.com/idp/idp/storage"
 )
@@ -28,10 +26,8 @@ type Provider struct {
 	cfg     Config
 	store   *storage.Store
 	log     *slog.Logger
-	oauth2  fosite.OAuth2Provider
-	fstore  *fositeStore
+	oauth   *oauth.Engine
 	keys    *keys.Ring
-	signer  *signer
 	pages   *pages
 	csrfKey []byte
 	// logoutState seals the confirmation form's state of RP-initiated
@@ -47,8 +43,6 @@ type Provider struct {
 	kdf      *password.Limiter
 	verifier *clients.Verifier
 	secrets  *secretThrottle
-	// refreshSignature names the row of a refresh token, as fosite does.
-	refreshSignature func(ctx context.Context, token string) string
 	// metrics counts requests and events; see package metrics.
 	metrics *metrics.Metrics
 
@@ -89,18 +83,16 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.signer = newSigner(p.keys)
-	p.fstore = &fositeStore{
-		store:      cfg.Store,
-		clients:    &clientCache{store: cfg.Store, now: cfg.Now, entries: map[string]cachedClient{}},
-		successors: keys.NewBox(cfg.Secret, keys.PurposeSuccessor),
-		now:        cfg.Now, reuseInterval: cfg.RefreshReuseInterval,
-	}
 	p.verifier = clients.NewVerifier(keys.Derive(cfg.Secret, keys.PurposeSecrets), 4096).Limit(p.kdf)
-	p.oauth2 = newOAuth2(cfg, p.fstore, p.signer, secretHasher{p.verifier}, p.authenticateClient, p.pkceRequired, pg.formPost)
-	p.refreshSignature = compose.NewOAuth2HMACStrategy(p.oauth2.(*fosite.Fosite).Config).RefreshTokenSignature
+	p.oauth = oauth.New(oauth.Config{
+		Issuer: cfg.Issuer, TokenURL: cfg.Issuer + pathToken, Store: cfg.Store, Secret: cfg.Secret, Keys: p.keys, Now: cfg.Now,
+		AuthorizeCodeLifespan: cfg.AuthorizeCodeLifespan, AccessTokenLifespan: cfg.AccessTokenLifespan,
+		IDTokenLifespan: cfg.IDTokenLifespan, RefreshTokenLifespan: cfg.RefreshTokenLifespan,
+		RefreshReuseInterval: cfg.RefreshReuseInterval, AllowPlainOAuth: cfg.AllowPlainOAuth,
+		Verifier: p.verifier, Authenticate: p.authenticateClient, FormPost: pg.formPost,
+	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
-		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.signer.Sign,
+		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.Signer.Sign,
 		Poll: cfg.BackchannelPollInterval, RetryBase: cfg.BackchannelRetryBase, MaxAttempts: cfg.BackchannelMaxAttempts,
 	})
 	p.handler = p.routes()

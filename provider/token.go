@@ -9,6 +9,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/oauth"
 )
 
 // handleToken is the token endpoint (RFC 6749 §3.2). fosite runs every
@@ -18,7 +19,7 @@ import (
 // Cache-Control: no-store (RFC 6749 §5.1).
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sess := newSession()
+	sess := oauth.NewSession()
 	if err := parseForm(r); err != nil {
 		p.writeAccessError(ctx, w, fosite.NewAccessRequest(sess), err)
 		return
@@ -32,7 +33,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		p.writeAccessError(ctx, w, fosite.NewAccessRequest(sess), fosite.ErrUnsupportedGrantType.WithHintf("The grant type %q is not supported.", gt))
 		return
 	}
-	ar, err := p.oauth2.NewAccessRequest(ctx, r, sess)
+	ar, err := p.oauth.NewAccessRequest(ctx, r, sess)
 	if p.replay(ctx, w, ar, err) {
 		return
 	}
@@ -42,7 +43,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case ar.GetGrantTypes().ExactOne(idp.GrantClientCredentials):
-		c := ar.GetClient().(client)
+		c := ar.GetClient().(oauth.Client)
 		for _, s := range ar.GetRequestedScopes() {
 			ar.GrantScope(s)
 		}
@@ -53,7 +54,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		sess.ClientCredentials = true
 	case ar.GetGrantTypes().ExactOne(idp.GrantRefreshToken):
 		if p.cfg.Now().Sub(sess.GrantedAt) > p.cfg.RefreshTokenMaxLifetime {
-			if err := p.fstore.RevokeRefreshToken(ctx, ar.GetID()); err != nil {
+			if err := p.oauth.RevokeRefreshToken(ctx, ar.GetID()); err != nil {
 				p.log.Error("revoke expired refresh family", "err", err)
 			}
 			p.writeAccessError(ctx, w, ar, fosite.ErrInvalidGrant.WithHint("The refresh token has reached its maximum lifetime; sign in again."))
@@ -62,7 +63,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	var resp fosite.AccessResponder
 	if ar.GetGrantTypes().ExactOne(idp.GrantRefreshToken) && p.cfg.RefreshReuseInterval > 0 {
-		resp, err = p.rotateKeeping(ctx, ar)
+		resp, err = p.oauth.RotateKeeping(ctx, ar)
 	} else {
 		resp, err = p.newAccessResponse(ctx, ar)
 	}
@@ -73,7 +74,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		p.writeAccessError(ctx, w, ar, err)
 		return
 	}
-	p.oauth2.WriteAccessResponse(ctx, w, ar, resp)
+	p.oauth.WriteAccessResponse(ctx, w, ar, resp)
 }
 
 // newAccessResponse issues the tokens of ar. A code exchange runs in one
@@ -83,12 +84,12 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 // two would spend the code without an answer the client can retry.
 func (p *Provider) newAccessResponse(ctx context.Context, ar fosite.AccessRequester) (fosite.AccessResponder, error) {
 	if !ar.GetGrantTypes().ExactOne(idp.GrantAuthorizationCode) {
-		return p.oauth2.NewAccessResponse(ctx, ar)
+		return p.oauth.NewAccessResponse(ctx, ar)
 	}
 	var resp fosite.AccessResponder
 	err := p.store.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		resp, err = p.oauth2.NewAccessResponse(ctx, ar)
+		resp, err = p.oauth.NewAccessResponse(ctx, ar)
 		return err
 	})
 	if errors.Is(err, idp.ErrConflict) {
@@ -110,5 +111,5 @@ func (p *Provider) writeAccessError(ctx context.Context, w http.ResponseWriter, 
 		p.log.Info("token request refused", "err", describe(err))
 	}
 	setRetryAfter(w, err)
-	p.oauth2.WriteAccessError(ctx, w, ar, err)
+	p.oauth.WriteAccessError(ctx, w, ar, err)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/oauth"
 )
 
 // handleUserinfo returns the member's claims for a bearer access token
@@ -25,7 +26,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		p.bearerError(w, http.StatusUnauthorized, "", "")
 		return
 	}
-	use, ar, err := p.oauth2.IntrospectToken(ctx, token, fosite.AccessToken, newSession())
+	use, ar, err := p.oauth.IntrospectToken(ctx, token, fosite.AccessToken, oauth.NewSession())
 	if p.writeUnavailable(w, pathUserinfo, err) {
 		return
 	}
@@ -38,7 +39,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		p.bearerError(w, http.StatusForbidden, "insufficient_scope", "The access token was not granted the openid scope.")
 		return
 	}
-	sess, _ := ar.GetSession().(*session)
+	sess, _ := ar.GetSession().(*oauth.Session)
 	m, err := p.store.Members.ByID(ctx, sess.GetSubject())
 	if errors.Is(err, idp.ErrNotFound) {
 		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The member no longer exists.")
@@ -52,7 +53,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	c, _ := ar.GetClient().(client)
+	c, _ := ar.GetClient().(oauth.Client)
 	claims := memberClaims(m, releasedScopes(ar.GetGrantedScopes(), c))
 	claims["sub"] = m.ID
 	w.Header().Set("Cache-Control", "no-store")

@@ -1,4 +1,4 @@
-package provider
+package oauth
 
 import (
 	"fmt"
@@ -13,9 +13,9 @@ import (
 
 // fullSession has every field set, including nested JSON values in the
 // claim and header maps, so that a copy can be told apart from a share.
-func fullSession() *session {
+func fullSession() *Session {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	return &session{
+	return &Session{
 		DefaultSession: &openid.DefaultSession{
 			Claims: &jwt.IDTokenClaims{
 				JTI: "jti", Issuer: "https://idp.example", Subject: "sub",
@@ -44,23 +44,23 @@ func fullSession() *session {
 // TestSessionCloneIsIndependent checks the rule Clone exists for: changing
 // any map, slice or nested claim of a clone leaves the original as it was.
 func TestSessionCloneIsIndependent(t *testing.T) {
-	mutations := map[string]func(s *session){
-		"DefaultSession":             func(s *session) { s.DefaultSession.Username = "mallory" },
-		"Claims":                     func(s *session) { s.Claims.Subject = "mallory" },
-		"Claims.Audience":            func(s *session) { s.Claims.Audience[0] = "evil" },
-		"Claims.AMR":                 func(s *session) { s.Claims.AuthenticationMethodsReferences[0] = "none" },
-		"Claims.Extra":               func(s *session) { s.Claims.Extra["email"] = "m@example.org" },
-		"Claims.Extra roles":         func(s *session) { s.Claims.Extra["roles"].([]string)[0] = "root" },
-		"Claims.Extra address":       func(s *session) { s.Claims.Extra["address"].(map[string]any)["country"] = "XX" },
-		"Claims.Extra address.lines": func(s *session) { s.Claims.Extra["address"].(map[string]any)["lines"].([]any)[0] = "x" },
-		"Headers":                    func(s *session) { s.Headers.Extra["kid"] = "k2" },
-		"Headers.Extra crit":         func(s *session) { s.Headers.Extra["crit"].([]any)[0] = "x" },
-		"ExpiresAt":                  func(s *session) { s.SetExpiresAt(fosite.AccessToken, time.Time{}) },
+	mutations := map[string]func(s *Session){
+		"DefaultSession":             func(s *Session) { s.DefaultSession.Username = "mallory" },
+		"Claims":                     func(s *Session) { s.Claims.Subject = "mallory" },
+		"Claims.Audience":            func(s *Session) { s.Claims.Audience[0] = "evil" },
+		"Claims.AMR":                 func(s *Session) { s.Claims.AuthenticationMethodsReferences[0] = "none" },
+		"Claims.Extra":               func(s *Session) { s.Claims.Extra["email"] = "m@example.org" },
+		"Claims.Extra roles":         func(s *Session) { s.Claims.Extra["roles"].([]string)[0] = "root" },
+		"Claims.Extra address":       func(s *Session) { s.Claims.Extra["address"].(map[string]any)["country"] = "XX" },
+		"Claims.Extra address.lines": func(s *Session) { s.Claims.Extra["address"].(map[string]any)["lines"].([]any)[0] = "x" },
+		"Headers":                    func(s *Session) { s.Headers.Extra["kid"] = "k2" },
+		"Headers.Extra crit":         func(s *Session) { s.Headers.Extra["crit"].([]any)[0] = "x" },
+		"ExpiresAt":                  func(s *Session) { s.SetExpiresAt(fosite.AccessToken, time.Time{}) },
 	}
 	for name, mutate := range mutations {
 		t.Run(name, func(t *testing.T) {
 			orig := fullSession()
-			clone := orig.Clone().(*session)
+			clone := orig.Clone().(*Session)
 			mutate(clone)
 			if !reflect.DeepEqual(orig, fullSession()) {
 				t.Fatalf("mutating the clone's %s changed the original", name)
@@ -77,9 +77,9 @@ func TestSessionCloneIsIndependent(t *testing.T) {
 // here or in a fosite upgrade, fails until Clone copies it: the clone must
 // equal the original and share no map, slice or pointer with it.
 func TestSessionCloneCoversEveryField(t *testing.T) {
-	orig := &session{}
+	orig := &Session{}
 	fill(reflect.ValueOf(orig).Elem(), "session")
-	clone, ok := orig.Clone().(*session)
+	clone, ok := orig.Clone().(*Session)
 	if !ok {
 		t.Fatalf("Clone returned %T", orig.Clone())
 	}
@@ -90,11 +90,11 @@ func TestSessionCloneCoversEveryField(t *testing.T) {
 }
 
 func TestSessionCloneNil(t *testing.T) {
-	var s *session
+	var s *Session
 	if got := s.Clone(); got != nil {
 		t.Fatalf("Clone of nil = %#v, want nil", got)
 	}
-	empty := &session{}
+	empty := &Session{}
 	if got := empty.Clone(); !reflect.DeepEqual(got, empty) {
 		t.Fatalf("Clone of empty session = %#v", got)
 	}

@@ -1,4 +1,4 @@
-package provider
+package oauth
 
 import (
 	"context"
@@ -16,48 +16,48 @@ import (
 	"github.com/idp/idp/storage"
 )
 
-// client adapts idp.Client to fosite. It implements OpenIDConnectClient so
+// Client adapts idp.Client to fosite. It implements OpenIDConnectClient so
 // fosite enforces the registered token endpoint authentication method.
-type client struct{ idp.Client }
+type Client struct{ idp.Client }
 
 var (
-	_ fosite.Client              = client{}
-	_ fosite.OpenIDConnectClient = client{}
-	_ fosite.ResponseModeClient  = client{}
+	_ fosite.Client              = Client{}
+	_ fosite.OpenIDConnectClient = Client{}
+	_ fosite.ResponseModeClient  = Client{}
 )
 
-// responseModes are the response modes every client may ask for, and
+// ResponseModes are the response modes every client may ask for, and
 // exactly those discovery advertises.
-var responseModes = []fosite.ResponseModeType{fosite.ResponseModeQuery, fosite.ResponseModeFragment, fosite.ResponseModeFormPost}
+var ResponseModes = []fosite.ResponseModeType{fosite.ResponseModeQuery, fosite.ResponseModeFragment, fosite.ResponseModeFormPost}
 
 // GetResponseModes: fosite refuses every explicit response_mode of a
 // client that does not list it.
-func (c client) GetResponseModes() []fosite.ResponseModeType { return responseModes }
+func (c Client) GetResponseModes() []fosite.ResponseModeType { return ResponseModes }
 
-func (c client) GetID() string                   { return c.ID }
-func (c client) GetHashedSecret() []byte         { return []byte(c.SecretHash) }
-func (c client) GetRedirectURIs() []string       { return c.RedirectURIs }
-func (c client) GetGrantTypes() fosite.Arguments { return c.GrantTypes }
-func (c client) GetResponseTypes() fosite.Arguments {
+func (c Client) GetID() string                   { return c.ID }
+func (c Client) GetHashedSecret() []byte         { return []byte(c.SecretHash) }
+func (c Client) GetRedirectURIs() []string       { return c.RedirectURIs }
+func (c Client) GetGrantTypes() fosite.Arguments { return c.GrantTypes }
+func (c Client) GetResponseTypes() fosite.Arguments {
 	return c.ResponseTypes
 }
-func (c client) GetScopes() fosite.Arguments { return c.Scopes }
-func (c client) IsPublic() bool              { return c.Public() }
+func (c Client) GetScopes() fosite.Arguments { return c.Scopes }
+func (c Client) IsPublic() bool              { return c.Public() }
 
 // GetAudience is the registered audience, or the client itself when none
 // is registered: tokens always name who they are for (RFC 9068 §3).
-func (c client) GetAudience() fosite.Arguments {
+func (c Client) GetAudience() fosite.Arguments {
 	if len(c.Audience) == 0 {
 		return fosite.Arguments{c.ID}
 	}
 	return c.Audience
 }
-func (c client) GetRequestURIs() []string                     { return nil }
-func (c client) GetJSONWebKeys() *jose.JSONWebKeySet          { return nil }
-func (c client) GetJSONWebKeysURI() string                    { return "" }
-func (c client) GetRequestObjectSigningAlgorithm() string     { return "" }
-func (c client) GetTokenEndpointAuthMethod() string           { return c.TokenEndpointAuthMethod }
-func (c client) GetTokenEndpointAuthSigningAlgorithm() string { return "" }
+func (c Client) GetRequestURIs() []string                     { return nil }
+func (c Client) GetJSONWebKeys() *jose.JSONWebKeySet          { return nil }
+func (c Client) GetJSONWebKeysURI() string                    { return "" }
+func (c Client) GetRequestObjectSigningAlgorithm() string     { return "" }
+func (c Client) GetTokenEndpointAuthMethod() string           { return c.TokenEndpointAuthMethod }
+func (c Client) GetTokenEndpointAuthSigningAlgorithm() string { return "" }
 
 // clientCacheTTL bounds how stale a cached client may be. Token requests
 // read the client on every call; a short cache keeps that read off the hot
@@ -113,7 +113,7 @@ func (h secretHasher) Compare(ctx context.Context, hash, data []byte) error {
 			return fosite.ErrInvalidClient
 		}
 		if errors.Is(err, password.ErrBusy) {
-			return unavailable(kdfRetryAfter, err)
+			return Unavailable(KDFRetryAfter, err)
 		}
 		return fmt.Errorf("verify client secret: %w", err)
 	}

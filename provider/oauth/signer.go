@@ -1,4 +1,4 @@
-package provider
+package oauth
 
 import (
 	"context"
@@ -10,33 +10,33 @@ import (
 	"github.com/idp/idp/keys"
 )
 
-// signer is fosite's jwt.Signer over the keyring: it signs with the active
+// Signer is fosite's jwt.Signer over the keyring: it signs with the active
 // key and verifies with whichever published key the token's kid names, so
 // id_token_hint and JWT introspection keep working across a rotation
 // (fosite's DefaultSigner only knows one key). One signer serves every
 // token the provider signs or verifies. It lives here rather than in
 // package keys because its interface is fosite's.
-type signer struct {
+type Signer struct {
 	keys *keys.Ring
 	// sign is fosite's signer, asking the keyring for the active key at
 	// each signature, so a rotation takes effect without a rebuild.
 	sign *jwt.DefaultSigner
 }
 
-var _ jwt.Signer = (*signer)(nil)
+var _ jwt.Signer = (*Signer)(nil)
 
-func newSigner(ring *keys.Ring) *signer {
-	return &signer{keys: ring, sign: &jwt.DefaultSigner{GetPrivateKey: func(context.Context) (interface{}, error) {
+func newSigner(ring *keys.Ring) *Signer {
+	return &Signer{keys: ring, sign: &jwt.DefaultSigner{GetPrivateKey: func(context.Context) (interface{}, error) {
 		k := ring.Active()
 		return &josev3.JSONWebKey{Key: k.Private, KeyID: k.ID, Algorithm: string(josev3.RS256), Use: "sig"}, nil
 	}}}
 }
 
-func (s *signer) Generate(ctx context.Context, claims jwt.MapClaims, header jwt.Mapper) (string, string, error) {
+func (s *Signer) Generate(ctx context.Context, claims jwt.MapClaims, header jwt.Mapper) (string, string, error) {
 	return s.sign.Generate(ctx, claims, header)
 }
 
-func (s *signer) Validate(ctx context.Context, token string) (string, error) {
+func (s *Signer) Validate(ctx context.Context, token string) (string, error) {
 	if _, err := s.Decode(ctx, token); err != nil {
 		return "", err
 	}
@@ -45,7 +45,7 @@ func (s *signer) Validate(ctx context.Context, token string) (string, error) {
 
 // Decode verifies the token with the published key its header names.
 // Tokens without a kid, or with an unknown one, are unverifiable.
-func (s *signer) Decode(ctx context.Context, token string) (*jwt.Token, error) {
+func (s *Signer) Decode(ctx context.Context, token string) (*jwt.Token, error) {
 	return jwt.ParseWithClaims(token, jwt.MapClaims{}, func(t *jwt.Token) (interface{}, error) {
 		if t.Method != josev3.RS256 {
 			return nil, fmt.Errorf("unexpected signing algorithm %q", t.Method)
@@ -59,21 +59,21 @@ func (s *signer) Decode(ctx context.Context, token string) (*jwt.Token, error) {
 	})
 }
 
-func (s *signer) GetSignature(ctx context.Context, token string) (string, error) {
+func (s *Signer) GetSignature(ctx context.Context, token string) (string, error) {
 	return s.sign.GetSignature(ctx, token)
 }
 
-func (s *signer) Hash(ctx context.Context, in []byte) ([]byte, error) {
+func (s *Signer) Hash(ctx context.Context, in []byte) ([]byte, error) {
 	return s.sign.Hash(ctx, in)
 }
 
-func (s *signer) GetSigningMethodLength(ctx context.Context) int {
+func (s *Signer) GetSigningMethodLength(ctx context.Context) int {
 	return jwt.SHA256HashSize
 }
 
 // Sign signs claims with the active key, adding header's fields to the
 // JWT header: the sessions.SignFunc of the back-channel notifier.
-func (s *signer) Sign(ctx context.Context, claims, header map[string]any) (string, error) {
+func (s *Signer) Sign(ctx context.Context, claims, header map[string]any) (string, error) {
 	token, _, err := s.sign.Generate(ctx, jwt.MapClaims(claims), &jwt.Headers{Extra: header})
 	return token, err
 }

@@ -1,4 +1,4 @@
-package provider
+package oauth
 
 import (
 	"context"
@@ -33,7 +33,7 @@ import (
 type pkceHandler struct {
 	*pkce.Handler
 	// required reports whether the client must send a code_verifier.
-	required func(client) bool
+	required func(Client) bool
 	burn     func(ctx context.Context, codeSignature, requestID string) error
 }
 
@@ -50,7 +50,7 @@ func (h *pkceHandler) HandleTokenEndpointRequest(ctx context.Context, r fosite.A
 	}
 	err := h.Handler.HandleTokenEndpointRequest(ctx, r)
 	if err == nil && r.GetRequestForm().Get("code_verifier") == "" {
-		if c, ok := r.GetClient().(client); !ok || h.required(c) {
+		if c, ok := r.GetClient().(Client); !ok || h.required(c) {
 			err = fosite.ErrInvalidGrant.WithHint("This client must send the code_verifier of its PKCE code_challenge (RFC 7636).")
 		}
 	}
@@ -64,11 +64,11 @@ func (h *pkceHandler) HandleTokenEndpointRequest(ctx context.Context, r fosite.A
 	return err
 }
 
-// pkceRequired: public clients always use PKCE; a confidential client may
-// skip it only when it, or the whole provider, is registered for plain
-// OAuth.
-func (p *Provider) pkceRequired(c client) bool {
-	return c.Public() || !(c.AllowPlainOAuth || p.cfg.AllowPlainOAuth)
+// PKCERequired reports whether c must use PKCE: public clients always; a
+// confidential client may skip it only when it, or the whole provider, is
+// registered for plain OAuth.
+func (e *Engine) PKCERequired(c Client) bool {
+	return c.Public() || !(c.AllowPlainOAuth || e.cfg.AllowPlainOAuth)
 }
 
 // burnCode invalidates a code and revokes every token issued from its

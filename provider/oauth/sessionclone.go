@@ -1,4 +1,4 @@
-package provider
+package oauth
 
 import (
 	"maps"
@@ -15,11 +15,11 @@ import (
 // rewrite another's stored session. Every field is copied by name, without
 // reflection: a field added to session or to fosite's types fails
 // TestSessionCloneCoversEveryField until it is handled here.
-func (s *session) Clone() fosite.Session {
+func (s *Session) Clone() fosite.Session {
 	if s == nil {
 		return nil
 	}
-	return &session{
+	return &Session{
 		DefaultSession:    cloneDefaultSession(s.DefaultSession),
 		ClientID:          s.ClientID,
 		SessionID:         s.SessionID,

@@ -1,4 +1,4 @@
-package provider
+package oauth
 
 import (
 	"time"
@@ -7,10 +7,10 @@ import (
 	"github.com/ory/fosite/token/jwt"
 )
 
-// session is what fosite stores with every code and token: the ID token
+// Session is what fosite stores with every code and token: the ID token
 // claims (openid.DefaultSession) plus what the access token and our own
 // endpoints need. It is serialised as JSON by the store adapter.
-type session struct {
+type Session struct {
 	*openid.DefaultSession `json:"oidc"`
 	// ClientID is the "client_id" claim of RFC 9068 access tokens.
 	ClientID string `json:"client_id"`
@@ -27,15 +27,17 @@ type session struct {
 }
 
 var (
-	_ openid.Session = (*session)(nil)
+	_ openid.Session = (*Session)(nil)
 	_ interface {
 		GetJWTClaims() jwt.JWTClaimsContainer
 		GetJWTHeader() *jwt.Headers
-	} = (*session)(nil)
+	} = (*Session)(nil)
 )
 
-func newSession() *session {
-	return &session{DefaultSession: &openid.DefaultSession{
+// NewSession is an empty session with the claim and header maps fosite
+// expects to fill.
+func NewSession() *Session {
+	return &Session{DefaultSession: &openid.DefaultSession{
 		Claims:  &jwt.IDTokenClaims{},
 		Headers: &jwt.Headers{},
 	}}
@@ -43,7 +45,7 @@ func newSession() *session {
 
 // GetJWTClaims gives the claims of the RFC 9068 access token; fosite adds
 // exp, scope, aud, iat and iss.
-func (s *session) GetJWTClaims() jwt.JWTClaimsContainer {
+func (s *Session) GetJWTClaims() jwt.JWTClaimsContainer {
 	extra := map[string]interface{}{"client_id": s.ClientID}
 	if s.SessionID != "" {
 		extra["sid"] = s.SessionID
@@ -56,6 +58,6 @@ func (s *session) GetJWTClaims() jwt.JWTClaimsContainer {
 
 // GetJWTHeader marks access tokens as "at+jwt" (RFC 9068 §2.1) so they can
 // never be confused with ID tokens.
-func (s *session) GetJWTHeader() *jwt.Headers {
+func (s *Session) GetJWTHeader() *jwt.Headers {
 	return &jwt.Headers{Extra: map[string]interface{}{"typ": "at+jwt"}}
 }

@@ -1,11 +1,10 @@
-package provider
+package oauth
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/ory/fosite"
@@ -14,7 +13,7 @@ import (
 	"github.com/idp/idp/storage"
 )
 
-// successor is the answer a refresh token was rotated into.
+// Successor is the answer a refresh token was rotated into.
 //
 // A rotated refresh token may be presented again by a client that lost the
 // answer (a dropped connection, a provider killed after the commit) or
@@ -24,19 +23,21 @@ import (
 // within the interval gets that answer again and the family lives on (RFC
 // 9700 §4.14.2). Any other presentation is reuse: after the interval the
 // family is revoked as without an interval, and another client gets
-// invalid_grant (RFC 6749 §6: a refresh token is bound to its client).
-type successor struct {
+// invalid_grant (RFC 6749 §6: a refresh token is bound to its Client).
+type Successor struct {
 	ClientID string         `json:"client_id"`
 	IssuedAt time.Time      `json:"issued_at"`
 	Response map[string]any `json:"response"`
 }
 
-// errReplay is returned by GetRefreshTokenSession for a token rotated
-// within the reuse interval, instead of fosite.ErrInactiveToken, which
-// would make fosite revoke the family. handleToken answers it.
-type errReplay struct{ s *successor }
+// Replay is returned by GetRefreshTokenSession (so by fosite's
+// NewAccessRequest) and by RotateKeeping for a token rotated within the
+// reuse interval, instead of fosite.ErrInactiveToken, which would make
+// fosite revoke the family. The token endpoint answers it with the kept
+// Successor.
+type Replay struct{ *Successor }
 
-func (e *errReplay) Error() string { return "refresh token rotated within the reuse interval" }
+func (e *Replay) Error() string { return "refresh token rotated within the reuse interval" }
 
 // successorAAD binds a sealed answer to the row of the token it replaced,
 // so answers cannot be moved between rows.
@@ -46,7 +47,7 @@ func successorAAD(signature string) []byte { return []byte("refresh successor\x0
 // rotated into, if that happened less than the reuse interval ago; nil
 // otherwise (no interval, an active or unknown token, a rotation from
 // before the interval, or an answer that does not open with this secret).
-func (s *fositeStore) replayable(ctx context.Context, signature string) (*successor, error) {
+func (s *fositeStore) replayable(ctx context.Context, signature string) (*Successor, error) {
 	if s.reuseInterval <= 0 {
 		return nil, nil
 	}
@@ -61,7 +62,7 @@ func (s *fositeStore) replayable(ctx context.Context, signature string) (*succes
 	if err != nil {
 		return nil, nil // sealed under another system secret: treat as reuse
 	}
-	var succ successor
+	var succ Successor
 	if err := json.Unmarshal(plain, &succ); err != nil {
 		return nil, fmt.Errorf("decode refresh successor: %w", err)
 	}
@@ -73,7 +74,7 @@ func (s *fositeStore) replayable(ctx context.Context, signature string) (*succes
 
 // keep seals the answer a rotation produced onto the rotated token's row.
 // ctx carries the rotation's transaction.
-func (s *fositeStore) keep(ctx context.Context, signature string, succ successor) error {
+func (s *fositeStore) keep(ctx context.Context, signature string, succ Successor) error {
 	plain, err := json.Marshal(succ)
 	if err != nil {
 		return fmt.Errorf("encode refresh successor: %w", err)
@@ -82,62 +83,32 @@ func (s *fositeStore) keep(ctx context.Context, signature string, succ successor
 	return s.store.Tokens.SetSuccessor(ctx, storage.KindRefresh, signature, sealed)
 }
 
-// rotateKeeping runs the rotation fosite performs in NewAccessResponse and
+// RotateKeeping runs the rotation fosite performs in NewAccessResponse and
 // keeps its answer on the rotated row, all in one transaction, so a
 // concurrent presentation of the same token either loses the rotation race
 // and finds the answer, or sees the token still active.
-func (p *Provider) rotateKeeping(ctx context.Context, ar fosite.AccessRequester) (fosite.AccessResponder, error) {
-	signature := p.refreshSignature(ctx, ar.GetRequestForm().Get("refresh_token"))
+func (e *Engine) RotateKeeping(ctx context.Context, ar fosite.AccessRequester) (fosite.AccessResponder, error) {
+	signature := e.refreshSignature(ctx, ar.GetRequestForm().Get("refresh_token"))
 	var resp fosite.AccessResponder
-	err := p.store.InTx(ctx, func(ctx context.Context) error {
+	err := e.cfg.Store.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		if resp, err = p.oauth2.NewAccessResponse(ctx, ar); err != nil {
+		if resp, err = e.NewAccessResponse(ctx, ar); err != nil {
 			return err
 		}
-		return p.fstore.keep(ctx, signature, successor{
-			ClientID: ar.GetClient().GetID(), IssuedAt: p.cfg.Now().UTC(), Response: resp.ToMap(),
+		return e.store.keep(ctx, signature, Successor{
+			ClientID: ar.GetClient().GetID(), IssuedAt: e.cfg.Now().UTC(), Response: resp.ToMap(),
 		})
 	})
 	if errors.Is(err, fosite.ErrSerializationFailure) {
 		// Another presentation rotated the token first, and committed its
 		// answer with the rotation.
-		succ, rerr := p.fstore.replayable(ctx, signature)
+		succ, rerr := e.store.replayable(ctx, signature)
 		if rerr != nil {
 			return nil, errors.Join(err, rerr)
 		}
 		if succ != nil {
-			return nil, &errReplay{succ}
+			return nil, &Replay{succ}
 		}
 	}
 	return resp, err
-}
-
-// replay answers a presentation of a token rotated within the reuse
-// interval: the same answer for the same client, invalid_grant for any
-// other. It reports false when err is not such a presentation.
-func (p *Provider) replay(ctx context.Context, w http.ResponseWriter, ar fosite.AccessRequester, err error) bool {
-	var r *errReplay
-	if !errors.As(err, &r) || ar == nil || ar.GetClient() == nil {
-		return false
-	}
-	if ar.GetClient().GetID() != r.s.ClientID {
-		p.writeAccessError(ctx, w, ar, fosite.ErrInvalidGrant.WithHint(
-			"The OAuth 2.0 Client ID from this request does not match the ID during the initial token issuance."))
-		return true
-	}
-	resp := fosite.NewAccessResponse()
-	for k, v := range r.s.Response {
-		resp.SetExtra(k, v)
-	}
-	at, _ := r.s.Response["access_token"].(string)
-	tt, _ := r.s.Response["token_type"].(string)
-	resp.SetAccessToken(at)
-	resp.SetTokenType(tt)
-	if in, ok := r.s.Response["expires_in"].(float64); ok {
-		left := time.Duration(in)*time.Second - p.cfg.Now().Sub(r.s.IssuedAt)
-		resp.SetExpiresIn(max(left, 0))
-	}
-	p.log.Info("refresh token presented again within the reuse interval", "client_id", r.s.ClientID)
-	p.oauth2.WriteAccessResponse(ctx, w, ar, resp)
-	return true
 }

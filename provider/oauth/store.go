@@ -1,4 +1,4 @@
-package provider
+package oauth
 
 import (
 	"context"
@@ -68,7 +68,7 @@ func (s *fositeStore) GetClient(ctx context.Context, id string) (fosite.Client, 
 	if err != nil {
 		return nil, err
 	}
-	return client{c}, nil
+	return Client{c}, nil
 }
 
 // ClientAssertionJWTValid and SetClientAssertionJWT serve private_key_jwt
@@ -79,7 +79,7 @@ func (s *fositeStore) SetClientAssertionJWT(context.Context, string, time.Time) 
 }
 
 func (s *fositeStore) create(ctx context.Context, kind storage.TokenKind, signature, accessSignature string, r fosite.Requester, expiry fosite.TokenType) error {
-	sess, _ := r.GetSession().(*session)
+	sess, _ := r.GetSession().(*Session)
 	if sess == nil {
 		return fmt.Errorf("store %s: unexpected session type %T", kind, r.GetSession())
 	}
@@ -130,12 +130,12 @@ func (s *fositeStore) get(ctx context.Context, kind storage.TokenKind, signature
 		return nil, false, fmt.Errorf("load %s: decode request: %w", kind, err)
 	}
 	if into == nil {
-		into = newSession()
+		into = NewSession()
 	}
 	if err := json.Unmarshal(sr.Session, into); err != nil {
 		return nil, false, fmt.Errorf("load %s: decode session: %w", kind, err)
 	}
-	if s, ok := into.(*session); ok && s.Claims != nil {
+	if s, ok := into.(*Session); ok && s.Claims != nil {
 		integral(s.Claims.Extra)
 	}
 	c, err := s.GetClient(ctx, sr.ClientID)
@@ -218,7 +218,7 @@ func (s *fositeStore) CreateRefreshTokenSession(ctx context.Context, signature, 
 
 // GetRefreshTokenSession returns a rotated token's request together with
 // ErrInactiveToken: fosite treats that as reuse and revokes the family.
-// A token rotated within the reuse interval returns errReplay instead,
+// A token rotated within the reuse interval returns *Replay instead,
 // which leaves the family alone.
 func (s *fositeStore) GetRefreshTokenSession(ctx context.Context, signature string, into fosite.Session) (fosite.Requester, error) {
 	r, active, err := s.get(ctx, storage.KindRefresh, signature, into)
@@ -231,7 +231,7 @@ func (s *fositeStore) GetRefreshTokenSession(ctx context.Context, signature stri
 			return nil, err
 		}
 		if succ != nil {
-			return nil, &errReplay{succ}
+			return nil, &Replay{succ}
 		}
 		return r, fosite.ErrInactiveToken
 	}

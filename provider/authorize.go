@@ -14,6 +14,7 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/web"
 )
 
 // handleAuthorize is the authorization endpoint (RFC 6749 §3.1, OpenID
@@ -106,7 +107,7 @@ func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, a
 		p.renderOAuthError(w, r, err)
 		return
 	}
-	p.log.Info("authorization refused", "client", ar.GetClient().GetID(), "err", describe(err))
+	p.log.Info("authorization refused", "client", ar.GetClient().GetID(), "err", web.Describe(err))
 	if ar.GetResponseMode() == fosite.ResponseModeFormPost {
 		p.writeFormPostError(w, ar, err)
 		return
@@ -126,7 +127,7 @@ func (p *Provider) writeFormPostError(w http.ResponseWriter, ar fosite.Authorize
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	fosite.WriteAuthorizeFormPostResponse(redirect.String(), values, p.pages.formPost, w)
+	fosite.WriteAuthorizeFormPostResponse(redirect.String(), values, p.web.Pages.FormPost, w)
 }
 
 // prompts parses the space-separated prompt parameter.
@@ -153,8 +154,8 @@ func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, ar fosite.Aut
 	if flow != nil && flow.MemberID != "" {
 		login = authn{memberID: flow.MemberID, sessionID: flow.SessionID, authTime: flow.AuthTime, requestedAt: flow.CreatedAt}
 	} else {
-		s, err := p.browserSession(ctx, r)
-		if err != nil && !errors.Is(err, errNoSession) {
+		s, err := p.web.Session(ctx, r)
+		if err != nil && !errors.Is(err, web.ErrNoSession) {
 			p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 			return
 		}
@@ -250,8 +251,8 @@ func (p *Provider) startFlow(w http.ResponseWriter, r *http.Request, ar fosite.A
 	}
 	now := p.cfg.Now().UTC()
 	f := idp.Flow{
-		ID: randomToken(), CSRFHash: hashToken(p.binding(w, r)), ClientID: ar.GetClient().GetID(),
-		Params: stored, AddrHash: hashToken(p.clientAddr(r)),
+		ID: web.RandomToken(), CSRFHash: web.HashToken(p.web.Binding(w, r)), ClientID: ar.GetClient().GetID(),
+		Params: stored, AddrHash: web.HashToken(p.web.ClientAddr(r)),
 		MemberID: login.memberID, SessionID: login.sessionID, AuthTime: login.authTime,
 		CreatedAt: now, ExpiresAt: now.Add(p.cfg.LoginFlowLifespan),
 	}

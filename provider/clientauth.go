@@ -3,11 +3,8 @@ package provider
 import (
 	"context"
 	"errors"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
-	"time"
 
 	"github.com/ory/fosite"
 
@@ -15,6 +12,7 @@ import (
 	"github.com/idp/idp/clients"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/web"
 )
 
 // errClientAuth is the one answer to every failed client authentication
@@ -37,7 +35,7 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 	if err != nil {
 		return nil, err
 	}
-	addr := p.clientAddr(r)
+	addr := p.web.ClientAddr(r)
 	if wait := p.secrets.blocked(id, addr); wait > 0 {
 		return nil, oauth.Unavailable(wait, errors.New("too many wrong client secrets"))
 	}
@@ -116,6 +114,6 @@ func setRetryAfter(w http.ResponseWriter, err error) bool {
 	if !errors.As(err, &ra) {
 		return false
 	}
-	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(ra.Wait, time.Second).Seconds()))))
+	web.SetRetryAfter(w, ra.Wait)
 	return true
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/web"
 )
 
 // handleConsentPage lists the client and the scopes it asks for, from the
@@ -25,21 +26,21 @@ func (p *Provider) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	asked := strings.Fields(params.Get("scope"))
-	var scopes []scopeInfo
+	var scopes []web.ScopeInfo
 	for _, s := range ar.GetRequestedScopes() {
-		desc, ok := scopeDescriptions[s]
+		desc, ok := web.ScopeDescriptions[s]
 		if !ok {
 			desc = "use the " + s + " permission"
 		}
-		scopes = append(scopes, scopeInfo{Name: s, Description: desc, ByClaims: !slices.Contains(asked, s)})
+		scopes = append(scopes, web.ScopeInfo{Name: s, Description: desc, ByClaims: !slices.Contains(asked, s)})
 	}
 	var memberName string
 	if m, err := p.store.Members.ByID(r.Context(), f.MemberID); err == nil {
 		memberName = m.Name
 	}
-	p.render(w, http.StatusOK, p.pages.consent, consentPage{
+	p.web.Render(w, http.StatusOK, p.web.Pages.Consent, web.ConsentPage{
 		ClientName: p.clientName(r.Context(), f.ClientID), MemberName: memberName, FlowID: f.ID,
-		CSRFToken: p.csrfToken(f.ID, cookieValue(r, p.cookieName(csrfCookie))), Scopes: scopes,
+		CSRFToken: p.web.FormToken(r, f.ID), Scopes: scopes,
 	})
 }
 
@@ -47,7 +48,7 @@ func (p *Provider) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 func (p *Provider) consentFlow(w http.ResponseWriter, r *http.Request, id string) (idp.Flow, bool) {
 	f, ok := p.loadFlow(w, r, id)
 	if ok && f.MemberID == "" {
-		p.renderError(w, r, http.StatusBadRequest, "Not signed in", "Sign in before answering this request. Go back to the application and try again.", "", errors.New("consent before login"))
+		p.web.Fail(w, r, web.NotSignedIn, errors.New("consent before login"))
 		return idp.Flow{}, false
 	}
 	return f, ok
@@ -62,12 +63,12 @@ func (p *Provider) handleConsent(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !p.requireCSRF(w, r, f.ID, "The form could not be verified. Go back to the application and try again.") {
+	if !p.web.RequireCSRF(w, r, f.ID, web.ConsentFormExpired) {
 		return
 	}
 	answer := r.PostFormValue("consent")
 	if answer != "allow" && answer != "deny" {
-		p.renderError(w, r, http.StatusBadRequest, "Unknown answer", "Choose Allow or Deny.", "", errors.New("consent answer missing"))
+		p.web.Fail(w, r, web.UnknownAnswer, errors.New("consent answer missing"))
 		return
 	}
 	ar, _, err := p.resumeRequest(r, f)

@@ -4,52 +4,18 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/web"
 )
 
-// renderError shows an error page: for browser requests that cannot be
-// redirected back to a client (unknown client, untrusted redirect URI,
-// expired login). The page carries a fixed, safe message; the detail is
-// logged once, here.
-func (p *Provider) renderError(w http.ResponseWriter, r *http.Request, status int, title, message, code string, err error) {
-	if errors.Is(err, idp.ErrUnavailable) {
-		status, title, code = http.StatusServiceUnavailable, "Temporarily unavailable", "temporarily_unavailable"
-		message = "The service is briefly unavailable. Please try again in a moment."
-		setRetryAfter(w, oauth.RetryAfter{Wait: storeRetryAfter, Err: err})
-	}
-	if err != nil {
-		level := p.log.Warn
-		if status >= 500 {
-			level = p.log.Error
-		}
-		level("request failed", "path", r.URL.Path, "status", status, "code", code, "err", describe(err))
-	}
-	p.render(w, status, p.pages.errorPage, errorPage{Title: title, Message: message, Code: code})
-}
-
-// renderInternal shows the page for a failure that is not the visitor's
-// doing: a fixed message, with the detail logged once by renderError and
-// never shown.
-func (p *Provider) renderInternal(w http.ResponseWriter, r *http.Request, err error) {
-	p.renderError(w, r, http.StatusInternalServerError, "Something went wrong", "Please try again later.", "", err)
-}
-
-// renderOAuthError shows a fosite error as a page, with the error code
-// and fosite's hint (which never carries secrets).
+// renderOAuthError shows a fosite error as a page (web.Refused).
 func (p *Provider) renderOAuthError(w http.ResponseWriter, r *http.Request, err error) {
-	rfc := fosite.ErrorToRFC6749Error(err)
-	msg := rfc.GetDescription()
-	p.renderError(w, r, rfc.CodeField, "Sign-in request refused", msg, rfc.ErrorField, err)
+	p.web.Fail(w, r, web.Refused(err), err)
 }
-
-// storeRetryAfter is the wait a 503 for an unreachable store asks for: a
-// database restart or failover usually completes within a few seconds.
-const storeRetryAfter = 2 * time.Second
 
 // msgUnavailable is the description of a temporarily_unavailable answer
 // for an unreachable store.
@@ -65,7 +31,7 @@ func storeUnavailable(err error) error {
 		return err
 	}
 	return fosite.ErrTemporarilyUnavailable.WithHint(msgUnavailable).
-		WithWrap(oauth.RetryAfter{Wait: storeRetryAfter, Err: err}).WithDebug(err.Error())
+		WithWrap(oauth.RetryAfter{Wait: web.StoreRetryAfter, Err: err}).WithDebug(err.Error())
 }
 
 // writeUnavailable answers a JSON endpoint with 503 temporarily_unavailable
@@ -81,9 +47,9 @@ func (p *Provider) writeUnavailable(w http.ResponseWriter, path string, err erro
 	if !errors.Is(err, fosite.ErrTemporarilyUnavailable) {
 		return false
 	}
-	p.log.Warn("temporarily unavailable", "path", path, "err", describe(err))
+	p.log.Warn("temporarily unavailable", "path", path, "err", web.Describe(err))
 	if !setRetryAfter(w, err) {
-		setRetryAfter(w, oauth.RetryAfter{Wait: storeRetryAfter, Err: err})
+		web.SetRetryAfter(w, web.StoreRetryAfter)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	rfc := fosite.ErrorToRFC6749Error(err)
@@ -91,20 +57,6 @@ func (p *Provider) writeUnavailable(w http.ResponseWriter, path string, err erro
 		"error": rfc.ErrorField, "error_description": rfc.GetDescription(),
 	})
 	return true
-}
-
-// describe gives the loggable detail of an error, including fosite's
-// debug field, which is never sent to clients.
-func describe(err error) string {
-	var rfc *fosite.RFC6749Error
-	if errors.As(err, &rfc) {
-		s := rfc.ErrorField + ": " + rfc.GetDescription()
-		if rfc.DebugField != "" {
-			s += " (" + rfc.DebugField + ")"
-		}
-		return s
-	}
-	return err.Error()
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

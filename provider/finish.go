@@ -12,6 +12,7 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/web"
 )
 
 // finish grants the request and redirects to the client with the code.
@@ -51,7 +52,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		return err
 	})
 	if errors.Is(err, idp.ErrNotFound) && flow != nil { // the flow was spent by a concurrent submit
-		p.renderError(w, r, http.StatusConflict, "Already signed in", "This sign-in request was already completed. Go back to the application.", "", err)
+		p.web.Fail(w, r, web.AlreadyDone, err)
 		return
 	}
 	if err != nil {

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -9,6 +8,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/web"
 )
 
 // loadFlow finds the flow a login or consent page is about and checks it
@@ -17,18 +17,15 @@ import (
 func (p *Provider) loadFlow(w http.ResponseWriter, r *http.Request, id string) (idp.Flow, bool) {
 	f, err := p.store.Flows.ByID(r.Context(), id)
 	if errors.Is(err, idp.ErrNotFound) || (err == nil && !p.cfg.Now().Before(f.ExpiresAt)) {
-		p.renderError(w, r, http.StatusBadRequest, "Sign-in expired",
-			"This sign-in page has expired or was already used. Go back to the application and sign in again.", "", err)
+		p.web.Fail(w, r, web.FlowExpired, err)
 		return idp.Flow{}, false
 	}
 	if err != nil {
-		p.renderInternal(w, r, err)
+		p.web.Internal(w, r, err)
 		return idp.Flow{}, false
 	}
-	binding := cookieValue(r, p.cookieName(csrfCookie))
-	if binding == "" || subtle.ConstantTimeCompare([]byte(hashToken(binding)), []byte(f.CSRFHash)) != 1 {
-		p.renderError(w, r, http.StatusForbidden, "Sign-in started elsewhere",
-			"This sign-in page belongs to another browser or its cookies were cleared. Go back to the application and sign in again.", "", errors.New("flow binding mismatch"))
+	if !p.web.SameBrowser(r, f.CSRFHash) {
+		p.web.Fail(w, r, web.FlowElsewhere, errors.New("flow binding mismatch"))
 		return idp.Flow{}, false
 	}
 	return f, true

@@ -11,6 +11,7 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/web"
 )
 
 // handleIntrospect is RFC 7662 token introspection. The caller must be a
@@ -28,7 +29,7 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		p.log.Info("introspection refused", "err", describe(err))
+		p.log.Info("introspection refused", "err", web.Describe(err))
 		p.writeIntrospectionError(ctx, w, err)
 		return
 	}
@@ -43,7 +44,7 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil || !mayIntrospect(caller, ar) {
 		if err != nil {
-			p.log.Debug("introspection: inactive token", "client", caller.ID, "err", describe(err))
+			p.log.Debug("introspection: inactive token", "client", caller.ID, "err", web.Describe(err))
 		}
 		writeIntrospection(w, map[string]any{"active": false})
 		return
@@ -143,7 +144,7 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		p.log.Info("revocation", "err", describe(err))
+		p.log.Info("revocation", "err", web.Describe(err))
 	}
 	p.oauth.WriteRevocationResponse(ctx, w, err)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/idp/idp"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/web"
 )
 
 // msgBadCredentials is the one message for a wrong password and an
@@ -33,9 +34,9 @@ func (p *Provider) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, f idp.Flow, username, msg string, status int) {
-	p.render(w, status, p.pages.login, loginPage{
+	p.web.Render(w, status, p.web.Pages.Login, web.LoginPage{
 		ClientName: p.clientName(r.Context(), f.ClientID), FlowID: f.ID,
-		CSRFToken: p.csrfToken(f.ID, cookieValue(r, p.cookieName(csrfCookie))),
+		CSRFToken: p.web.FormToken(r, f.ID),
 		Username:  username, Error: msg,
 	})
 }
@@ -55,11 +56,11 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !p.requireCSRF(w, r, f.ID, "The form could not be verified. Go back to the application and sign in again.") {
+	if !p.web.RequireCSRF(w, r, f.ID, web.LoginFormExpired) {
 		return
 	}
 	username := strings.TrimSpace(r.PostFormValue("username"))
-	if len(username) > maxUsernameBytes {
+	if len(username) > web.MaxUsernameBytes {
 		// No account has such a name: refuse it before any work, and do
 		// not echo it back.
 		p.log.Info("sign-in failed", "client", f.ClientID, "reason", "username too long")
@@ -68,10 +69,10 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	m, err := p.findMember(ctx, username)
 	if err != nil && !errors.Is(err, idp.ErrNotFound) {
-		p.renderInternal(w, r, err)
+		p.web.Internal(w, r, err)
 		return
 	}
-	at, ok := p.admitLogin(w, r, f, accountName(m, username), username)
+	at, ok := p.admitLogin(w, r, f, web.AccountName(m, username), username)
 	if !ok {
 		return
 	}
@@ -84,28 +85,28 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if errors.Is(err, password.ErrBusy) {
-		if err := p.throttle.released(ctx, at); err != nil {
+		if err := p.throttle.Released(ctx, at); err != nil {
 			p.log.Error("sign-in throttle", "err", err)
 		}
 		setRetryAfter(w, oauth.RetryAfter{Wait: oauth.KDFRetryAfter, Err: err})
-		p.renderError(w, r, http.StatusServiceUnavailable, "Busy", msgBusy, "", err)
+		p.web.Fail(w, r, web.Busy, err)
 		return
 	}
 	if err != nil {
-		p.renderInternal(w, r, err)
+		p.web.Internal(w, r, err)
 		return
 	}
-	if err := p.throttle.succeeded(ctx, at); err != nil {
+	if err := p.throttle.Succeeded(ctx, at); err != nil {
 		p.log.Error("sign-in throttle", "err", err)
 	}
-	s, err := p.signIn(ctx, w, r, m.ID)
+	s, err := p.web.SignIn(ctx, w, r, m.ID)
 	if err != nil {
-		p.renderInternal(w, r, err)
+		p.web.Internal(w, r, err)
 		return
 	}
 	f.MemberID, f.SessionID, f.AuthTime = m.ID, s.ID, s.AuthTime
 	if err := p.store.Flows.Update(ctx, f); err != nil {
-		p.renderInternal(w, r, err)
+		p.web.Internal(w, r, err)
 		return
 	}
 	p.log.Info("signed in", "member", m.ID, "client", f.ClientID)
@@ -120,11 +121,11 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 // admitLogin counts a sign-in attempt on account against the limits
 // before its password is checked, and answers the attempt itself when it
 // may not go ahead.
-func (p *Provider) admitLogin(w http.ResponseWriter, r *http.Request, f idp.Flow, account, username string) (attempt, bool) {
-	at := p.throttle.newAttempt(p.clientAddr(r), account)
-	ok, retry, err := p.throttle.reserve(r.Context(), at)
+func (p *Provider) admitLogin(w http.ResponseWriter, r *http.Request, f idp.Flow, account, username string) (web.Attempt, bool) {
+	at := p.throttle.NewAttempt(p.web.ClientAddr(r), account)
+	ok, retry, err := p.throttle.Reserve(r.Context(), at)
 	if err != nil {
-		p.renderInternal(w, r, err)
+		p.web.Internal(w, r, err)
 		return at, false
 	}
 	if !ok {
@@ -137,10 +138,6 @@ func (p *Provider) admitLogin(w http.ResponseWriter, r *http.Request, f idp.Flow
 
 var errBadCredentials = errors.New("bad credentials")
 
-// msgBusy answers a sign-in that found every derivation slot taken; the
-// password was not checked, so it says nothing about it.
-const msgBusy = "The service is busy. Wait a moment and try again."
-
 // findMember finds the member by email (when the name has an "@") or
 // username. An empty name finds nobody.
 func (p *Provider) findMember(ctx context.Context, name string) (idp.Member, error) {
@@ -151,15 +148,6 @@ func (p *Provider) findMember(ctx context.Context, name string) (idp.Member, err
 		return p.store.Members.ByEmail(ctx, name)
 	}
 	return p.store.Members.ByUsername(ctx, name)
-}
-
-// accountName is what a sign-in attempt is counted under: the member, by
-// ID, however the attempt named them; or the name, when it names nobody.
-func accountName(m idp.Member, name string) string {
-	if m.ID != "" {
-		return "member\x00" + m.ID
-	}
-	return "name\x00" + normalizeUsername(name)
 }
 
 // checkPassword checks pw against m's password. A member not found (zero

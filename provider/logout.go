@@ -14,6 +14,7 @@ import (
 	"github.com/ory/fosite/token/jwt"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/sessions"
 )
 
@@ -41,25 +42,25 @@ func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
-		p.renderError(w, r, http.StatusBadRequest, "Bad request", "The sign-out request could not be read.", "invalid_request", err)
+		p.web.Fail(w, r, web.BadLogout, err)
 		return
 	}
 	lr := p.parseLogout(ctx, r.Form)
-	s, err := p.browserSession(ctx, r)
-	if errors.Is(err, errNoSession) { // nothing to end
+	s, err := p.web.Session(ctx, r)
+	if errors.Is(err, web.ErrNoSession) { // nothing to end
 		p.afterLogout(w, r, lr)
 		return
 	}
 	if err != nil {
-		p.renderInternal(w, r, err)
+		p.web.Internal(w, r, err)
 		return
 	}
 	if lr.HintSID == s.ID || (lr.HintSID == "" && lr.HintSub != "" && lr.HintSub == s.MemberID) {
 		if err := p.endSession(ctx, s); err != nil {
-			p.renderInternal(w, r, err)
+			p.web.Internal(w, r, err)
 			return
 		}
-		p.setCookie(w, sessionCookie, "", time.Time{})
+		p.web.SetCookie(w, web.SessionCookie, "", time.Time{})
 		p.afterLogout(w, r, lr)
 		return
 	}
@@ -75,9 +76,9 @@ func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if lr.ClientID != "" {
 		clientName = p.clientName(ctx, lr.ClientID)
 	}
-	p.render(w, http.StatusOK, p.pages.logout, logoutPage{
+	p.web.Render(w, http.StatusOK, p.web.Pages.Logout, web.LogoutPage{
 		MemberName: memberName, ClientName: clientName, Flow: blob,
-		CSRFToken: p.csrfToken("logout:"+blob, p.binding(w, r)),
+		CSRFToken: p.web.CSRFToken("logout:"+blob, p.web.Binding(w, r)),
 	})
 }
 
@@ -87,25 +88,25 @@ func (p *Provider) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
 	blob := r.PostFormValue("logout_flow")
 	lr, ok := p.openLogout(blob)
 	if !ok {
-		p.renderError(w, r, http.StatusForbidden, "Form expired", "The sign-out form could not be verified. Nothing was changed.", "", errors.New("logout form state invalid"))
+		p.web.Fail(w, r, web.LogoutFormExpired, errors.New("logout form state invalid"))
 		return
 	}
-	if !p.requireCSRF(w, r, "logout:"+blob, "The sign-out form could not be verified. Nothing was changed.") {
+	if !p.web.RequireCSRF(w, r, "logout:"+blob, web.LogoutFormExpired) {
 		return
 	}
 	if r.PostFormValue("logout") != "yes" {
-		p.render(w, http.StatusOK, p.pages.loggedOut, loggedOutPage{SignedOut: false})
+		p.web.Render(w, http.StatusOK, p.web.Pages.LoggedOut, web.LoggedOutPage{SignedOut: false})
 		return
 	}
-	s, err := p.browserSession(ctx, r)
+	s, err := p.web.Session(ctx, r)
 	if err == nil {
 		err = p.endSession(ctx, s)
 	}
-	if err != nil && !errors.Is(err, errNoSession) {
-		p.renderInternal(w, r, err)
+	if err != nil && !errors.Is(err, web.ErrNoSession) {
+		p.web.Internal(w, r, err)
 		return
 	}
-	p.setCookie(w, sessionCookie, "", time.Time{})
+	p.web.SetCookie(w, web.SessionCookie, "", time.Time{})
 	p.afterLogout(w, r, lr)
 }
 
@@ -114,7 +115,7 @@ func (p *Provider) afterLogout(w http.ResponseWriter, r *http.Request, lr logout
 		http.Redirect(w, r, lr.Redirect, http.StatusSeeOther)
 		return
 	}
-	p.render(w, http.StatusOK, p.pages.loggedOut, loggedOutPage{SignedOut: true})
+	p.web.Render(w, http.StatusOK, p.web.Pages.LoggedOut, web.LoggedOutPage{SignedOut: true})
 }
 
 // parseLogout validates the parameters. Anything doubtful (a hint that

@@ -17,26 +17,26 @@ import (
 	"github.com/idp/idp/metrics"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/sessions"
 	"github.com/idp/idp/storage"
 )
 
 // Provider serves every endpoint of the identity provider.
 type Provider struct {
-	cfg     Config
-	store   *storage.Store
-	log     *slog.Logger
-	oauth   *oauth.Engine
-	keys    *keys.Ring
-	pages   *pages
-	csrfKey []byte
+	cfg   Config
+	store *storage.Store
+	log   *slog.Logger
+	oauth *oauth.Engine
+	keys  *keys.Ring
+	web   *web.Kit
 	// logoutState seals the confirmation form's state of RP-initiated
 	// logout, which travels through the browser.
 	logoutState *keys.Box
 	handler     http.Handler
 	logout      *sessions.Notifier
 	// throttle slows down password guessing at /login.
-	throttle *throttle
+	throttle *web.Throttle
 	// kdf bounds the password and secret derivations in flight;
 	// verifier checks client secrets through it; secrets throttles
 	// wrong secrets per client id.
@@ -59,23 +59,26 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	// Records logged with a request's context carry its request id.
 	cfg.Logger = slog.New(metrics.LogHandler(cfg.Logger.Handler()))
-	pg, err := parsePages()
-	if err != nil {
-		return nil, err
-	}
 	p := &Provider{
 		cfg:         cfg,
 		store:       cfg.Store,
 		log:         cfg.Logger,
-		pages:       pg,
-		csrfKey:     keys.Derive(cfg.Secret, keys.PurposeCSRF),
 		logoutState: keys.NewBox(cfg.Secret, keys.PurposeLogout),
-		throttle:    newThrottle(cfg.Store, keys.Derive(cfg.Secret, keys.PurposeThrottle), cfg.Now),
+		throttle:    web.NewThrottle(cfg.Store, keys.Derive(cfg.Secret, keys.PurposeThrottle), cfg.Now),
 		kdf:         password.NewLimiter(cfg.KDFConcurrency, cfg.KDFQueue, cfg.KDFWait),
 		secrets:     newSecretThrottle(cfg.Now),
 		stop:        make(chan struct{}),
 	}
 	p.metrics = metrics.New(metrics.Sources{KDF: p.kdf.Stats, Pool: cfg.Store.PoolStats})
+	var err error
+	p.web, err = web.New(web.Config{
+		Issuer: cfg.Issuer, CookieDomain: cfg.CookieDomain, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
+		CSRFKey: keys.Derive(cfg.Secret, keys.PurposeCSRF), SessionIdleTimeout: cfg.SessionIdleTimeout,
+		SessionLifetime: cfg.SessionLifetime, TrustedProxies: cfg.TrustedProxies, EndSession: p.endSession,
+	})
+	if err != nil {
+		return nil, err
+	}
 	p.keys, err = keys.Load(ctx, keys.Config{
 		Store: cfg.Store, Secret: cfg.Secret, Now: cfg.Now, Log: cfg.Logger,
 		Retention: max(cfg.AccessTokenLifespan, cfg.IDTokenLifespan) + time.Hour,
@@ -89,7 +92,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		AuthorizeCodeLifespan: cfg.AuthorizeCodeLifespan, AccessTokenLifespan: cfg.AccessTokenLifespan,
 		IDTokenLifespan: cfg.IDTokenLifespan, RefreshTokenLifespan: cfg.RefreshTokenLifespan,
 		RefreshReuseInterval: cfg.RefreshReuseInterval, AllowPlainOAuth: cfg.AllowPlainOAuth,
-		Verifier: p.verifier, Authenticate: p.authenticateClient, FormPost: pg.formPost,
+		Verifier: p.verifier, Authenticate: p.authenticateClient, FormPost: p.web.Pages.FormPost,
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
 		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.Signer.Sign,
@@ -163,7 +166,7 @@ func (p *Provider) collectGarbage(ctx context.Context) {
 	if err := sessions.EndIdle(ctx, p.store, now, p.cfg.SessionIdleTimeout, p.endSession); err != nil {
 		p.log.Error("end idle sessions", "err", err)
 	}
-	p.throttle.sweep(now)
+	p.throttle.Sweep(now)
 	for what, del := range map[string]func(context.Context, time.Time) (int64, error){
 		"tokens": p.store.Tokens.DeleteExpired, "flows": p.store.Flows.DeleteExpired,
 		"sessions": p.store.Sessions.DeleteExpired, "throttle counters": p.store.Throttle.DeleteExpired,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/provider/registration"
+	"github.com/idp/idp/provider/web"
 )
 
 // mountRegistration serves dynamic client registration (RFC 7591) and
@@ -23,7 +24,7 @@ func (p *Provider) mountRegistration(r *mux.Router) {
 	}
 	r.PathPrefix(registration.Path).Handler(registration.New(registration.Deps{
 		Store: p.store, Config: p.cfg.Registration, Issuer: p.cfg.Issuer, Now: p.cfg.Now, Log: p.log,
-		KDF: p.kdf, ClientAddr: p.clientAddr,
+		KDF: p.kdf, ClientAddr: p.web.ClientAddr,
 		Admit: p.admitRegistration(keys.Derive(p.cfg.Secret, keys.PurposeRegistration)),
 	}))
 }
@@ -44,7 +45,7 @@ const (
 func (p *Provider) admitRegistration(key []byte) func(context.Context, *http.Request) (time.Duration, error) {
 	return func(ctx context.Context, r *http.Request) (time.Duration, error) {
 		m := hmac.New(sha256.New, key)
-		m.Write([]byte(addressKey(p.clientAddr(r))))
+		m.Write([]byte(web.AddressKey(p.web.ClientAddr(r))))
 		now := p.cfg.Now()
 		n, ends, err := p.store.Throttle.Hit(ctx, "registration:"+hex.EncodeToString(m.Sum(nil)), now, registrationWindow)
 		if err != nil || n <= maxRegistrationsPerAddress {

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/idp/idp/metrics"
+	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/templates"
 )
 
@@ -65,10 +66,10 @@ func (p *Provider) routes() http.Handler {
 		r.Handle("/static/"+name, http.StripPrefix("/static/", http.FileServerFS(static))).Methods(http.MethodGet)
 	}
 	r.NotFoundHandler = observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.renderError(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.", "", nil)
+		p.web.Fail(w, r, web.NotFound, nil)
 	}))
 	r.MethodNotAllowedHandler = observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.renderError(w, r, http.StatusMethodNotAllowed, "Method not allowed", "This address does not accept that request method.", "", nil)
+		p.web.Fail(w, r, web.MethodNotAllowed, nil)
 	}))
 	return securityHeaders(withDeadline(p.limitBody(r, observe)), strings.HasPrefix(p.cfg.Issuer, "https://"))
 }
@@ -93,7 +94,7 @@ func (p *Provider) limitBody(next http.Handler, observe func(http.Handler) http.
 			w.Header().Set("Cache-Control", "no-store")
 			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "invalid_request", "error_description": msg})
 		default:
-			p.renderError(w, r, http.StatusRequestEntityTooLarge, "Request too large", msg, "", nil)
+			p.web.Fail(w, r, web.TooLarge, nil)
 		}
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/web"
 )
 
 // handleToken is the token endpoint (RFC 6749 §3.2). fosite runs every
@@ -106,9 +107,9 @@ func (p *Provider) writeAccessError(ctx context.Context, w http.ResponseWriter, 
 	}
 	rfc := fosite.ErrorToRFC6749Error(err)
 	if rfc.CodeField >= 500 {
-		p.log.Error("token request failed", "err", describe(err))
+		p.log.Error("token request failed", "err", web.Describe(err))
 	} else {
-		p.log.Info("token request refused", "err", describe(err))
+		p.log.Info("token request refused", "err", web.Describe(err))
 	}
 	setRetryAfter(w, err)
 	p.oauth.WriteAccessError(ctx, w, ar, err)

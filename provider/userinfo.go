@@ -10,6 +10,7 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/web"
 )
 
 // handleUserinfo returns the member's claims for a bearer access token
@@ -95,7 +96,7 @@ func describeOrNil(err error) string {
 	if err == nil {
 		return "not an access token"
 	}
-	return describe(err)
+	return web.Describe(err)
 }
 
 // bearerError answers as RFC 6750 §3 asks: a WWW-Authenticate challenge,

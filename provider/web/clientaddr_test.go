@@ -1,4 +1,4 @@
-package provider
+package web
 
 import (
 	"net/http/httptest"
@@ -41,14 +41,14 @@ func TestClientAddr(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &Provider{cfg: Config{TrustedProxies: tt.proxies}}
+			k := &Kit{cfg: Config{TrustedProxies: tt.proxies}}
 			r := httptest.NewRequest("POST", "/login", nil)
 			r.RemoteAddr = tt.peer
 			for k, v := range tt.header {
 				r.Header[k] = v
 			}
-			if got := p.clientAddr(r); got != tt.want {
-				t.Errorf("clientAddr = %q, want %q", got, tt.want)
+			if got := k.ClientAddr(r); got != tt.want {
+				t.Errorf("ClientAddr = %q, want %q", got, tt.want)
 			}
 		})
 	}

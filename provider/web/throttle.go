@@ -1,4 +1,4 @@
-package provider
+package web
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idp/idp"
 	"github.com/idp/idp/storage"
 )
 
@@ -29,16 +30,16 @@ const (
 	// maxAddressAttempts is the failed sign-ins allowed per address, any
 	// account, in a window: generous for an office behind one NAT.
 	maxAddressAttempts = 100
-	// maxUsernameBytes bounds a username or email: RFC 5321 caps an
+	// MaxUsernameBytes bounds a username or email: RFC 5321 caps an
 	// address at 254 bytes, so a longer name names nobody and is refused
 	// before any work.
-	maxUsernameBytes = 256
+	MaxUsernameBytes = 256
 	// maxBlocked bounds the in-memory list of keys known to be over their
 	// limit, so a flood of distinct names cannot grow it without end.
 	maxBlocked = 10000
 )
 
-// throttle limits password guessing at /login. Each attempt is counted in
+// Throttle limits password guessing at /login. Each attempt is counted in
 // the store before the password is looked at, and goes ahead only if the
 // counts for its address and for its account from that address are
 // within the limits: counting first is what keeps concurrent attempts from
@@ -50,7 +51,7 @@ const (
 // Keys already known to be over their limit are remembered in memory
 // until their window ends, a cheap first layer that spares the store
 // under a flood.
-type throttle struct {
+type Throttle struct {
 	store *storage.Store
 	key   []byte // HMAC key: the same on every replica, as the secret is
 	now   func() time.Time
@@ -59,34 +60,35 @@ type throttle struct {
 	blocked map[string]time.Time // key → end of its window
 }
 
-func newThrottle(store *storage.Store, key []byte, now func() time.Time) *throttle {
-	return &throttle{store: store, key: key, now: now, blocked: map[string]time.Time{}}
+// NewThrottle returns a throttle counting in store, keying with key.
+func NewThrottle(store *storage.Store, key []byte, now func() time.Time) *Throttle {
+	return &Throttle{store: store, key: key, now: now, blocked: map[string]time.Time{}}
 }
 
-// attempt is one sign-in attempt's throttle keys.
-type attempt struct{ account, address string }
+// Attempt is one sign-in attempt's throttle keys.
+type Attempt struct{ account, address string }
 
-// newAttempt derives the keys of an attempt on account (as accountName
+// NewAttempt derives the keys of an attempt on account (as AccountName
 // gives it) from addr (an IP address as clientAddr returns it).
-func (t *throttle) newAttempt(addr, account string) attempt {
-	a := addressKey(addr)
-	return attempt{account: t.hash("account", a, account), address: t.hash("address", a)}
+func (t *Throttle) NewAttempt(addr, account string) Attempt {
+	a := AddressKey(addr)
+	return Attempt{account: t.hash("account", a, account), address: t.hash("address", a)}
 }
 
 // normalizeUsername is the form a username is counted under: trimmed,
-// lower-cased, and cut at maxUsernameBytes.
+// lower-cased, and cut at MaxUsernameBytes.
 func normalizeUsername(u string) string {
 	u = strings.ToLower(strings.TrimSpace(u))
-	if len(u) > maxUsernameBytes {
-		u = u[:maxUsernameBytes]
+	if len(u) > MaxUsernameBytes {
+		u = u[:MaxUsernameBytes]
 	}
 	return u
 }
 
-// addressKey is the part of an address one client controls: the address
+// AddressKey is the part of an address one client controls: the address
 // for IPv4, its /64 for IPv6, where one subscriber commonly holds a whole
 // /64 and could otherwise count each attempt under a fresh address.
-func addressKey(addr string) string {
+func AddressKey(addr string) string {
 	a, err := netip.ParseAddr(addr)
 	if err != nil || !a.Is6() {
 		return addr
@@ -94,7 +96,7 @@ func addressKey(addr string) string {
 	return netip.PrefixFrom(a, 64).Masked().String()
 }
 
-func (t *throttle) hash(parts ...string) string {
+func (t *Throttle) hash(parts ...string) string {
 	m := hmac.New(sha256.New, t.key)
 	for _, p := range parts {
 		m.Write([]byte(p))
@@ -103,11 +105,11 @@ func (t *throttle) hash(parts ...string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// reserve counts the attempt against both limits before the password is
+// Reserve counts the attempt against both limits before the password is
 // checked. It reports whether the attempt may go ahead and, when it may
-// not, when to retry. The attempt counts as failed until succeeded says
+// not, when to retry. The attempt counts as failed until Succeeded says
 // otherwise.
-func (t *throttle) reserve(ctx context.Context, a attempt) (ok bool, retry time.Time, err error) {
+func (t *Throttle) Reserve(ctx context.Context, a Attempt) (ok bool, retry time.Time, err error) {
 	now := t.now()
 	if until, blocked := t.isBlocked(now, a.address, a.account); blocked {
 		return false, until, nil
@@ -136,10 +138,10 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// succeeded takes back a reserved attempt that proved the password: the
+// Succeeded takes back a reserved attempt that proved the password: the
 // account's failures from this address are forgotten, and the address's
 // count no longer includes this attempt.
-func (t *throttle) succeeded(ctx context.Context, a attempt) error {
+func (t *Throttle) Succeeded(ctx context.Context, a Attempt) error {
 	if err := t.store.Throttle.Reset(ctx, a.account); err != nil {
 		return fmt.Errorf("throttle: %w", err)
 	}
@@ -149,11 +151,11 @@ func (t *throttle) succeeded(ctx context.Context, a attempt) error {
 	return nil
 }
 
-// released takes back a reserved attempt whose password nobody checked
+// Released takes back a reserved attempt whose password nobody checked
 // (no derivation slot was free), so it does not count as a failure. Only
 // attempts that never reached a verification are taken back, so the
 // number of passwords checked in a window still stays within the limits.
-func (t *throttle) released(ctx context.Context, a attempt) error {
+func (t *Throttle) Released(ctx context.Context, a Attempt) error {
 	for _, k := range []string{a.account, a.address} {
 		if err := t.store.Throttle.Undo(ctx, k); err != nil {
 			return fmt.Errorf("throttle: %w", err)
@@ -164,7 +166,7 @@ func (t *throttle) released(ctx context.Context, a attempt) error {
 
 // isBlocked reports whether one of keys is known to be over its limit,
 // and until when.
-func (t *throttle) isBlocked(now time.Time, keys ...string) (time.Time, bool) {
+func (t *Throttle) isBlocked(now time.Time, keys ...string) (time.Time, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, k := range keys {
@@ -176,9 +178,9 @@ func (t *throttle) isBlocked(now time.Time, keys ...string) (time.Time, bool) {
 }
 
 // block remembers that key is over its limit until its window ends. When
-// the list is full even after a sweep, the key is not remembered: the
+// the list is full even after a Sweep, the key is not remembered: the
 // store still refuses it, at the cost of a statement.
-func (t *throttle) block(now time.Time, key string, until time.Time) {
+func (t *Throttle) block(now time.Time, key string, until time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.blocked) >= maxBlocked {
@@ -189,17 +191,26 @@ func (t *throttle) block(now time.Time, key string, until time.Time) {
 	}
 }
 
-// sweep drops the in-memory entries whose window has ended.
-func (t *throttle) sweep(now time.Time) {
+// Sweep drops the in-memory entries whose window has ended.
+func (t *Throttle) Sweep(now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.sweepLocked(now)
 }
 
-func (t *throttle) sweepLocked(now time.Time) {
+func (t *Throttle) sweepLocked(now time.Time) {
 	for k, until := range t.blocked {
 		if !now.Before(until) {
 			delete(t.blocked, k)
 		}
 	}
+}
+
+// AccountName is what a sign-in attempt is counted under: the member, by
+// ID, however the attempt named them; or the name, when it names nobody.
+func AccountName(m idp.Member, name string) string {
+	if m.ID != "" {
+		return "member\x00" + m.ID
+	}
+	return "name\x00" + normalizeUsername(name)
 }

@@ -1,4 +1,4 @@
-package provider
+package web
 
 import (
 	"net"
@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// clientAddr returns the IP address of the client that sent r, without a
+// ClientAddr returns the IP address of the client that sent r, without a
 // port. It is the TCP peer, unless the peer is one of Config.TrustedProxies:
 // then the forwarding header is walked from its right end (the entry the
 // nearest proxy appended) towards the left, skipping trusted hops, and the
@@ -20,17 +20,17 @@ import (
 // X-Forwarded-For the client sent. An entry that is not an address (an
 // RFC 7239 "unknown" or obfuscated identifier, or garbage) ends the walk
 // at the trusted hop that passed it on.
-func (p *Provider) clientAddr(r *http.Request) string {
+func (k *Kit) ClientAddr(r *http.Request) string {
 	peer, ok := parseNode(r.RemoteAddr)
 	if !ok {
 		return r.RemoteAddr
 	}
-	if !p.trusted(peer) {
+	if !k.trusted(peer) {
 		return peer.String()
 	}
 	chain := forwardedFor(r.Header)
 	addr := peer
-	for i := len(chain) - 1; i >= 0 && p.trusted(addr); i-- {
+	for i := len(chain) - 1; i >= 0 && k.trusted(addr); i-- {
 		next, ok := parseNode(chain[i])
 		if !ok {
 			break
@@ -41,8 +41,8 @@ func (p *Provider) clientAddr(r *http.Request) string {
 }
 
 // trusted reports whether addr is inside one of the trusted proxy ranges.
-func (p *Provider) trusted(addr netip.Addr) bool {
-	for _, pfx := range p.cfg.TrustedProxies {
+func (k *Kit) trusted(addr netip.Addr) bool {
+	for _, pfx := range k.cfg.TrustedProxies {
 		if pfx.Contains(addr) {
 			return true
 		}

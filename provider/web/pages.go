@@ -1,4 +1,4 @@
-package provider
+package web
 
 import (
 	"bytes"
@@ -10,16 +10,17 @@ import (
 	"github.com/idp/idp/templates"
 )
 
-// pages holds the parsed templates; parsing once at start makes a broken
+// Pages holds the parsed templates; parsing once at start makes a broken
 // page a start-up error instead of a failed login.
-type pages struct {
-	login, consent, logout, loggedOut, errorPage *template.Template
-	// formPost is fosite's form_post response page; it stands alone, as
+type Pages struct {
+	Login, Consent, Logout, LoggedOut *template.Template
+	errorPage                         *template.Template
+	// FormPost is fosite's form_post response page; it stands alone, as
 	// fosite executes it with its own data.
-	formPost *template.Template
+	FormPost *template.Template
 }
 
-func parsePages() (*pages, error) {
+func parsePages() (*Pages, error) {
 	parse := func(name string) (*template.Template, error) {
 		t, err := template.ParseFS(templates.FS, "layout.html", name)
 		if err != nil {
@@ -27,17 +28,17 @@ func parsePages() (*pages, error) {
 		}
 		return t.Lookup(name), nil
 	}
-	var p pages
+	var p Pages
 	var err error
 	for name, dst := range map[string]**template.Template{
-		"login.html": &p.login, "consent.html": &p.consent, "logout.html": &p.logout,
-		"loggedout.html": &p.loggedOut, "error.html": &p.errorPage,
+		"login.html": &p.Login, "consent.html": &p.Consent, "logout.html": &p.Logout,
+		"loggedout.html": &p.LoggedOut, "error.html": &p.errorPage,
 	} {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
 		}
 	}
-	if p.formPost, err = template.ParseFS(templates.FS, "form_post.html"); err != nil {
+	if p.FormPost, err = template.ParseFS(templates.FS, "form_post.html"); err != nil {
 		return nil, fmt.Errorf("template form_post.html: %w", err)
 	}
 	return &p, nil
@@ -45,29 +46,33 @@ func parsePages() (*pages, error) {
 
 // Data of each page.
 type (
-	loginPage struct {
+	// LoginPage is login.html.
+	LoginPage struct {
 		ClientName, FlowID, CSRFToken, Username, Error string
 	}
-	consentPage struct {
+	// ConsentPage is consent.html.
+	ConsentPage struct {
 		ClientName, MemberName, FlowID, CSRFToken string
-		Scopes                                    []scopeInfo
+		Scopes                                    []ScopeInfo
 	}
-	logoutPage struct {
+	// LogoutPage is logout.html, the question before signing out.
+	LogoutPage struct {
 		MemberName, ClientName, CSRFToken, Flow string
 	}
-	loggedOutPage struct{ SignedOut bool }
+	// LoggedOutPage is loggedout.html.
+	LoggedOutPage struct{ SignedOut bool }
 	errorPage     struct{ Title, Message, Code string }
 )
 
-// scopeInfo is one line of the consent page. ByClaims marks a scope the
+// ScopeInfo is one line of the consent page. ByClaims marks a scope the
 // client did not list in scope but asked for through a claim it carries.
-type scopeInfo struct {
+type ScopeInfo struct {
 	Name, Description string
 	ByClaims          bool
 }
 
-// scopeDescriptions explain scopes on the consent page in plain words.
-var scopeDescriptions = map[string]string{
+// ScopeDescriptions explain scopes on the consent page in plain words.
+var ScopeDescriptions = map[string]string{
 	idp.ScopeOpenID:        "sign you in",
 	idp.ScopeProfile:       "see your name and username",
 	idp.ScopeEmail:         "see your email address",
@@ -75,12 +80,12 @@ var scopeDescriptions = map[string]string{
 	idp.ScopeOfflineAccess: "stay signed in when you are away",
 }
 
-// render writes a page; it renders into a buffer first so a template error
+// Render writes a page; it renders into a buffer first so a template error
 // never leaves a half-written page.
-func (p *Provider) render(w http.ResponseWriter, status int, t *template.Template, data any) {
+func (k *Kit) Render(w http.ResponseWriter, status int, t *template.Template, data any) {
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
-		p.log.Error("render page", "page", t.Name(), "err", err)
+		k.cfg.Log.Error("render page", "page", t.Name(), "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/ory/fosite"
+
+	"github.com/idp/idp"
+)
+
+// ErrorPage is what an error page shows: a status, a title and a fixed,
+// safe message, and for a refused protocol request its error code.
+type ErrorPage struct {
+	Status         int
+	Title, Message string
+	Code           string
+}
+
+// The page errors, one entry each: handlers name an entry, never write
+// the words themselves, so every page says the same thing for the same
+// failure. Internal is the one answer to a failure that is not the
+// visitor's doing; Unavailable replaces any entry when the store could
+// not be reached.
+var (
+	NotFound         = ErrorPage{http.StatusNotFound, "Page not found", "There is nothing at this address.", ""}
+	MethodNotAllowed = ErrorPage{http.StatusMethodNotAllowed, "Method not allowed", "This address does not accept that request method.", ""}
+	TooLarge         = ErrorPage{http.StatusRequestEntityTooLarge, "Request too large", "The request body is larger than 64 KiB.", ""}
+	FlowExpired      = ErrorPage{http.StatusBadRequest, "Sign-in expired",
+		"This sign-in page has expired or was already used. Go back to the application and sign in again.", ""}
+	FlowElsewhere = ErrorPage{http.StatusForbidden, "Sign-in started elsewhere",
+		"This sign-in page belongs to another browser or its cookies were cleared. Go back to the application and sign in again.", ""}
+	LoginFormExpired = ErrorPage{http.StatusForbidden, "Form expired",
+		"The form could not be verified. Go back to the application and sign in again.", ""}
+	ConsentFormExpired = ErrorPage{http.StatusForbidden, "Form expired",
+		"The form could not be verified. Go back to the application and try again.", ""}
+	LogoutFormExpired = ErrorPage{http.StatusForbidden, "Form expired",
+		"The sign-out form could not be verified. Nothing was changed.", ""}
+	NotSignedIn = ErrorPage{http.StatusBadRequest, "Not signed in",
+		"Sign in before answering this request. Go back to the application and try again.", ""}
+	UnknownAnswer = ErrorPage{http.StatusBadRequest, "Unknown answer", "Choose Allow or Deny.", ""}
+	AlreadyDone   = ErrorPage{http.StatusConflict, "Already signed in", "This sign-in request was already completed. Go back to the application.", ""}
+	BadLogout     = ErrorPage{http.StatusBadRequest, "Bad request", "The sign-out request could not be read.", "invalid_request"}
+	Busy          = ErrorPage{http.StatusServiceUnavailable, "Busy", "The service is busy. Wait a moment and try again.", ""}
+	Internal      = ErrorPage{http.StatusInternalServerError, "Something went wrong", "Please try again later.", ""}
+	Unavailable   = ErrorPage{http.StatusServiceUnavailable, "Temporarily unavailable", "The service is briefly unavailable. Please try again in a moment.", "temporarily_unavailable"}
+)
+
+// Refused is the page of a sign-in request refused by the protocol
+// rules, with the error code and fosite's hint (which never carries
+// secrets): the one entry whose words come from the error.
+func Refused(err error) ErrorPage {
+	rfc := fosite.ErrorToRFC6749Error(err)
+	return ErrorPage{rfc.CodeField, "Sign-in request refused", rfc.GetDescription(), rfc.ErrorField}
+}
+
+// Fail shows an error page: for browser requests that cannot be
+// redirected back to a client (unknown client, untrusted redirect URI,
+// expired login). The detail of err is logged once, here, and never shown.
+func (k *Kit) Fail(w http.ResponseWriter, r *http.Request, page ErrorPage, err error) {
+	if errors.Is(err, idp.ErrUnavailable) {
+		page = Unavailable
+		SetRetryAfter(w, StoreRetryAfter)
+	}
+	if err != nil {
+		level := k.cfg.Log.Warn
+		if page.Status >= 500 {
+			level = k.cfg.Log.Error
+		}
+		level("request failed", "path", r.URL.Path, "status", page.Status, "code", page.Code, "err", Describe(err))
+	}
+	k.Render(w, page.Status, k.Pages.errorPage, errorPage{Title: page.Title, Message: page.Message, Code: page.Code})
+}
+
+// Internal shows the Internal page for err.
+func (k *Kit) Internal(w http.ResponseWriter, r *http.Request, err error) {
+	k.Fail(w, r, Internal, err)
+}
+
+// StoreRetryAfter is the wait a 503 for an unreachable store asks for: a
+// database restart or failover usually completes within a few seconds.
+const StoreRetryAfter = 2 * time.Second
+
+// SetRetryAfter sets Retry-After (RFC 9110 §10.2.3) to wait, in whole
+// seconds, at least one.
+func SetRetryAfter(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(wait, time.Second).Seconds()))))
+}
+
+// Describe gives the loggable detail of an error, including fosite's
+// debug field, which is never sent to clients.
+func Describe(err error) string {
+	var rfc *fosite.RFC6749Error
+	if errors.As(err, &rfc) {
+		s := rfc.ErrorField + ": " + rfc.GetDescription()
+		if rfc.DebugField != "" {
+			s += " (" + rfc.DebugField + ")"
+		}
+		return s
+	}
+	return err.Error()
+}

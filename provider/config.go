@@ -96,8 +96,8 @@ type Config struct {
 	MetricsElsewhere bool
 }
 
-// Defaults of the settings the command line also offers, so its flags
-// show the values the provider uses.
+// Defaults of the settings, all here, so the command line's flags show the
+// values the provider uses and withDefaults has one source.
 const (
 	DefaultSessionIdleTimeout      = 24 * time.Hour
 	DefaultSessionLifetime         = 14 * 24 * time.Hour
@@ -105,6 +105,19 @@ const (
 	DefaultRefreshTokenLifespan    = 30 * 24 * time.Hour
 	DefaultRefreshTokenMaxLifetime = 90 * 24 * time.Hour
 	DefaultKDFWait                 = 2 * time.Second
+	// DefaultAuthorizeCodeLifespan is short: a code is redeemed within
+	// seconds of its redirect (RFC 6749 §4.1.2 recommends at most 10 min).
+	DefaultAuthorizeCodeLifespan = 5 * time.Minute
+	DefaultIDTokenLifespan       = time.Hour
+	// DefaultLoginFlowLifespan bounds how long a login page may stay open.
+	DefaultLoginFlowLifespan = 30 * time.Minute
+	DefaultCleanupInterval   = 10 * time.Minute
+	// DefaultBackchannelPollInterval, RetryBase and MaxAttempts: 1 s,
+	// 4 s, 16 s, ~1 min, ~4 min, ~17 min, ~68 min, about an hour and a
+	// half of retries.
+	DefaultBackchannelPollInterval = 2 * time.Second
+	DefaultBackchannelRetryBase    = time.Second
+	DefaultBackchannelMaxAttempts  = 8
 )
 
 func (c Config) withDefaults() Config {
@@ -121,13 +134,13 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.SessionIdleTimeout, DefaultSessionIdleTimeout)
 	def(&c.SessionLifetime, DefaultSessionLifetime)
-	def(&c.AuthorizeCodeLifespan, 5*time.Minute)
+	def(&c.AuthorizeCodeLifespan, DefaultAuthorizeCodeLifespan)
 	def(&c.AccessTokenLifespan, DefaultAccessTokenLifespan)
-	def(&c.IDTokenLifespan, time.Hour)
+	def(&c.IDTokenLifespan, DefaultIDTokenLifespan)
 	def(&c.RefreshTokenLifespan, DefaultRefreshTokenLifespan)
 	def(&c.RefreshTokenMaxLifetime, DefaultRefreshTokenMaxLifetime)
-	def(&c.LoginFlowLifespan, 30*time.Minute)
-	def(&c.CleanupInterval, 10*time.Minute)
+	def(&c.LoginFlowLifespan, DefaultLoginFlowLifespan)
+	def(&c.CleanupInterval, DefaultCleanupInterval)
 	if c.KDFConcurrency == 0 {
 		c.KDFConcurrency = runtime.GOMAXPROCS(0)
 	}
@@ -135,12 +148,10 @@ func (c Config) withDefaults() Config {
 		c.KDFQueue = 4 * c.KDFConcurrency
 	}
 	def(&c.KDFWait, DefaultKDFWait)
-	def(&c.BackchannelPollInterval, 2*time.Second)
-	def(&c.BackchannelRetryBase, time.Second)
+	def(&c.BackchannelPollInterval, DefaultBackchannelPollInterval)
+	def(&c.BackchannelRetryBase, DefaultBackchannelRetryBase)
 	if c.BackchannelMaxAttempts == 0 {
-		// 1 s, 4 s, 16 s, ~1 min, ~4 min, ~17 min, ~68 min: about an hour
-		// and a half of retries.
-		c.BackchannelMaxAttempts = 8
+		c.BackchannelMaxAttempts = DefaultBackchannelMaxAttempts
 	}
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
 	return c

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/provider/oauth"
@@ -60,7 +59,7 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		EndSessionEndpoint:                        p.url(pathLogout),
 		RegistrationEndpoint:                      p.registrationEndpoint(),
 		ScopesSupported:                           idp.SupportedScopes(),
-		ClaimsSupported:                           supportedClaims(),
+		ClaimsSupported:                           oauth.SupportedClaims(),
 		ResponseTypesSupported:                    []string{"code"},
 		ResponseModesSupported:                    modes,
 		GrantTypesSupported:                       idp.SupportedGrants(),
@@ -82,17 +81,4 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	writeJSON(w, http.StatusOK, d)
-}
-
-// idTokenClaims are the claims every ID token may carry whatever its
-// scopes; the member claims follow from scopeClaims, so a claim added to a
-// scope is advertised with it.
-var idTokenClaims = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid"}
-
-func supportedClaims() []string {
-	out := slices.Clone(idTokenClaims)
-	for _, scope := range claimScopes {
-		out = append(out, scopeClaims[scope]...)
-	}
-	return out
 }

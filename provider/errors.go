@@ -7,32 +7,9 @@ import (
 
 	"github.com/ory/fosite"
 
-	"github.com/idp/idp"
 	"github.com/idp/idp/provider/oauth"
 	"github.com/idp/idp/provider/web"
 )
-
-// renderOAuthError shows a fosite error as a page (web.Refused).
-func (p *Provider) renderOAuthError(w http.ResponseWriter, r *http.Request, err error) {
-	p.web.Fail(w, r, web.Refused(err), err)
-}
-
-// msgUnavailable is the description of a temporarily_unavailable answer
-// for an unreachable store.
-const msgUnavailable = "The service is temporarily unavailable; try again shortly."
-
-// storeUnavailable turns an error that says the store could not be reached
-// into fosite's temporarily_unavailable (RFC 6749 §4.1.2.1), whatever
-// fosite wrapped it in (a failed client lookup becomes invalid_client, any
-// other store error server_error): the client did nothing wrong and may
-// retry. Other errors pass unchanged.
-func storeUnavailable(err error) error {
-	if !errors.Is(err, idp.ErrUnavailable) {
-		return err
-	}
-	return fosite.ErrTemporarilyUnavailable.WithHint(msgUnavailable).
-		WithWrap(oauth.RetryAfter{Wait: web.StoreRetryAfter, Err: err}).WithDebug(err.Error())
-}
 
 // writeUnavailable answers a JSON endpoint with 503 temporarily_unavailable
 // and Retry-After when err says the store could not be reached or the
@@ -43,13 +20,13 @@ func storeUnavailable(err error) error {
 // temporarily_unavailable but its writer answers 200, telling the client a
 // token is revoked that may still be alive (RFC 7009 §2.2.1 asks for 503).
 func (p *Provider) writeUnavailable(w http.ResponseWriter, path string, err error) bool {
-	err = storeUnavailable(err)
+	err = oauth.StoreUnavailable(err)
 	if !errors.Is(err, fosite.ErrTemporarilyUnavailable) {
 		return false
 	}
 	p.log.Warn("temporarily unavailable", "path", path, "err", web.Describe(err))
 	if !setRetryAfter(w, err) {
-		web.SetRetryAfter(w, web.StoreRetryAfter)
+		web.SetRetryAfter(w, oauth.StoreRetryAfter)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	rfc := fosite.ErrorToRFC6749Error(err)

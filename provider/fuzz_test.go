@@ -16,6 +16,8 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/clients"
+	"github.com/idp/idp/provider/authflow"
+	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/storage/storagetest"
 )
 
@@ -129,7 +131,7 @@ func FuzzAuthorizeRequest(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, query, body string) {
 		r := fuzzRequest(pathAuthorize, query, body)
-		ar, err := p.newAuthorizeRequest(r.Context(), r)
+		ar, err := p.flow.NewAuthorizeRequest(r.Context(), r)
 		if err != nil {
 			if code := fosite.ErrorToRFC6749Error(err).CodeField; code >= 500 {
 				t.Fatalf("server error %d for a client's input: %v", code, err)
@@ -169,7 +171,7 @@ func FuzzAuthorizeRequest(f *testing.F) {
 		if r.Form.Has("request") || r.Form.Has("request_uri") {
 			t.Fatal("accepted a request object")
 		}
-		if prompt := prompts(r.Form); slices.Contains(prompt, "none") && len(prompt) > 1 {
+		if prompt := authflow.Prompts(r.Form); slices.Contains(prompt, "none") && len(prompt) > 1 {
 			t.Fatalf("accepted prompt %q", r.Form.Get("prompt"))
 		}
 	})
@@ -231,7 +233,7 @@ func FuzzTokenRequest(f *testing.F) {
 			return
 		}
 		form, err := url.ParseQuery(body)
-		if err != nil || repeated(form) != "" || !slices.Contains(idp.SupportedGrants(), form.Get("grant_type")) {
+		if err != nil || web.Repeated(form) != "" || !slices.Contains(idp.SupportedGrants(), form.Get("grant_type")) {
 			t.Fatalf("tokens for a malformed request %q", body)
 		}
 		if out["access_token"] == nil || !strings.EqualFold(out["token_type"].(string), "bearer") {

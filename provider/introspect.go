@@ -111,7 +111,7 @@ func (p *Provider) introspection(use fosite.TokenUse, ar fosite.AccessRequester)
 		out["token_type"] = fosite.BearerAccessToken
 	}
 	c, _ := ar.GetClient().(oauth.Client)
-	if u := sess.GetUsername(); u != "" && releasedScopes(ar.GetGrantedScopes(), c).Has(idp.ScopeProfile) {
+	if u := sess.GetUsername(); u != "" && oauth.ReleasedScopes(ar.GetGrantedScopes(), c).Has(idp.ScopeProfile) {
 		out["username"] = u
 	}
 	return out

@@ -74,7 +74,7 @@ func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	clientName := ""
 	if lr.ClientID != "" {
-		clientName = p.clientName(ctx, lr.ClientID)
+		clientName = p.oauth.ClientName(ctx, lr.ClientID)
 	}
 	p.web.Render(w, http.StatusOK, p.web.Pages.Logout, web.LogoutPage{
 		MemberName: memberName, ClientName: clientName, Flow: blob,

@@ -1,7 +1,11 @@
-// Package provider is the OpenID Connect provider: the HTTP endpoints, the
-// login and consent pages, and the wiring of fosite, which implements every
-// grant. It is the only package that imports fosite and gorilla/mux; its
-// signing keys come from package keys.
+// Package provider is the OpenID Connect provider's HTTP surface: New
+// builds its parts from one Config, routes registers every route in one
+// function, and this package serves what is neither a page of the login
+// flow nor fosite's engine: discovery, the JWKS, health, and the token,
+// introspection, revocation, userinfo and logout endpoints. The login
+// flow is in provider/authflow, fosite's composition and storage adapter
+// in provider/oauth, browser plumbing in provider/web, ending sessions in
+// package sessions. Only this package imports gorilla/mux.
 package provider
 
 import (
@@ -16,6 +20,7 @@ import (
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/metrics"
 	"github.com/idp/idp/password"
+	"github.com/idp/idp/provider/authflow"
 	"github.com/idp/idp/provider/oauth"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/sessions"
@@ -30,6 +35,7 @@ type Provider struct {
 	oauth *oauth.Engine
 	keys  *keys.Ring
 	web   *web.Kit
+	flow  *authflow.Handlers
 	// logoutState seals the confirmation form's state of RP-initiated
 	// logout, which travels through the browser.
 	logoutState *keys.Box
@@ -93,6 +99,10 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		IDTokenLifespan: cfg.IDTokenLifespan, RefreshTokenLifespan: cfg.RefreshTokenLifespan,
 		RefreshReuseInterval: cfg.RefreshReuseInterval, AllowPlainOAuth: cfg.AllowPlainOAuth,
 		Verifier: p.verifier, Authenticate: p.authenticateClient, FormPost: p.web.Pages.FormPost,
+	})
+	p.flow = authflow.New(authflow.Config{
+		Issuer: cfg.Issuer, LoginFlowLifespan: cfg.LoginFlowLifespan, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
+		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf,
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
 		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.Signer.Sign,

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/idp/idp/metrics"
+	"github.com/idp/idp/provider/authflow"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/templates"
 )
@@ -18,14 +19,14 @@ import (
 const (
 	pathDiscovery  = "/.well-known/openid-configuration"
 	pathJWKS       = "/.well-known/jwks.json"
-	pathAuthorize  = "/oauth2/authorize"
+	pathAuthorize  = authflow.PathAuthorize
 	pathToken      = "/oauth2/token"
 	pathUserinfo   = "/oauth2/userinfo"
 	pathIntrospect = "/oauth2/introspect"
 	pathRevoke     = "/oauth2/revoke"
 	pathLogout     = "/oauth2/logout"
-	pathLogin      = "/login"
-	pathConsent    = "/consent"
+	pathLogin      = authflow.PathLogin
+	pathConsent    = authflow.PathConsent
 	pathHealth     = "/healthz"
 	pathReady      = "/readyz"
 	pathMetrics    = "/metrics"
@@ -45,16 +46,16 @@ func (p *Provider) routes() http.Handler {
 	// HEAD is GET without the body (RFC 9110 §9.3.2); net/http drops it.
 	r.HandleFunc(pathDiscovery, p.handleDiscovery).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(pathJWKS, p.handleJWKS).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(pathAuthorize, p.handleAuthorize).Methods(http.MethodGet, http.MethodPost)
+	r.HandleFunc(pathAuthorize, p.flow.HandleAuthorize).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc(pathToken, p.handleToken).Methods(http.MethodPost)
 	r.HandleFunc(pathUserinfo, p.handleUserinfo).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc(pathIntrospect, p.handleIntrospect).Methods(http.MethodPost)
 	r.HandleFunc(pathRevoke, p.handleRevoke).Methods(http.MethodPost)
 	r.HandleFunc(pathLogout, p.handleLogout).Methods(http.MethodGet, http.MethodPost)
-	r.HandleFunc(pathLogin, p.handleLoginPage).Methods(http.MethodGet)
-	r.HandleFunc(pathLogin, p.handleLogin).Methods(http.MethodPost)
-	r.HandleFunc(pathConsent, p.handleConsentPage).Methods(http.MethodGet)
-	r.HandleFunc(pathConsent, p.handleConsent).Methods(http.MethodPost)
+	r.HandleFunc(pathLogin, p.flow.HandleLoginPage).Methods(http.MethodGet)
+	r.HandleFunc(pathLogin, p.flow.HandleLogin).Methods(http.MethodPost)
+	r.HandleFunc(pathConsent, p.flow.HandleConsentPage).Methods(http.MethodGet)
+	r.HandleFunc(pathConsent, p.flow.HandleConsent).Methods(http.MethodPost)
 	r.HandleFunc(pathHealth, p.handleHealth).Methods(http.MethodGet)
 	p.mountRegistration(r)
 	r.HandleFunc(pathReady, p.handleReady).Methods(http.MethodGet)

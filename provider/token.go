@@ -21,11 +21,11 @@ import (
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sess := oauth.NewSession()
-	if err := parseForm(r); err != nil {
+	if err := web.ParseForm(r); err != nil {
 		p.writeAccessError(ctx, w, fosite.NewAccessRequest(sess), err)
 		return
 	}
-	if name := repeated(r.PostForm); name != "" {
+	if name := web.Repeated(r.PostForm); name != "" {
 		p.writeAccessError(ctx, w, fosite.NewAccessRequest(sess), fosite.ErrInvalidRequest.WithHintf("The parameter %q is repeated; send each parameter once (RFC 6749 §3.2).", name))
 		return
 	}
@@ -48,7 +48,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		for _, s := range ar.GetRequestedScopes() {
 			ar.GrantScope(s)
 		}
-		for _, a := range audience(ar.GetRequestedAudience(), c) {
+		for _, a := range oauth.Audience(ar.GetRequestedAudience(), c) {
 			ar.GrantAudience(a)
 		}
 		sess.Subject, sess.ClientID, sess.GrantedAt = c.ID, c.ID, p.cfg.Now().UTC()

@@ -55,7 +55,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, _ := ar.GetClient().(oauth.Client)
-	claims := memberClaims(m, releasedScopes(ar.GetGrantedScopes(), c))
+	claims := oauth.MemberClaims(m, oauth.ReleasedScopes(ar.GetGrantedScopes(), c))
 	claims["sub"] = m.ID
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, claims)

@@ -1,10 +1,13 @@
 package oauth
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/ory/fosite"
+
+	"github.com/idp/idp"
 )
 
 // KDFRetryAfter is what a request refused for want of a derivation slot is
@@ -27,4 +30,25 @@ func (e RetryAfter) Unwrap() error { return e.Err }
 func Unavailable(wait time.Duration, cause error) error {
 	return fosite.ErrTemporarilyUnavailable.WithHint("The server is busy; retry later.").
 		WithWrap(RetryAfter{Wait: wait, Err: cause}).WithDebug(cause.Error())
+}
+
+// StoreRetryAfter is the wait a 503 for an unreachable store asks for: a
+// database restart or failover usually completes within a few seconds.
+const StoreRetryAfter = 2 * time.Second
+
+// msgUnavailable is the description of a temporarily_unavailable answer
+// for an unreachable store.
+const msgUnavailable = "The service is temporarily unavailable; try again shortly."
+
+// StoreUnavailable turns an error that says the store could not be reached
+// into fosite's temporarily_unavailable (RFC 6749 §4.1.2.1), whatever
+// fosite wrapped it in (a failed client lookup becomes invalid_client, any
+// other store error server_error): the client did nothing wrong and may
+// retry. Other errors pass unchanged.
+func StoreUnavailable(err error) error {
+	if !errors.Is(err, idp.ErrUnavailable) {
+		return err
+	}
+	return fosite.ErrTemporarilyUnavailable.WithHint(msgUnavailable).
+		WithWrap(RetryAfter{Wait: StoreRetryAfter, Err: err}).WithDebug(err.Error())
 }

@@ -124,3 +124,12 @@ func (h secretHasher) Hash(_ context.Context, data []byte) ([]byte, error) {
 	s, err := clients.HashSecret(string(data))
 	return []byte(s), err
 }
+
+// Audience is what a token is for: the audiences the client asked for
+// (fosite checked they are registered), else every registered one.
+func Audience(requested []string, c Client) []string {
+	if len(requested) > 0 {
+		return requested
+	}
+	return c.GetAudience()
+}

@@ -87,6 +87,15 @@ func (e *Engine) Client(ctx context.Context, id string) (idp.Client, error) {
 	return e.store.clients.get(ctx, id)
 }
 
+// ClientName is the client's display name for a page, or its id when it
+// has none or cannot be read.
+func (e *Engine) ClientName(ctx context.Context, id string) string {
+	if c, err := e.Client(ctx, id); err == nil && c.Name != "" {
+		return c.Name
+	}
+	return id
+}
+
 // RevokeRefreshToken revokes every refresh token of the grant requestID.
 func (e *Engine) RevokeRefreshToken(ctx context.Context, requestID string) error {
 	return e.store.RevokeRefreshToken(ctx, requestID)

@@ -10,6 +10,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/oauth"
 )
 
 // ErrorPage is what an error page shows: a status, a title and a fixed,
@@ -63,7 +64,7 @@ func Refused(err error) ErrorPage {
 func (k *Kit) Fail(w http.ResponseWriter, r *http.Request, page ErrorPage, err error) {
 	if errors.Is(err, idp.ErrUnavailable) {
 		page = Unavailable
-		SetRetryAfter(w, StoreRetryAfter)
+		SetRetryAfter(w, oauth.StoreRetryAfter)
 	}
 	if err != nil {
 		level := k.cfg.Log.Warn
@@ -79,10 +80,6 @@ func (k *Kit) Fail(w http.ResponseWriter, r *http.Request, page ErrorPage, err e
 func (k *Kit) Internal(w http.ResponseWriter, r *http.Request, err error) {
 	k.Fail(w, r, Internal, err)
 }
-
-// StoreRetryAfter is the wait a 503 for an unreachable store asks for: a
-// database restart or failover usually completes within a few seconds.
-const StoreRetryAfter = 2 * time.Second
 
 // SetRetryAfter sets Retry-After (RFC 9110 §10.2.3) to wait, in whole
 // seconds, at least one.

@@ -1,8 +1,9 @@
 // Package web is the browser side of the provider: cookies, CSRF tokens,
 // browser sessions, the client's address behind trusted proxies, page
 // parsing and rendering with one table of page errors, and the sign-in
-// throttle. It knows nothing of OAuth: the login flow (authflow) and the
-// logout endpoint (provider) build on it.
+// throttle. The login flow (authflow) and the logout endpoint (provider)
+// build on it; it imports provider/oauth only for the Retry-After of an
+// unreachable store, and fosite only to show and log its errors.
 package web
 
 import (

@@ -1,4 +1,4 @@
-package provider
+package oauth
 
 import (
 	"encoding/json"
@@ -11,13 +11,12 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
-	"github.com/idp/idp/provider/oauth"
 )
 
 // claimsRequest is the "claims" request parameter (OpenID Connect Core
 // §5.5): which claims are asked for by name, for userinfo and for the ID
 // token. It releases nothing by itself: it asks the member for the scopes
-// that carry the named claims (see addedScopes). Values (essential, value,
+// that carry the named claims (see AddedScopes). Values (essential, value,
 // values) only qualify a request, so they are not kept.
 type claimsRequest struct {
 	Userinfo []string
@@ -70,12 +69,12 @@ func parseClaimsRequest(s string) (claimsRequest, error) {
 	return req, nil
 }
 
-// releasedScopes are the granted scopes the client is still registered
+// ReleasedScopes are the granted scopes the client is still registered
 // for. A claim is released only when a released scope carries it: the
 // member granted the scope and the client may ask for it. A released
 // scope's claims go both into the ID token and to userinfo, however the
 // scope came to be granted.
-func releasedScopes(granted fosite.Arguments, c oauth.Client) fosite.Arguments {
+func ReleasedScopes(granted fosite.Arguments, c Client) fosite.Arguments {
 	var out fosite.Arguments
 	for _, s := range granted {
 		if slices.Contains(c.Scopes, s) {
@@ -85,8 +84,8 @@ func releasedScopes(granted fosite.Arguments, c oauth.Client) fosite.Arguments {
 	return out
 }
 
-// memberClaims are the claims the released scopes carry.
-func memberClaims(m idp.Member, scopes fosite.Arguments) map[string]interface{} {
+// MemberClaims are the claims the released scopes carry.
+func MemberClaims(m idp.Member, scopes fosite.Arguments) map[string]interface{} {
 	all := map[string]interface{}{
 		"name":               m.Name,
 		"preferred_username": m.Username,
@@ -108,13 +107,13 @@ func memberClaims(m idp.Member, scopes fosite.Arguments) map[string]interface{} 
 	return out
 }
 
-// addedScopes are the scopes a claims request adds to an OpenID request:
+// AddedScopes are the scopes a claims request adds to an OpenID request:
 // those that carry a claim it names (in either place), that the client is
 // registered for, and that the scope parameter does not already ask for.
 // They are asked of the member like any requested scope, so consent and
 // remembered consent cover them by the same rule. A claim no such scope
 // carries is left unanswered, as §5.5 allows.
-func addedScopes(req claimsRequest, requested fosite.Arguments, registered []string) []string {
+func AddedScopes(req claimsRequest, requested fosite.Arguments, registered []string) []string {
 	if !requested.Has(idp.ScopeOpenID) {
 		return nil // the claims parameter belongs to OpenID Connect
 	}
@@ -131,16 +130,16 @@ func addedScopes(req claimsRequest, requested fosite.Arguments, registered []str
 	return out
 }
 
-// requestClaimScopes adds to an authorization request the scopes its
-// claims parameter asks for (see addedScopes). Every path that builds the
+// RequestClaimScopes adds to an authorization request the scopes its
+// claims parameter asks for (see AddedScopes). Every path that builds the
 // request calls it, so the consent check, the consent page and the grant
 // all see the same scopes. A malformed parameter is invalid_request.
-func requestClaimScopes(ar fosite.AuthorizeRequester, claims string) error {
+func RequestClaimScopes(ar fosite.AuthorizeRequester, claims string) error {
 	req, err := parseClaimsRequest(claims)
 	if err != nil {
 		return fosite.ErrInvalidRequest.WithHint("The claims parameter is not valid UTF-8 JSON of the form OpenID Connect Core §5.5 describes.").WithWrap(err)
 	}
-	for _, s := range addedScopes(req, ar.GetRequestedScopes(), ar.GetClient().GetScopes()) {
+	for _, s := range AddedScopes(req, ar.GetRequestedScopes(), ar.GetClient().GetScopes()) {
 		ar.AppendRequestedScope(s)
 	}
 	return nil
@@ -155,4 +154,19 @@ var scopeClaims = map[string][]string{
 	idp.ScopeProfile: {"name", "preferred_username", "updated_at"},
 	idp.ScopeEmail:   {"email", "email_verified"},
 	idp.ScopeRoles:   {"roles"},
+}
+
+// idTokenClaims are the claims every ID token may carry whatever its
+// scopes; the member claims follow from scopeClaims, so a claim added to a
+// scope is advertised with it.
+var idTokenClaims = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid"}
+
+// SupportedClaims is discovery's claims_supported: the ID token's own
+// claims and every member claim a scope carries.
+func SupportedClaims() []string {
+	out := slices.Clone(idTokenClaims)
+	for _, scope := range claimScopes {
+		out = append(out, scopeClaims[scope]...)
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package provider
+package authflow
 
 import (
 	"context"
@@ -17,33 +17,33 @@ import (
 	"github.com/idp/idp/provider/web"
 )
 
-// handleAuthorize is the authorization endpoint (RFC 6749 §3.1, OpenID
+// HandleAuthorize is the authorization endpoint (RFC 6749 §3.1, OpenID
 // Connect Core §3.1.2), for GET and POST. fosite validates the request;
 // this handler decides whether the member must sign in or consent first,
 // and parks the request in a stored flow while they do.
-func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) HandleAuthorize(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ar, err := p.newAuthorizeRequest(ctx, r)
+	ar, err := h.NewAuthorizeRequest(ctx, r)
 	if err != nil {
-		p.writeAuthorizeError(w, r, ar, err)
+		h.writeAuthorizeError(w, r, ar, err)
 		return
 	}
-	p.proceed(w, r, ar, r.Form, nil) // newAuthorizeRequest parsed the form
+	h.proceed(w, r, ar, r.Form, nil) // NewAuthorizeRequest parsed the form
 }
 
-// newAuthorizeRequest validates an authorization request. What fosite
+// NewAuthorizeRequest validates an authorization request. What fosite
 // does not check is refused here: repeated parameters (RFC 6749 §3.1),
 // request objects, which this provider does not support (OpenID Connect
 // Core §6), prompt=none mixed with other values (§3.1.2.1) and a malformed
 // claims parameter (§5.5), whose scopes it adds to the request.
-func (p *Provider) newAuthorizeRequest(ctx context.Context, r *http.Request) (fosite.AuthorizeRequester, error) {
-	if err := parseForm(r); err != nil {
+func (h *Handlers) NewAuthorizeRequest(ctx context.Context, r *http.Request) (fosite.AuthorizeRequester, error) {
+	if err := web.ParseForm(r); err != nil {
 		return nil, err
 	}
 	if refuse := authorizeRefusal(r.Form); refuse != nil {
-		return p.refuseAuthorize(ctx, r, refuse)
+		return h.refuseAuthorize(ctx, r, refuse)
 	}
-	ar, err := p.oauth.NewAuthorizeRequest(ctx, r)
+	ar, err := h.oauth.NewAuthorizeRequest(ctx, r)
 	if err != nil {
 		return ar, err
 	}
@@ -52,17 +52,17 @@ func (p *Provider) newAuthorizeRequest(ctx context.Context, r *http.Request) (fo
 	if !ar.GetResponseTypes().ExactOne("code") {
 		return ar, fosite.ErrUnsupportedResponseType.WithHint("The only supported response_type is \"code\".")
 	}
-	if prompt := prompts(r.Form); slices.Contains(prompt, "none") && len(prompt) > 1 {
+	if prompt := Prompts(r.Form); slices.Contains(prompt, "none") && len(prompt) > 1 {
 		return ar, fosite.ErrInvalidRequest.WithHint("prompt=none cannot be combined with other prompt values (OpenID Connect Core §3.1.2.1).")
 	}
 	// A malformed claims parameter is refused before the member signs in.
-	return ar, requestClaimScopes(ar, r.Form.Get("claims"))
+	return ar, oauth.RequestClaimScopes(ar, r.Form.Get("claims"))
 }
 
 // authorizeRefusal names what makes a request refused whatever else it
 // says, or returns nil.
 func authorizeRefusal(form url.Values) *fosite.RFC6749Error {
-	if name := repeated(form); name != "" {
+	if name := web.Repeated(form); name != "" {
 		return fosite.ErrInvalidRequest.WithHintf("The parameter %q is repeated; send each parameter once (RFC 6749 §3.1).", name)
 	}
 	switch {
@@ -80,7 +80,7 @@ func authorizeRefusal(form url.Values) *fosite.RFC6749Error {
 // parts; whatever else is wrong with it (a state that was inside a request
 // object, say) does not replace the refusal. A repeated client_id or
 // redirect_uri leaves nothing to trust: that refusal is always a page.
-func (p *Provider) refuseAuthorize(ctx context.Context, r *http.Request, refuse *fosite.RFC6749Error) (fosite.AuthorizeRequester, error) {
+func (h *Handlers) refuseAuthorize(ctx context.Context, r *http.Request, refuse *fosite.RFC6749Error) (fosite.AuthorizeRequester, error) {
 	if len(r.Form["client_id"]) > 1 || len(r.Form["redirect_uri"]) > 1 {
 		return nil, refuse
 	}
@@ -91,7 +91,7 @@ func (p *Provider) refuseAuthorize(ctx context.Context, r *http.Request, refuse 
 			clean.Form.Set(k, vs[0])
 		}
 	}
-	ar, err := p.oauth.NewAuthorizeRequest(ctx, clean)
+	ar, err := h.oauth.NewAuthorizeRequest(ctx, clean)
 	if ar == nil || ar.GetClient() == nil { // unknown client: say so
 		return ar, err
 	}
@@ -101,94 +101,94 @@ func (p *Provider) refuseAuthorize(ctx context.Context, r *http.Request, refuse 
 // writeAuthorizeError redirects the error to the client when its redirect
 // URI was validated, and otherwise shows an error page: an unverified
 // redirect URI is never followed (RFC 6749 §4.1.2.1).
-func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
-	err = storeUnavailable(err)
+func (h *Handlers) writeAuthorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
+	err = oauth.StoreUnavailable(err)
 	if ar == nil || !ar.IsRedirectURIValid() {
-		p.renderOAuthError(w, r, err)
+		h.web.Fail(w, r, web.Refused(err), err)
 		return
 	}
-	p.log.Info("authorization refused", "client", ar.GetClient().GetID(), "err", web.Describe(err))
+	h.log.Info("authorization refused", "client", ar.GetClient().GetID(), "err", web.Describe(err))
 	if ar.GetResponseMode() == fosite.ResponseModeFormPost {
-		p.writeFormPostError(w, ar, err)
+		h.writeFormPostError(w, ar, err)
 		return
 	}
-	p.oauth.WriteAuthorizeError(r.Context(), issWriter{w, p.cfg.Issuer}, ar, err)
+	h.oauth.WriteAuthorizeError(r.Context(), issWriter{w, h.cfg.Issuer}, ar, err)
 }
 
 // writeFormPostError is fosite's form_post error response plus RFC 9207's
 // iss, which issWriter can add only to redirects.
-func (p *Provider) writeFormPostError(w http.ResponseWriter, ar fosite.AuthorizeRequester, err error) {
+func (h *Handlers) writeFormPostError(w http.ResponseWriter, ar fosite.AuthorizeRequester, err error) {
 	values := fosite.ErrorToRFC6749Error(err).ToValues()
 	values.Set("state", ar.GetState())
-	values.Set("iss", p.cfg.Issuer)
+	values.Set("iss", h.cfg.Issuer)
 	redirect := *ar.GetRedirectURI()
 	redirect.Fragment = ""
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	fosite.WriteAuthorizeFormPostResponse(redirect.String(), values, p.web.Pages.FormPost, w)
+	hdr := w.Header()
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Pragma", "no-cache")
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	fosite.WriteAuthorizeFormPostResponse(redirect.String(), values, h.web.Pages.FormPost, w)
 }
 
-// prompts parses the space-separated prompt parameter.
-func prompts(params url.Values) []string { return strings.Fields(params.Get("prompt")) }
+// Prompts parses the space-separated prompt parameter.
+func Prompts(params url.Values) []string { return strings.Fields(params.Get("prompt")) }
 
 // proceed decides what an authorization request still needs. flow is the
 // stored flow when the request comes back from the login page.
-func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, flow *idp.Flow) {
+func (h *Handlers) proceed(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, flow *idp.Flow) {
 	ctx := r.Context()
 	c := ar.GetClient().(oauth.Client)
-	if p.oauth.PKCERequired(c) && params.Get("code_challenge") == "" {
-		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("Clients must include a code_challenge when performing the authorize code flow (PKCE, S256)."))
+	if h.oauth.PKCERequired(c) && params.Get("code_challenge") == "" {
+		h.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("Clients must include a code_challenge when performing the authorize code flow (PKCE, S256)."))
 		return
 	}
 	if params.Get("code_challenge") != "" && params.Get("code_challenge_method") != "S256" {
 		// fosite would refuse this only after the login; refuse it before.
-		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("Only the S256 code_challenge_method is supported."))
+		h.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("Only the S256 code_challenge_method is supported."))
 		return
 	}
-	prompt := prompts(params)
+	prompt := Prompts(params)
 	none := slices.Contains(prompt, "none")
 
 	var login authn
 	if flow != nil && flow.MemberID != "" {
 		login = authn{memberID: flow.MemberID, sessionID: flow.SessionID, authTime: flow.AuthTime, requestedAt: flow.CreatedAt}
 	} else {
-		s, err := p.web.Session(ctx, r)
+		s, err := h.web.Session(ctx, r)
 		if err != nil && !errors.Is(err, web.ErrNoSession) {
-			p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+			h.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 			return
 		}
-		fresh := err == nil && !slices.Contains(prompt, "login") && !slices.Contains(prompt, "select_account") && !maxAgeExceeded(params, s.AuthTime, p.cfg.Now())
+		fresh := err == nil && !slices.Contains(prompt, "login") && !slices.Contains(prompt, "select_account") && !maxAgeExceeded(params, s.AuthTime, h.cfg.Now())
 		if !fresh {
 			if none {
-				p.writeAuthorizeError(w, r, ar, fosite.ErrLoginRequired.WithHint("The member must sign in, but prompt=none was requested."))
+				h.writeAuthorizeError(w, r, ar, fosite.ErrLoginRequired.WithHint("The member must sign in, but prompt=none was requested."))
 				return
 			}
-			p.startFlow(w, r, ar, params, authn{}, pathLogin)
+			h.startFlow(w, r, ar, params, authn{}, PathLogin)
 			return
 		}
-		login = authn{memberID: s.MemberID, sessionID: s.ID, authTime: s.AuthTime, requestedAt: p.cfg.Now()}
+		login = authn{memberID: s.MemberID, sessionID: s.ID, authTime: s.AuthTime, requestedAt: h.cfg.Now()}
 	}
 
-	need, err := p.needsConsent(ctx, c, login.memberID, ar.GetRequestedScopes(), prompt)
+	need, err := h.needsConsent(ctx, c, login.memberID, ar.GetRequestedScopes(), prompt)
 	if err != nil {
-		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+		h.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 		return
 	}
 	if need {
 		if none {
-			p.writeAuthorizeError(w, r, ar, fosite.ErrConsentRequired.WithHint("The member must consent, but prompt=none was requested."))
+			h.writeAuthorizeError(w, r, ar, fosite.ErrConsentRequired.WithHint("The member must consent, but prompt=none was requested."))
 			return
 		}
 		if flow != nil {
-			http.Redirect(w, r, pathConsent+"?flow="+url.QueryEscape(flow.ID), http.StatusSeeOther)
+			http.Redirect(w, r, PathConsent+"?flow="+url.QueryEscape(flow.ID), http.StatusSeeOther)
 			return
 		}
-		p.startFlow(w, r, ar, params, login, pathConsent)
+		h.startFlow(w, r, ar, params, login, PathConsent)
 		return
 	}
-	p.finish(w, r, ar, login, flow)
+	h.finish(w, r, ar, login, flow)
 }
 
 // authn is who signed in, in which session, and when.
@@ -216,14 +216,14 @@ func maxAgeExceeded(params url.Values, authTime, now time.Time) bool {
 
 // needsConsent: first-party clients never ask; otherwise ask when prompt
 // says so or when the remembered consent does not cover every scope.
-func (p *Provider) needsConsent(ctx context.Context, c oauth.Client, memberID string, scopes []string, prompt []string) (bool, error) {
+func (h *Handlers) needsConsent(ctx context.Context, c oauth.Client, memberID string, scopes []string, prompt []string) (bool, error) {
 	if c.SkipConsent {
 		return false, nil
 	}
 	if slices.Contains(prompt, "consent") {
 		return true, nil
 	}
-	granted, err := p.store.Consents.Get(ctx, memberID, c.ID)
+	granted, err := h.store.Consents.Get(ctx, memberID, c.ID)
 	if errors.Is(err, idp.ErrNotFound) {
 		return true, nil
 	}
@@ -243,27 +243,27 @@ func (p *Provider) needsConsent(ctx context.Context, c oauth.Client, memberID st
 // parameters the provider uses are stored, within maxFlowBytes, and the
 // live flows per browser and per address are bounded, so unauthenticated
 // requests cannot grow the store without limit.
-func (p *Provider) startFlow(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, login authn, page string) {
+func (h *Handlers) startFlow(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, login authn, page string) {
 	stored := keptParams(params).Encode()
 	if len(stored) > maxFlowBytes {
-		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHintf("The authorization request is larger than %d bytes.", maxFlowBytes))
+		h.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHintf("The authorization request is larger than %d bytes.", maxFlowBytes))
 		return
 	}
-	now := p.cfg.Now().UTC()
+	now := h.cfg.Now().UTC()
 	f := idp.Flow{
-		ID: web.RandomToken(), CSRFHash: web.HashToken(p.web.Binding(w, r)), ClientID: ar.GetClient().GetID(),
-		Params: stored, AddrHash: web.HashToken(p.web.ClientAddr(r)),
+		ID: web.RandomToken(), CSRFHash: web.HashToken(h.web.Binding(w, r)), ClientID: ar.GetClient().GetID(),
+		Params: stored, AddrHash: web.HashToken(h.web.ClientAddr(r)),
 		MemberID: login.memberID, SessionID: login.sessionID, AuthTime: login.authTime,
-		CreatedAt: now, ExpiresAt: now.Add(p.cfg.LoginFlowLifespan),
+		CreatedAt: now, ExpiresAt: now.Add(h.cfg.LoginFlowLifespan),
 	}
-	err := p.store.Flows.CreateBounded(r.Context(), &f, maxFlowsPerBrowser, maxFlowsPerAddress)
+	err := h.store.Flows.CreateBounded(r.Context(), &f, maxFlowsPerBrowser, maxFlowsPerAddress)
 	if errors.Is(err, idp.ErrLimit) {
-		p.writeAuthorizeError(w, r, ar, fosite.ErrTemporarilyUnavailable.WithWrap(err).
+		h.writeAuthorizeError(w, r, ar, fosite.ErrTemporarilyUnavailable.WithWrap(err).
 			WithHint("Too many sign-ins are in progress from this address; finish one or wait a few minutes."))
 		return
 	}
 	if err != nil {
-		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+		h.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 		return
 	}
 	http.Redirect(w, r, page+"?flow="+url.QueryEscape(f.ID), http.StatusSeeOther)

@@ -1,4 +1,4 @@
-package provider
+package authflow
 
 import (
 	"errors"
@@ -8,24 +8,25 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/oauth"
 	"github.com/idp/idp/provider/web"
 )
 
 // loadFlow finds the flow a login or consent page is about and checks it
 // belongs to this browser and is still open. On failure it has written an
 // error page and returns false.
-func (p *Provider) loadFlow(w http.ResponseWriter, r *http.Request, id string) (idp.Flow, bool) {
-	f, err := p.store.Flows.ByID(r.Context(), id)
-	if errors.Is(err, idp.ErrNotFound) || (err == nil && !p.cfg.Now().Before(f.ExpiresAt)) {
-		p.web.Fail(w, r, web.FlowExpired, err)
+func (h *Handlers) loadFlow(w http.ResponseWriter, r *http.Request, id string) (idp.Flow, bool) {
+	f, err := h.store.Flows.ByID(r.Context(), id)
+	if errors.Is(err, idp.ErrNotFound) || (err == nil && !h.cfg.Now().Before(f.ExpiresAt)) {
+		h.web.Fail(w, r, web.FlowExpired, err)
 		return idp.Flow{}, false
 	}
 	if err != nil {
-		p.web.Internal(w, r, err)
+		h.web.Internal(w, r, err)
 		return idp.Flow{}, false
 	}
-	if !p.web.SameBrowser(r, f.CSRFHash) {
-		p.web.Fail(w, r, web.FlowElsewhere, errors.New("flow binding mismatch"))
+	if !h.web.SameBrowser(r, f.CSRFHash) {
+		h.web.Fail(w, r, web.FlowElsewhere, errors.New("flow binding mismatch"))
 		return idp.Flow{}, false
 	}
 	return f, true
@@ -33,24 +34,24 @@ func (p *Provider) loadFlow(w http.ResponseWriter, r *http.Request, id string) (
 
 // resumeRequest validates the parked authorization request again, as if
 // it had just arrived: a client changed or removed since is caught.
-func (p *Provider) resumeRequest(r *http.Request, f idp.Flow) (fosite.AuthorizeRequester, url.Values, error) {
+func (h *Handlers) resumeRequest(r *http.Request, f idp.Flow) (fosite.AuthorizeRequester, url.Values, error) {
 	params, err := url.ParseQuery(f.Params)
 	if err != nil {
 		return nil, nil, err
 	}
 	req := r.Clone(r.Context())
 	req.Method = http.MethodGet
-	req.URL = &url.URL{Path: pathAuthorize, RawQuery: f.Params}
+	req.URL = &url.URL{Path: PathAuthorize, RawQuery: f.Params}
 	req.Body = http.NoBody
 	req.ContentLength = 0
 	req.Header = r.Header.Clone()
 	req.Header.Del("Content-Type")
 	req.Form, req.PostForm, req.MultipartForm = nil, nil, nil
-	ar, err := p.oauth.NewAuthorizeRequest(r.Context(), req)
+	ar, err := h.oauth.NewAuthorizeRequest(r.Context(), req)
 	if err != nil {
 		return ar, params, err
 	}
-	return ar, params, requestClaimScopes(ar, params.Get("claims"))
+	return ar, params, oauth.RequestClaimScopes(ar, params.Get("claims"))
 }
 
 // Bounds on parked authorization requests. A flow is created before anyone

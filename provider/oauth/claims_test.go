@@ -1,4 +1,4 @@
-package provider
+package oauth
 
 import (
 	"slices"
@@ -59,8 +59,8 @@ func TestAddedScopes(t *testing.T) {
 		{claimsRequest{}, []string{"openid"}, all, nil},
 	}
 	for _, tt := range tests {
-		if got := addedScopes(tt.req, tt.requested, tt.registered); !slices.Equal(got, tt.want) {
-			t.Errorf("addedScopes(%+v, %v, %v) = %v, want %v", tt.req, tt.requested, tt.registered, got, tt.want)
+		if got := AddedScopes(tt.req, tt.requested, tt.registered); !slices.Equal(got, tt.want) {
+			t.Errorf("AddedScopes(%+v, %v, %v) = %v, want %v", tt.req, tt.requested, tt.registered, got, tt.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package provider
+package authflow
 
 import (
 	"context"
@@ -18,74 +18,65 @@ import (
 // finish grants the request and redirects to the client with the code.
 // Everything it writes (the code, its PKCE and OpenID Connect sessions,
 // the session's client list, the spent flow) commits in one transaction.
-func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, login authn, flow *idp.Flow) {
+func (h *Handlers) finish(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, login authn, flow *idp.Flow) {
 	ctx := r.Context()
 	c := ar.GetClient().(oauth.Client)
-	m, err := p.store.Members.ByID(ctx, login.memberID)
+	m, err := h.store.Members.ByID(ctx, login.memberID)
 	if errors.Is(err, idp.ErrNotFound) { // removed while signing in
-		p.writeAuthorizeError(w, r, ar, fosite.ErrLoginRequired.WithHint("The member no longer exists."))
+		h.writeAuthorizeError(w, r, ar, fosite.ErrLoginRequired.WithHint("The member no longer exists."))
 		return
 	}
 	if err != nil {
-		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+		h.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 		return
 	}
 	for _, s := range ar.GetRequestedScopes() {
 		ar.GrantScope(s)
 	}
-	for _, a := range audience(ar.GetRequestedAudience(), c) {
+	for _, a := range oauth.Audience(ar.GetRequestedAudience(), c) {
 		ar.GrantAudience(a)
 	}
-	sess := p.memberSession(m, c, login, ar.GetGrantedScopes())
+	sess := h.memberSession(m, c, login, ar.GetGrantedScopes())
 
 	var resp fosite.AuthorizeResponder
-	err = p.store.InTx(ctx, func(ctx context.Context) error {
+	err = h.store.InTx(ctx, func(ctx context.Context) error {
 		if flow != nil {
-			if err := p.store.Flows.Delete(ctx, flow.ID); err != nil {
+			if err := h.store.Flows.Delete(ctx, flow.ID); err != nil {
 				return fmt.Errorf("spend flow: %w", err)
 			}
 		}
-		if err := p.store.Sessions.AddClient(ctx, login.sessionID, c.ID); err != nil {
+		if err := h.store.Sessions.AddClient(ctx, login.sessionID, c.ID); err != nil {
 			return fmt.Errorf("record session client: %w", err)
 		}
-		resp, err = p.oauth.NewAuthorizeResponse(ctx, ar, sess)
+		resp, err = h.oauth.NewAuthorizeResponse(ctx, ar, sess)
 		return err
 	})
 	if errors.Is(err, idp.ErrNotFound) && flow != nil { // the flow was spent by a concurrent submit
-		p.web.Fail(w, r, web.AlreadyDone, err)
+		h.web.Fail(w, r, web.AlreadyDone, err)
 		return
 	}
 	if err != nil {
-		p.writeAuthorizeError(w, r, ar, err)
+		h.writeAuthorizeError(w, r, ar, err)
 		return
 	}
-	resp.AddParameter("iss", p.cfg.Issuer) // RFC 9207, in every response mode
-	p.oauth.WriteAuthorizeResponse(ctx, issWriter{w, p.cfg.Issuer}, ar, resp)
-}
-
-// audience is what a token is for: the audiences the client asked for
-// (fosite checked they are registered), else every registered one.
-func audience(requested []string, c oauth.Client) []string {
-	if len(requested) > 0 {
-		return requested
-	}
-	return c.GetAudience()
+	resp.AddParameter("iss", h.cfg.Issuer) // RFC 9207, in every response mode
+	h.oauth.WriteAuthorizeResponse(ctx, issWriter{w, h.cfg.Issuer}, ar, resp)
 }
 
 // memberSession builds the session stored with the code: ID token claims
 // by released scope (OpenID Connect Core §5.4) and what the access token
 // and userinfo need.
-func (p *Provider) memberSession(m idp.Member, c oauth.Client, login authn, granted fosite.Arguments) *oauth.Session {
-	extra := memberClaims(m, releasedScopes(granted, c))
+func (h *Handlers) memberSession(m idp.Member, c oauth.Client, login authn, granted fosite.Arguments) *oauth.Session {
+	extra := oauth.MemberClaims(m, oauth.ReleasedScopes(granted, c))
 	extra["sid"] = login.sessionID
 	sess := oauth.NewSession()
 	sess.Subject = m.ID
 	sess.Username = m.Username
 	sess.ClientID = c.ID
 	sess.SessionID = login.sessionID
-	sess.GrantedAt = p.cfg.Now().UTC()
+	sess.GrantedAt = h.cfg.Now().UTC()
 	sess.Claims = &jwt.IDTokenClaims{
-		Issuer:      p.cfg.Issuer,
+		Issuer:      h.cfg.Issuer,
 		Subject:     m.ID,
 		AuthTime:    login.authTime.UTC().Truncate(time.Second),
 		RequestedAt: login.requestedAt.UTC().Truncate(time.Second),

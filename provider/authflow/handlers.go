@@ -1,0 +1,58 @@
+// Package authflow is the interactive part of an authorization: the
+// authorization endpoint, the login and consent pages, and finishing the
+// request with a code. It owns the flow that carries a request across
+// those pages (idp.Flow) and the rules on it (prompt, max_age, consent).
+// Later sign-in steps (second factors, passkeys) go here. The HTTP routes
+// are registered by package provider.
+package authflow
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/idp/idp/password"
+	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/web"
+	"github.com/idp/idp/storage"
+)
+
+// Paths of the endpoints this package serves; package provider registers
+// them and discovery publishes the authorization endpoint.
+const (
+	PathAuthorize = "/oauth2/authorize"
+	PathLogin     = "/login"
+	PathConsent   = "/consent"
+)
+
+// Config is what the handlers need, named rather than reached through
+// the provider. Durations and the issuer are the provider's settings,
+// already defaulted and validated.
+type Config struct {
+	Issuer            string
+	LoginFlowLifespan time.Duration
+	Store             *storage.Store
+	Log               *slog.Logger
+	Now               func() time.Time
+	OAuth             *oauth.Engine
+	Web               *web.Kit
+	// Throttle counts sign-in attempts; KDF bounds password derivations.
+	Throttle *web.Throttle
+	KDF      *password.Limiter
+}
+
+// Handlers serves the authorization endpoint and the login and consent
+// pages.
+type Handlers struct {
+	cfg      Config
+	store    *storage.Store
+	log      *slog.Logger
+	oauth    *oauth.Engine
+	web      *web.Kit
+	throttle *web.Throttle
+	kdf      *password.Limiter
+}
+
+// New returns the handlers.
+func New(cfg Config) *Handlers {
+	return &Handlers{cfg: cfg, store: cfg.Store, log: cfg.Log, oauth: cfg.OAuth, web: cfg.Web, throttle: cfg.Throttle, kdf: cfg.KDF}
+}

@@ -69,7 +69,7 @@ type Config struct {
 	// last it is dropped with an error in the log.
 	BackchannelMaxAttempts int
 	// TrustedProxies are the reverse proxies whose forwarding headers
-	// (X-Forwarded-For, or Forwarded) name the client; see clientAddr.
+	// (X-Forwarded-For, or Forwarded) name the client; see web.Kit.ClientAddr.
 	// Empty: the TCP peer is the client, and the headers are ignored.
 	TrustedProxies []netip.Prefix
 	// CleanupInterval is how often ended sessions are closed (with

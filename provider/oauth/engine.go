@@ -118,7 +118,7 @@ func (e *Engine) compose() fosite.OAuth2Provider {
 		TokenURL:              cfg.TokenURL,
 		ScopeStrategy:         fosite.ExactScopeStrategy,
 		// PKCE: S256 only; required for public clients by fosite and for
-		// every other client by handleAuthorize unless relaxed.
+		// every other client by authflow.Handlers.HandleAuthorize unless relaxed.
 		EnforcePKCEForPublicClients:    true,
 		EnablePKCEPlainChallengeMethod: false,
 		JWTScopeClaimKey:               jwt.JWTScopeFieldString,

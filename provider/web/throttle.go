@@ -69,7 +69,7 @@ func NewThrottle(store *storage.Store, key []byte, now func() time.Time) *Thrott
 type Attempt struct{ account, address string }
 
 // NewAttempt derives the keys of an attempt on account (as AccountName
-// gives it) from addr (an IP address as clientAddr returns it).
+// gives it) from addr (an IP address as Kit.ClientAddr returns it).
 func (t *Throttle) NewAttempt(addr, account string) Attempt {
 	a := AddressKey(addr)
 	return Attempt{account: t.hash("account", a, account), address: t.hash("address", a)}

@@ -1,6 +1,9 @@
 package idp
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Sentinel errors shared by every layer. Stores wrap them with context;
 // callers compare with errors.Is and map them to protocol errors in one place
@@ -48,3 +51,8 @@ func (e *DuplicateError) Error() string {
 
 // Unwrap lets callers test for ErrConflict.
 func (e *DuplicateError) Unwrap() error { return ErrConflict }
+
+// UnavailableRetryAfter is the wait an answer to ErrUnavailable advises
+// (Retry-After): a database restart or failover usually completes within
+// a few seconds.
+const UnavailableRetryAfter = 2 * time.Second

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/idp/idp"
 	"github.com/idp/idp/provider/oauth"
 	"github.com/idp/idp/provider/web"
 )
@@ -26,7 +27,7 @@ func (p *Provider) writeUnavailable(w http.ResponseWriter, path string, err erro
 	}
 	p.log.Warn("temporarily unavailable", "path", path, "err", web.Describe(err))
 	if !setRetryAfter(w, err) {
-		web.SetRetryAfter(w, oauth.StoreRetryAfter)
+		web.SetRetryAfter(w, idp.UnavailableRetryAfter)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	rfc := fosite.ErrorToRFC6749Error(err)

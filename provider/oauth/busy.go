@@ -32,10 +32,6 @@ func Unavailable(wait time.Duration, cause error) error {
 		WithWrap(RetryAfter{Wait: wait, Err: cause}).WithDebug(cause.Error())
 }
 
-// StoreRetryAfter is the wait a 503 for an unreachable store asks for: a
-// database restart or failover usually completes within a few seconds.
-const StoreRetryAfter = 2 * time.Second
-
 // msgUnavailable is the description of a temporarily_unavailable answer
 // for an unreachable store.
 const msgUnavailable = "The service is temporarily unavailable; try again shortly."
@@ -50,5 +46,5 @@ func StoreUnavailable(err error) error {
 		return err
 	}
 	return fosite.ErrTemporarilyUnavailable.WithHint(msgUnavailable).
-		WithWrap(RetryAfter{Wait: StoreRetryAfter, Err: err}).WithDebug(err.Error())
+		WithWrap(RetryAfter{Wait: idp.UnavailableRetryAfter, Err: err}).WithDebug(err.Error())
 }

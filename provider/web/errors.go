@@ -10,7 +10,6 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
-	"github.com/idp/idp/provider/oauth"
 )
 
 // ErrorPage is what an error page shows: a status, a title and a fixed,
@@ -64,7 +63,7 @@ func Refused(err error) ErrorPage {
 func (k *Kit) Fail(w http.ResponseWriter, r *http.Request, page ErrorPage, err error) {
 	if errors.Is(err, idp.ErrUnavailable) {
 		page = Unavailable
-		SetRetryAfter(w, oauth.StoreRetryAfter)
+		SetRetryAfter(w, idp.UnavailableRetryAfter)
 	}
 	if err != nil {
 		level := k.cfg.Log.Warn

@@ -2,8 +2,7 @@
 // browser sessions, the client's address behind trusted proxies, page
 // parsing and rendering with one table of page errors, and the sign-in
 // throttle. The login flow (authflow) and the logout endpoint (provider)
-// build on it; it imports provider/oauth only for the Retry-After of an
-// unreachable store, and fosite only to show and log its errors.
+// build on it; it imports fosite only to show and log its errors.
 package web
 
 import (

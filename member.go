@@ -37,6 +37,9 @@ type Member struct {
 	// itself is never stored.
 	PasswordHash string
 	Role         Role
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Disabled members cannot sign in; their account, subject and consents
+	// are kept so that enabling them again restores access.
+	Disabled  bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }

@@ -119,3 +119,18 @@ func TestSelfRegisteredBounds(t *testing.T) {
 		}
 	}
 }
+
+// The admin scope is never given by default, but an operator may register
+// a client with it.
+func TestPrepareAdminScopeOnlyWhenAsked(t *testing.T) {
+	var d idp.Client
+	clients.Prepare(&d, true)
+	if slices.Contains(d.Scopes, idp.ScopeAdmin) {
+		t.Fatalf("default scopes %q include %s", d.Scopes, idp.ScopeAdmin)
+	}
+	c := idp.Client{ID: "ops", GrantTypes: []string{idp.GrantClientCredentials}, Scopes: []string{idp.ScopeAdmin}}
+	clients.Prepare(&c, true)
+	if err := clients.Validate(c); err != nil || !slices.Equal(c.Scopes, []string{idp.ScopeAdmin}) {
+		t.Fatalf("an operator's admin client: %v, scopes %q", err, c.Scopes)
+	}
+}

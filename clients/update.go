@@ -62,3 +62,14 @@ func RotateSecret(ctx context.Context, store *storage.Store, id string) (string,
 	}
 	return secret, nil
 }
+
+// Remove deletes client id. Its tokens, consents, flows and session
+// records go with it in the same statement (foreign keys cascade), so
+// every token it was issued stops being accepted at once: access tokens
+// are checked against the store. Errors wrap idp.ErrNotFound.
+func Remove(ctx context.Context, store *storage.Store, id string) error {
+	if err := store.Clients.Delete(ctx, id); err != nil {
+		return fmt.Errorf("remove client: %w", err)
+	}
+	return nil
+}

@@ -94,3 +94,19 @@ func TestRotateSecret(t *testing.T) {
 		}
 	})
 }
+
+func TestRemove(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		createClient(t, s, "web", true, "web-secret-0123456789abcdef0123456789")
+		if err := clients.Remove(ctx, s, "web"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Clients.ByID(ctx, "web"); !errors.Is(err, idp.ErrNotFound) {
+			t.Fatalf("after Remove: %v; want not found", err)
+		}
+		if err := clients.Remove(ctx, s, "web"); !errors.Is(err, idp.ErrNotFound) {
+			t.Fatalf("Remove of a missing client: %v; want ErrNotFound", err)
+		}
+	})
+}

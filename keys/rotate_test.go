@@ -3,6 +3,7 @@ package keys_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,4 +112,21 @@ func TestRemove(t *testing.T) {
 			t.Fatalf("stored keys after remove: %v; want only %s", rows, next.ID)
 		}
 	})
+}
+
+func TestStates(t *testing.T) {
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	list := []idp.SigningKey{
+		{ID: "new", ActiveAt: now.Add(time.Hour)},
+		{ID: "cur", ActiveAt: now},
+		{ID: "old", ActiveAt: now.Add(-time.Hour)},
+	}
+	got := keys.States(list, now)
+	want := []keys.KeyState{keys.StateNext, keys.StateActive, keys.StateRetiring}
+	if !slices.Equal(got, want) {
+		t.Fatalf("States = %v, want %v", got, want)
+	}
+	if got := keys.States(list[:1], now); !slices.Equal(got, []keys.KeyState{keys.StateActive}) {
+		t.Fatalf("a lone future key = %v, want it active (the ring signs with it)", got)
+	}
 }

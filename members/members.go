@@ -10,6 +10,7 @@
 package members
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -42,21 +43,69 @@ func Normalize(m *idp.Member) {
 // points at what to fix.
 func Check(m idp.Member, label func(string) string) []error {
 	var errs []error
-	if a, err := mail.ParseAddress(m.Email); err != nil || a.Address != m.Email || a.Name != "" {
-		errs = append(errs, fmt.Errorf("%s: %q is not a plain email address", label("email"), m.Email))
-	} else if len(m.Email) > MaxEmailBytes {
-		errs = append(errs, fmt.Errorf("%s: must be at most %d bytes", label("email"), MaxEmailBytes))
-	}
-	if !usernamePattern.MatchString(m.Username) {
-		errs = append(errs, fmt.Errorf("%s: %q: must be 1 to 64 letters, digits, '.', '_' or '-'", label("username"), m.Username))
-	}
-	if len(m.Name) > MaxNameBytes {
-		errs = append(errs, fmt.Errorf("%s: must be at most %d bytes", label("name"), MaxNameBytes))
-	}
-	if _, err := idp.ParseRole(string(m.Role)); err != nil {
-		errs = append(errs, fmt.Errorf("%s: %q: want %q or %q", label("role"), m.Role, idp.RoleAdmin, idp.RoleMember))
+	for _, p := range problems(m) {
+		errs = append(errs, fmt.Errorf("%s: %s", label(p.Field), p.Msg))
 	}
 	return errs
+}
+
+// Validate reports every problem with a member's profile, joined with
+// errors.Join, each a *FieldError naming the field as the bootstrap file
+// does; nil when the profile is valid.
+func Validate(m idp.Member) error {
+	var errs []error
+	for _, p := range problems(m) {
+		errs = append(errs, p)
+	}
+	return errors.Join(errs...)
+}
+
+// FieldError is one broken member rule. Field is the bootstrap file's name
+// of the field. It wraps idp.ErrInvalid.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// Unwrap lets callers test for idp.ErrInvalid.
+func (e *FieldError) Unwrap() error { return idp.ErrInvalid }
+
+func problems(m idp.Member) []*FieldError {
+	var errs []*FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	if a, err := mail.ParseAddress(m.Email); err != nil || a.Address != m.Email || a.Name != "" {
+		add("email", "%q is not a plain email address", m.Email)
+	} else if len(m.Email) > MaxEmailBytes {
+		add("email", "must be at most %d bytes", MaxEmailBytes)
+	}
+	if !usernamePattern.MatchString(m.Username) {
+		add("username", "%q: must be 1 to 64 letters, digits, '.', '_' or '-'", m.Username)
+	}
+	if len(m.Name) > MaxNameBytes {
+		add("name", "must be at most %d bytes", MaxNameBytes)
+	}
+	if _, err := idp.ParseRole(string(m.Role)); err != nil {
+		add("role", "%q: want %q or %q", m.Role, idp.RoleAdmin, idp.RoleMember)
+	}
+	return errs
+}
+
+// ErrDisabled means the member is disabled and may not sign in.
+var ErrDisabled = errors.New("member is disabled")
+
+// CanSignIn reports whether m may start a session: nil, or an error
+// wrapping ErrDisabled. The sign-in form calls it after the password
+// checks out, so it answers a disabled member exactly as a wrong password
+// and does not tell a guesser that the password was right.
+func CanSignIn(m idp.Member) error {
+	if m.Disabled {
+		return fmt.Errorf("member %s: %w", m.ID, ErrDisabled)
+	}
+	return nil
 }
 
 // CheckPassword applies password.Check with a message naming field and

@@ -51,6 +51,9 @@ func (s Service) Upsert(ctx context.Context, m idp.Member, pw string) (idp.Chang
 			return err
 		}
 		exists := err == nil
+		// The bootstrap file and the CLI have no "disabled": applying
+		// them again must not enable a member an administrator disabled.
+		m.Disabled = old.Disabled
 		if m.PasswordHash, err = keepOrHash(old.PasswordHash, pw); err != nil {
 			return err
 		}

@@ -109,3 +109,54 @@ func TestRemoveEndsSessionsFirst(t *testing.T) {
 		}
 	})
 }
+
+func TestUpdateDisablingEndsSessions(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		svc, rec := newService(s)
+		m := idp.Member{Email: "m@example.com", Username: "m", Role: idp.RoleMember}
+		if err := svc.Create(ctx, &m, "a-password"); err != nil {
+			t.Fatal(err)
+		}
+		renamed := m
+		renamed.Name, renamed.PasswordHash = "M", "stolen"
+		if err := svc.Update(ctx, renamed); err != nil || len(rec.ended) != 0 {
+			t.Fatalf("rename: %v, ended %v; want no session ended", err, rec.ended)
+		}
+		if got, _ := s.Members.ByID(ctx, m.ID); got.Name != "M" || got.PasswordHash != m.PasswordHash {
+			t.Fatalf("after rename: %+v; want the name changed and the hash kept", got)
+		}
+		bad := m
+		bad.Email = "not an address"
+		var fe *members.FieldError
+		if err := svc.Update(ctx, bad); !errors.As(err, &fe) || fe.Field != "email" || !errors.Is(err, idp.ErrInvalid) {
+			t.Fatalf("invalid email: %v; want a field error on email", err)
+		}
+		disabled := m
+		disabled.Disabled = true
+		rec.fail = errors.New("outbox down")
+		if err := svc.Update(ctx, disabled); !errors.Is(err, rec.fail) {
+			t.Fatalf("disable with failing EndSessions = %v; want its error", err)
+		}
+		if got, _ := s.Members.ByID(ctx, m.ID); got.Disabled {
+			t.Fatal("a member was disabled although their sessions could not end")
+		}
+		rec.fail, rec.ended = nil, nil
+		if err := svc.Update(ctx, disabled); err != nil || len(rec.ended) != 1 || rec.ended[0] != m.ID {
+			t.Fatalf("disable: %v, ended %v; want the member's sessions ended", err, rec.ended)
+		}
+		got, _ := s.Members.ByID(ctx, m.ID)
+		if err := members.CanSignIn(got); !errors.Is(err, members.ErrDisabled) {
+			t.Fatalf("CanSignIn(disabled) = %v", err)
+		}
+		if err := svc.Update(ctx, disabled); err != nil || len(rec.ended) != 1 {
+			t.Fatalf("updating a member already disabled: %v, ended %v; want nothing more ended", err, rec.ended)
+		}
+		if _, err := svc.Upsert(ctx, idp.Member{Email: m.Email, Username: "renamed", Role: idp.RoleMember}, "a-password"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Members.ByID(ctx, m.ID); !got.Disabled {
+			t.Fatal("Upsert (bootstrap, CLI) enabled a disabled member")
+		}
+	})
+}

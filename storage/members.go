@@ -9,12 +9,12 @@ import (
 // Members stores the people who sign in.
 type Members struct{ s *Store }
 
-const memberColumns = `id, email, username, name, password_hash, role, created_at, updated_at`
+const memberColumns = `id, email, username, name, password_hash, role, disabled, created_at, updated_at`
 
 func scanMember(r row) (idp.Member, error) {
 	var m idp.Member
 	var role string
-	err := r.Scan(&m.ID, &m.Email, &m.Username, &m.Name, &m.PasswordHash, &role, &m.CreatedAt, &m.UpdatedAt)
+	err := r.Scan(&m.ID, &m.Email, &m.Username, &m.Name, &m.PasswordHash, &role, &m.Disabled, &m.CreatedAt, &m.UpdatedAt)
 	m.Role = idp.Role(role)
 	return m, err
 }
@@ -38,8 +38,8 @@ func (m *Members) Create(ctx context.Context, mem *idp.Member) error {
 		mem.UpdatedAt = mem.CreatedAt
 	}
 	mem.CreatedAt, mem.UpdatedAt = utc(mem.CreatedAt), utc(mem.UpdatedAt)
-	_, err := m.s.exec(ctx, `INSERT INTO members (`+memberColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		mem.ID, mem.Email, mem.Username, mem.Name, mem.PasswordHash, string(mem.Role), mem.CreatedAt, mem.UpdatedAt)
+	_, err := m.s.exec(ctx, `INSERT INTO members (`+memberColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		mem.ID, mem.Email, mem.Username, mem.Name, mem.PasswordHash, string(mem.Role), mem.Disabled, mem.CreatedAt, mem.UpdatedAt)
 	return m.s.wrapUnique("members: create", err, memberKeys(*mem))
 }
 
@@ -79,13 +79,13 @@ func (m *Members) List(ctx context.Context) ([]idp.Member, error) {
 }
 
 // Update replaces the mutable fields (Email, Username, Name, PasswordHash,
-// Role) of the member with mem.ID and sets UpdatedAt to now. It returns an
+// Role, Disabled) of the member with mem.ID and sets UpdatedAt to now. It returns an
 // error wrapping idp.ErrNotFound when no such member exists and
 // idp.ErrConflict when the new email or username is taken.
 func (m *Members) Update(ctx context.Context, mem idp.Member) error {
 	n, err := m.s.exec(ctx, `UPDATE members SET email = $2, username = $3, name = $4, password_hash = $5,
-		role = $6, updated_at = $7 WHERE id = $1`,
-		mem.ID, mem.Email, mem.Username, mem.Name, mem.PasswordHash, string(mem.Role), m.s.clock())
+		role = $6, disabled = $7, updated_at = $8 WHERE id = $1`,
+		mem.ID, mem.Email, mem.Username, mem.Name, mem.PasswordHash, string(mem.Role), mem.Disabled, m.s.clock())
 	return m.s.wrapUnique("members: update", affected(n, err), memberKeys(mem))
 }
 

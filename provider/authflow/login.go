@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/members"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/oauth"
 	"github.com/idp/idp/provider/web"
@@ -70,6 +71,9 @@ func (h *Handlers) HandleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = h.checkPassword(ctx, m, r.PostFormValue("password"))
+	if err == nil && members.CanSignIn(m) != nil {
+		err = errBadCredentials
+	}
 	if errors.Is(err, errBadCredentials) {
 		// 200, not 401: a form cannot answer the WWW-Authenticate
 		// challenge RFC 9110 §11.6.1 requires with 401.

@@ -24,11 +24,13 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 	}{
 		{"Members", testMembers},
 		{"MemberUniqueness", testMemberUniqueness},
+		{"MembersPage", testMembersPage},
 		{"MemberDeleteCascades", testMemberDeleteCascades},
 		{"DuplicatesNamed", testDuplicatesNamed},
 		{"Outbox", testOutbox},
 		{"Clients", testClients},
 		{"ClientDeleteCascades", testClientDeleteCascades},
+		{"ClientsPage", testClientsPage},
 		{"Keys", testKeys},
 		{"KeysInsertFirstConcurrent", testKeysInsertFirstConcurrent},
 		{"Sessions", testSessions},

@@ -53,12 +53,13 @@ func testMembers(t *testing.T, s *storage.Store) {
 
 	upd := m
 	upd.Email, upd.Username, upd.Name, upd.PasswordHash, upd.Role = "ada@new.example", "lovelace", "A. L.", "$h2", idp.RoleMember
+	upd.Disabled = true
 	upd.CreatedAt = base // not mutable: ignored
 	must(t, s.Members.Update(ctx, upd))
 	got, err := s.Members.ByID(ctx, m.ID)
 	must(t, err)
 	if got.Email != upd.Email || got.Username != upd.Username || got.Name != upd.Name ||
-		got.PasswordHash != upd.PasswordHash || got.Role != upd.Role {
+		got.PasswordHash != upd.PasswordHash || got.Role != upd.Role || !got.Disabled {
 		t.Errorf("after Update = %+v, want fields of %+v", got, upd)
 	}
 	if !got.CreatedAt.Equal(m.CreatedAt) || got.UpdatedAt.Before(m.UpdatedAt) {

@@ -1,0 +1,8 @@
+-- +goose Up
+-- A disabled member keeps their account and history but cannot sign in
+-- (members.CanSignIn), so an administrator can suspend access without
+-- deleting the subject their tokens and consents refer to.
+ALTER TABLE members ADD COLUMN disabled integer NOT NULL DEFAULT 0;
+
+-- +goose Down
+ALTER TABLE members DROP COLUMN disabled;

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/idp/idp/metrics"
+	"github.com/idp/idp/provider/admin"
 	"github.com/idp/idp/provider/authflow"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/templates"
@@ -58,6 +59,7 @@ func (p *Provider) routes() http.Handler {
 	r.HandleFunc(pathConsent, p.flow.HandleConsent).Methods(http.MethodPost)
 	r.HandleFunc(pathHealth, p.handleHealth).Methods(http.MethodGet)
 	p.mountRegistration(r)
+	p.mountAdmin(r)
 	r.HandleFunc(pathReady, p.handleReady).Methods(http.MethodGet)
 	if !p.cfg.MetricsElsewhere {
 		r.Handle(pathMetrics, p.metrics.Handler()).Methods(http.MethodGet)
@@ -95,6 +97,10 @@ func (p *Provider) limitBody(next http.Handler, observe func(http.Handler) http.
 			w.Header().Set("Cache-Control", "no-store")
 			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "invalid_request", "error_description": msg})
 		default:
+			if strings.HasPrefix(r.URL.Path, admin.Prefix+"/") {
+				admin.WriteTooLarge(w)
+				return
+			}
 			p.web.Fail(w, r, web.TooLarge, nil)
 		}
 	}))

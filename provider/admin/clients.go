@@ -1,0 +1,233 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/audit"
+	"github.com/idp/idp/clients"
+)
+
+// clientFields are the fields of a client registration an administrator
+// sets, named as in the bootstrap file; a merge patch may change exactly
+// these. A client is public when token_endpoint_auth_method is "none".
+type clientFields struct {
+	Name                    string   `json:"name"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	RedirectURIs            []string `json:"redirect_uris"`
+	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris"`
+	GrantTypes              []string `json:"grant_types"`
+	Scopes                  []string `json:"scopes"`
+	Audience                []string `json:"audience"`
+	SkipConsent             bool     `json:"skip_consent"`
+	AllowPlainOAuth         bool     `json:"allow_plain_oauth"`
+	BackchannelLogoutURI    string   `json:"backchannel_logout_uri"`
+	Introspection           string   `json:"introspection"`
+}
+
+// clientJSON is a client as the API shows it: never the secret hash;
+// Secret only in the answer that generated it.
+type clientJSON struct {
+	ID string `json:"id"`
+	clientFields
+	Secret    string    `json:"secret,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// clientCreate is the body of POST /clients. Lists left out get the
+// defaults of clients.Prepare, as in the bootstrap file.
+type clientCreate struct {
+	ID                      string   `json:"id"`
+	Name                    string   `json:"name"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	RedirectURIs            []string `json:"redirect_uris"`
+	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris"`
+	GrantTypes              []string `json:"grant_types"`
+	Scopes                  []string `json:"scopes"`
+	Audience                []string `json:"audience"`
+	SkipConsent             bool     `json:"skip_consent"`
+	AllowPlainOAuth         bool     `json:"allow_plain_oauth"`
+	BackchannelLogoutURI    string   `json:"backchannel_logout_uri"`
+	Introspection           string   `json:"introspection"`
+}
+
+func fieldsOfClient(c idp.Client) clientFields {
+	return clientFields{Name: c.Name, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
+		RedirectURIs: nonNil(c.RedirectURIs), PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs),
+		GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes), Audience: nonNil(c.Audience),
+		SkipConsent: c.SkipConsent, AllowPlainOAuth: c.AllowPlainOAuth,
+		BackchannelLogoutURI: c.BackchannelLogoutURI, Introspection: c.Introspection}
+}
+
+func (f clientFields) apply(c *idp.Client) {
+	c.Name, c.TokenEndpointAuthMethod = f.Name, f.TokenEndpointAuthMethod
+	c.RedirectURIs, c.PostLogoutRedirectURIs = f.RedirectURIs, f.PostLogoutRedirectURIs
+	c.GrantTypes, c.Scopes, c.Audience = f.GrantTypes, f.Scopes, f.Audience
+	c.SkipConsent, c.AllowPlainOAuth = f.SkipConsent, f.AllowPlainOAuth
+	c.BackchannelLogoutURI, c.Introspection = f.BackchannelLogoutURI, f.Introspection
+}
+
+func renderClient(c idp.Client) clientJSON {
+	return clientJSON{ID: c.ID, clientFields: fieldsOfClient(c), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+func (a *API) listClients(w http.ResponseWriter, r *http.Request) error {
+	after, limit, err := page(r)
+	if err != nil {
+		return err
+	}
+	rows, err := a.cfg.Store.Clients.Page(r.Context(), after, limit+1)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, pageOf(rows, limit, func(c idp.Client) string { return c.ID }, renderClient))
+}
+
+func (a *API) getClient(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.cfg.Store.Clients.ByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(c))
+	return writeJSON(w, http.StatusOK, renderClient(c))
+}
+
+// createClient registers a client through the rules of package clients. A
+// confidential client gets a generated secret, returned in this answer
+// only; the store keeps its hash.
+func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
+	var in clientCreate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	c := idp.Client{ID: in.ID}
+	clientFields{Name: in.Name, TokenEndpointAuthMethod: in.TokenEndpointAuthMethod, RedirectURIs: in.RedirectURIs,
+		PostLogoutRedirectURIs: in.PostLogoutRedirectURIs, GrantTypes: in.GrantTypes, Scopes: in.Scopes,
+		Audience: in.Audience, SkipConsent: in.SkipConsent, AllowPlainOAuth: in.AllowPlainOAuth,
+		BackchannelLogoutURI: in.BackchannelLogoutURI, Introspection: in.Introspection}.apply(&c)
+	confidential := in.TokenEndpointAuthMethod != idp.AuthMethodNone
+	clients.Prepare(&c, confidential)
+	if err := clients.Validate(c); err != nil {
+		return err
+	}
+	var secret string
+	if confidential {
+		var err error
+		if secret, err = clients.GenerateSecret(); err != nil {
+			return err
+		}
+	}
+	err := a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
+		if err := clients.Create(ctx, a.cfg.Store, &c, secret); err != nil {
+			return err
+		}
+		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditClientCreated, ClientID: c.ID,
+			Detail: audit.Changes(nil, asMap(fieldsOfClient(c)))})
+	})
+	if err != nil {
+		return err
+	}
+	out := renderClient(c)
+	out.Secret = secret
+	w.Header().Set("Location", Prefix+"/clients/"+c.ID)
+	w.Header().Set("ETag", etag(c))
+	return writeJSON(w, http.StatusCreated, out)
+}
+
+// patchClient applies a JSON merge patch (RFC 7396) under If-Match, read,
+// precondition and write in one transaction; the result must pass every
+// registration rule (clients.Update).
+func (a *API) patchClient(w http.ResponseWriter, r *http.Request) error {
+	check, err := precondition(r)
+	if err != nil {
+		return err
+	}
+	body, err := readPatch(r)
+	if err != nil {
+		return err
+	}
+	var after idp.Client
+	err = a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
+		before, err := a.cfg.Store.Clients.ByID(ctx, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if err := check(before); err != nil {
+			return err
+		}
+		f := fieldsOfClient(before)
+		if err := patch(body, &f); err != nil {
+			return err
+		}
+		c := before
+		f.apply(&c)
+		if err := clients.Update(ctx, a.cfg.Store, c); err != nil {
+			return err
+		}
+		if after, err = a.cfg.Store.Clients.ByID(ctx, c.ID); err != nil {
+			return err
+		}
+		d := audit.Changes(asMap(fieldsOfClient(before)), asMap(fieldsOfClient(after)))
+		if d == nil {
+			return nil
+		}
+		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditClientUpdated, ClientID: after.ID, Detail: d})
+	})
+	if err != nil {
+		return err
+	}
+	a.cfg.ClientChanged(after.ID)
+	w.Header().Set("ETag", etag(after))
+	return writeJSON(w, http.StatusOK, renderClient(after))
+}
+
+// deleteClient removes a client; its tokens go with it, so they stop being
+// accepted at once.
+func (a *API) deleteClient(w http.ResponseWriter, r *http.Request) error {
+	err := a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
+		c, err := a.cfg.Store.Clients.ByID(ctx, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if err := clients.Remove(ctx, a.cfg.Store, c.ID); err != nil {
+			return err
+		}
+		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditClientDeleted, ClientID: c.ID,
+			Detail: audit.Changes(asMap(fieldsOfClient(c)), nil)})
+	})
+	if err != nil {
+		return err
+	}
+	a.cfg.ClientChanged(r.PathValue("id"))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// rotateClientSecret gives the client a new generated secret, returned in
+// this answer only; the old one stops working.
+func (a *API) rotateClientSecret(w http.ResponseWriter, r *http.Request) error {
+	var secret string
+	err := a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
+		var err error
+		if secret, err = clients.RotateSecret(ctx, a.cfg.Store, r.PathValue("id")); err != nil {
+			return err
+		}
+		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditClientSecretSet, ClientID: r.PathValue("id"),
+			Detail: map[string]any{"secrets_changed": []string{"secret"}}})
+	})
+	if err != nil {
+		return err
+	}
+	a.cfg.ClientChanged(r.PathValue("id"))
+	c, err := a.cfg.Store.Clients.ByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := renderClient(c)
+	out.Secret = secret
+	w.Header().Set("ETag", etag(c))
+	return writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,186 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/audit"
+	"github.com/idp/idp/members"
+	"github.com/idp/idp/storage"
+)
+
+// memberFields are the fields of a member an administrator sets, named as
+// in the bootstrap file; a merge patch may change exactly these.
+type memberFields struct {
+	Email    string `json:"email"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Disabled bool   `json:"disabled"`
+}
+
+// memberJSON is a member as the API shows it: never the password hash.
+type memberJSON struct {
+	ID string `json:"id"`
+	memberFields
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// memberCreate is the body of POST /members. It repeats memberFields
+// rather than embedding them, so decoding errors name the JSON field alone.
+type memberCreate struct {
+	Email    string `json:"email"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Disabled bool   `json:"disabled"`
+	Password string `json:"password"`
+}
+
+func fieldsOfMember(m idp.Member) memberFields {
+	return memberFields{Email: m.Email, Username: m.Username, Name: m.Name, Role: string(m.Role), Disabled: m.Disabled}
+}
+
+func (f memberFields) apply(m *idp.Member) {
+	m.Email, m.Username, m.Name, m.Role, m.Disabled = f.Email, f.Username, f.Name, idp.Role(f.Role), f.Disabled
+}
+
+func renderMember(m idp.Member) memberJSON {
+	return memberJSON{ID: m.ID, memberFields: fieldsOfMember(m), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+}
+
+func (a *API) listMembers(w http.ResponseWriter, r *http.Request) error {
+	after, limit, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	rows, err := a.cfg.Store.Members.Page(r.Context(), storage.MemberFilter{Email: q.Get("email"), Username: q.Get("username")}, after, limit+1)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, pageOf(rows, limit, func(m idp.Member) string { return m.ID }, renderMember))
+}
+
+func (a *API) getMember(w http.ResponseWriter, r *http.Request) error {
+	m, err := a.cfg.Store.Members.ByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(m))
+	return writeJSON(w, http.StatusOK, renderMember(m))
+}
+
+// createMember adds a member with a password, which is hashed by package
+// members and never shown again.
+func (a *API) createMember(w http.ResponseWriter, r *http.Request) error {
+	var in memberCreate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	var m idp.Member
+	memberFields{Email: in.Email, Username: in.Username, Name: in.Name, Role: in.Role, Disabled: in.Disabled}.apply(&m)
+	members.Normalize(&m)
+	if err := members.Validate(m); err != nil {
+		return err
+	}
+	if err := members.CheckPassword(in.Password, "password"); err != nil {
+		return fieldProblem("password", strings.TrimPrefix(err.Error(), "password: "))
+	}
+	err := a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
+		if err := a.cfg.Members.Create(ctx, &m, in.Password); err != nil {
+			return err
+		}
+		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditMemberCreated, MemberID: m.ID,
+			Detail: audit.Changes(nil, asMap(fieldsOfMember(m)))})
+	})
+	if err != nil {
+		return err
+	}
+	m, err = a.cfg.Store.Members.ByID(r.Context(), m.ID)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", Prefix+"/members/"+m.ID)
+	w.Header().Set("ETag", etag(m))
+	return writeJSON(w, http.StatusCreated, renderMember(m))
+}
+
+// patchMember applies a JSON merge patch (RFC 7396) under If-Match.
+// The read, the precondition and the write are one transaction. Disabling
+// a member ends their sessions and revokes their refresh tokens
+// (members.Service.Update).
+func (a *API) patchMember(w http.ResponseWriter, r *http.Request) error {
+	check, err := precondition(r)
+	if err != nil {
+		return err
+	}
+	body, err := readPatch(r)
+	if err != nil {
+		return err
+	}
+	var after idp.Member
+	err = a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
+		before, err := a.cfg.Store.Members.ByID(ctx, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if err := check(before); err != nil {
+			return err
+		}
+		f := fieldsOfMember(before)
+		if err := patch(body, &f); err != nil {
+			return err
+		}
+		m := before
+		f.apply(&m)
+		if err := a.cfg.Members.Update(ctx, m); err != nil {
+			return err
+		}
+		if after, err = a.cfg.Store.Members.ByID(ctx, m.ID); err != nil {
+			return err
+		}
+		d := audit.Changes(asMap(fieldsOfMember(before)), asMap(fieldsOfMember(after)))
+		if d == nil {
+			return nil
+		}
+		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditMemberUpdated, MemberID: after.ID, Detail: d})
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(after))
+	return writeJSON(w, http.StatusOK, renderMember(after))
+}
+
+// deleteMember removes a member; their sessions end with back-channel
+// logout first (members.Service.Remove).
+func (a *API) deleteMember(w http.ResponseWriter, r *http.Request) error {
+	err := a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
+		m, err := a.cfg.Store.Members.ByID(ctx, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if err := a.cfg.Members.Remove(ctx, m.ID); err != nil {
+			return err
+		}
+		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditMemberDeleted, MemberID: m.ID,
+			Detail: audit.Changes(asMap(fieldsOfMember(m)), nil)})
+	})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// record writes an audit event of the request's actor in the transaction
+// ctx carries.
+func (a *API) record(ctx context.Context, r *http.Request, e idp.AuditEvent) error {
+	e.Actor, e.Time, e.Address = actor(r.Context()), a.cfg.Now().UTC(), a.cfg.Address(r)
+	return a.cfg.Recorder.Record(ctx, e)
+}

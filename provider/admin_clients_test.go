@@ -1,0 +1,133 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/storage"
+)
+
+func TestAdminClients(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newAdminEnv(t, open)
+		ops := e.clientToken("ops", opsSecret, idp.ScopeAdmin)
+		in := map[string]any{"id": "batch", "name": "Batch", "grant_types": []string{"client_credentials"},
+			"scopes": []string{"api:read", idp.ScopeAdmin}, "audience": []string{"https://api.example.com"}}
+		r := e.call(ops, http.MethodPost, "/clients", in).want(t, http.StatusCreated)
+		secret := r.str("secret")
+		if len(secret) < 43 || r.str("token_endpoint_auth_method") != "client_secret_basic" {
+			t.Fatalf("create: %s; want a generated secret and the default auth method", r.body)
+		}
+		stored, _ := e.store.Clients.ByID(t.Context(), "batch")
+		if stored.SecretHash == "" || strings.Contains(stored.SecretHash, secret) {
+			t.Fatal("the store does not hold a hash of the secret")
+		}
+		if ev := e.audit.last(idp.AuditClientCreated); ev == nil || ev["client"] != "batch" || strings.Contains(fmt.Sprint(ev), secret) {
+			t.Fatalf("audit event of the creation = %v; want the client and no secret", ev)
+		}
+		batch := e.clientToken("batch", secret, idp.ScopeAdmin)
+		r = e.call(batch, http.MethodGet, "/clients/batch", nil).want(t, http.StatusOK)
+		if _, ok := r.json["secret"]; ok {
+			t.Fatalf("GET shows the secret: %s", r.body)
+		}
+
+		e.call(ops, http.MethodPost, "/clients", in).want(t, http.StatusConflict, "conflict", "id")
+		bad := map[string]any{"id": "bad", "redirect_uris": []string{"http://example.com/cb"}}
+		r = e.call(ops, http.MethodPost, "/clients", bad).want(t, http.StatusUnprocessableEntity, "invalid-field", "redirect_uris[0]")
+		e.call(ops, http.MethodPost, "/clients", map[string]any{"id": "bad", "secret": "chosen"}).
+			want(t, http.StatusUnprocessableEntity, "invalid-field", "secret")
+		e.call(ops, http.MethodPost, "/clients", map[string]any{"id": "bad", "grant_types": "client_credentials"}).
+			want(t, http.StatusUnprocessableEntity, "invalid-field", "grant_types")
+		if _, err := e.store.Clients.ByID(t.Context(), "bad"); err == nil {
+			t.Fatal("a refused client was stored")
+		}
+
+		// Merge patch under If-Match; the registration rules still apply.
+		tag := r.header.Get("ETag")
+		tag = e.call(ops, http.MethodGet, "/clients/batch", nil).want(t, http.StatusOK).header.Get("ETag")
+		e.call(ops, http.MethodPatch, "/clients/batch", map[string]any{"grant_types": []string{"authorization_code"}}, "If-Match", tag).
+			want(t, http.StatusUnprocessableEntity, "invalid-field", "redirect_uris")
+		r = e.call(ops, http.MethodPatch, "/clients/batch", map[string]any{"name": "Nightly", "audience": nil}, "If-Match", tag).want(t, http.StatusOK)
+		if r.str("name") != "Nightly" || len(r.json["audience"].([]any)) != 0 || r.header.Get("ETag") == tag {
+			t.Fatalf("after the patch: %s", r.body)
+		}
+		e.call(ops, http.MethodPatch, "/clients/batch", map[string]any{"name": "Lost"}, "If-Match", tag).want(t, http.StatusPreconditionFailed, "precondition-failed")
+
+		// Rotation: the new secret once, the old one refused.
+		r = e.call(ops, http.MethodPost, "/clients/batch/secret", nil).want(t, http.StatusOK)
+		fresh := r.str("secret")
+		if fresh == "" || fresh == secret {
+			t.Fatalf("rotation: %s", r.body)
+		}
+		old := clientcredentials.Config{ClientID: "batch", ClientSecret: secret, TokenURL: e.issuer + "/oauth2/token"}
+		if _, err := old.Token(context.Background()); err == nil {
+			t.Fatal("the old secret still works")
+		}
+		batch = e.clientToken("batch", fresh, idp.ScopeAdmin)
+		e.call(ops, http.MethodPost, "/clients/spa/secret", nil).want(t, http.StatusUnprocessableEntity, "invalid-field")
+
+		// Deleting a client revokes its tokens.
+		e.call(batch, http.MethodGet, "/keys", nil).want(t, http.StatusOK)
+		e.call(ops, http.MethodDelete, "/clients/batch", nil).want(t, http.StatusNoContent)
+		e.call(batch, http.MethodGet, "/keys", nil).want(t, http.StatusUnauthorized, "unauthorized")
+		e.call(ops, http.MethodGet, "/clients/batch", nil).want(t, http.StatusNotFound, "not-found")
+		if ev := e.audit.last(idp.AuditClientDeleted); ev == nil || ev["actor"] != "client:ops" {
+			t.Fatalf("audit event of the deletion = %v", ev)
+		}
+
+		// A public client: no secret.
+		r = e.call(ops, http.MethodPost, "/clients", map[string]any{"id": "app", "token_endpoint_auth_method": "none",
+			"redirect_uris": []string{"http://127.0.0.1:8000/cb"}}).want(t, http.StatusCreated)
+		if _, ok := r.json["secret"]; ok {
+			t.Fatalf("a public client got a secret: %s", r.body)
+		}
+
+		// Pages.
+		var ids []string
+		cursor := ""
+		for range 10 {
+			r = e.call(ops, http.MethodGet, "/clients?limit=2&cursor="+cursor, nil).want(t, http.StatusOK)
+			for _, it := range r.json["items"].([]any) {
+				ids = append(ids, it.(map[string]any)["id"].(string))
+			}
+			if cursor = r.str("next_cursor"); cursor == "" {
+				break
+			}
+		}
+		if got := strings.Join(ids, " "); got != "app console ops spa svc web web2" {
+			t.Fatalf("clients over pages: %q", got)
+		}
+	})
+}
+
+func TestAdminKeys(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newAdminEnv(t, open)
+		ops := e.clientToken("ops", opsSecret, idp.ScopeAdmin)
+		r := e.call(ops, http.MethodGet, "/keys", nil).want(t, http.StatusOK)
+		if items := r.json["items"].([]any); len(items) != 1 || items[0].(map[string]any)["state"] != "active" {
+			t.Fatalf("keys: %s; want the one active key", r.body)
+		}
+		e.call(ops, http.MethodPost, "/keys/rotate", map[string]any{"activate_after": "1s"}).
+			want(t, http.StatusUnprocessableEntity, "invalid-field", "activate_after")
+		e.call(ops, http.MethodPost, "/keys/rotate", map[string]any{"activate_after": "soon"}).
+			want(t, http.StatusUnprocessableEntity, "invalid-field", "activate_after")
+		r = e.call(ops, http.MethodPost, "/keys/rotate", nil).want(t, http.StatusCreated)
+		kid := r.str("kid")
+		if ev := e.audit.last(idp.AuditKeyRotated); ev == nil || ev["actor"] != "client:ops" {
+			t.Fatalf("audit event = %v", ev)
+		}
+		r = e.call(ops, http.MethodGet, "/keys", nil).want(t, http.StatusOK)
+		items := r.json["items"].([]any)
+		if len(items) != 2 || items[0].(map[string]any)["kid"] != kid || items[0].(map[string]any)["state"] != "next" ||
+			items[1].(map[string]any)["state"] != "active" {
+			t.Fatalf("keys after rotation: %s; want the new key next and the old one active", r.body)
+		}
+	})
+}

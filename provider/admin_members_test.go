@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/idp/idp"
@@ -132,5 +133,42 @@ func TestAdminMembersPages(t *testing.T) {
 		e.call(ops, http.MethodGet, "/members?limit=501", nil).want(t, http.StatusUnprocessableEntity, "invalid-field", "limit")
 		e.call(ops, http.MethodGet, "/members?limit=0", nil).want(t, http.StatusUnprocessableEntity, "invalid-field", "limit")
 		e.call(ops, http.MethodGet, "/members?cursor=%25%25", nil).want(t, http.StatusUnprocessableEntity, "invalid-field", "cursor")
+	})
+}
+
+// Two administrators patching from the same read: exactly one change
+// wins, the others are told the resource changed (412), none is lost
+// silently.
+func TestAdminConcurrentPatchesOneWins(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newAdminEnv(t, open)
+		ops := e.clientToken("ops", opsSecret, idp.ScopeAdmin)
+		bob, _ := e.store.Members.ByUsername(t.Context(), "bob")
+		tag := e.call(ops, http.MethodGet, "/members/"+bob.ID, nil).want(t, http.StatusOK).header.Get("ETag")
+		const n = 8
+		codes := make(chan int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes <- e.call(ops, http.MethodPatch, "/members/"+bob.ID, map[string]any{"name": fmt.Sprintf("Bob %d", i)}, "If-Match", tag).status
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		won := 0
+		for c := range codes {
+			switch c {
+			case http.StatusOK:
+				won++
+			case http.StatusPreconditionFailed:
+			default:
+				t.Errorf("concurrent patch answered %d", c)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d of %d patches from the same ETag succeeded; want exactly one", won, n)
+		}
 	})
 }

@@ -27,6 +27,10 @@ type dialect struct {
 	// Flows.CreateBounded for that address for the rest of the transaction;
 	// empty where the write transaction already does (SQLite).
 	lockFlows string
+	// forUpdate ends a SELECT of one row that a read-modify-write will
+	// change, locking the row until the transaction ends; empty where the
+	// write transaction already holds the only write lock (SQLite).
+	forUpdate string
 	// bytewise follows an ORDER BY expression so text sorts byte by byte,
 	// as Go's sort.Strings does, whatever the database's collation.
 	bytewise string
@@ -47,6 +51,7 @@ var postgresDialect = dialect{
 	name:      "postgres",
 	lockKeys:  "SELECT pg_advisory_xact_lock(" + advisoryKey("signing_keys") + ")",
 	lockFlows: "SELECT pg_advisory_xact_lock(hashtextextended('idp.flows.' || current_schema() || '.' || $1, 0))",
+	forUpdate: ` FOR UPDATE`,
 	bytewise:  ` COLLATE "C"`,
 	classify:  classifyPostgres,
 	violated:  violatedPostgres,

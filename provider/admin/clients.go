@@ -151,7 +151,7 @@ func (a *API) patchClient(w http.ResponseWriter, r *http.Request) error {
 	}
 	var after idp.Client
 	err = a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
-		before, err := a.cfg.Store.Clients.ByID(ctx, r.PathValue("id"))
+		before, err := a.cfg.Store.Clients.Lock(ctx, r.PathValue("id"))
 		if err != nil {
 			return err
 		}

@@ -125,7 +125,7 @@ func (a *API) patchMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	var after idp.Member
 	err = a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
-		before, err := a.cfg.Store.Members.ByID(ctx, r.PathValue("id"))
+		before, err := a.cfg.Store.Members.Lock(ctx, r.PathValue("id"))
 		if err != nil {
 			return err
 		}

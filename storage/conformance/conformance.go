@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"InTxPanic", testInTxPanic},
 		{"BeginCommitRollback", testBeginCommitRollback},
 		{"TxIsolation", testTxIsolation},
+		{"RowLock", testRowLock},
 		{"AfterCommit", testAfterCommit},
 		{"Times", testTimes},
 		{"Migrations", testMigrations},

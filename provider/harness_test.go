@@ -2,40 +2,28 @@ package provider_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/net/html"
 	"golang.org/x/oauth2"
 
 	"github.com/idp/idp"
-	"github.com/idp/idp/clients"
-	"github.com/idp/idp/password"
+	"github.com/idp/idp/internal/idptest"
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
-	"github.com/idp/idp/storage/storagetest"
 )
 
 // eachStore runs fn once per backend: SQLite always, PostgreSQL when
 // reachable (storagetest skips or fails as configured).
 func eachStore(t *testing.T, fn func(t *testing.T, open func(testing.TB) *storage.Store)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, storagetest.SQLite) })
-	t.Run("postgres", func(t *testing.T) { fn(t, storagetest.Postgres) })
+	t.Helper()
+	idptest.EachStore(t, fn)
 }
 
 // env is a running provider on a loopback port with seeded members and
@@ -62,8 +50,7 @@ const (
 func newEnv(t testing.TB, store *storage.Store, tweak ...func(*provider.Config)) *env {
 	t.Helper()
 	e := &env{t: t, store: store, secret: []byte("0123456789abcdef0123456789abcdef-test")}
-	e.srv = httptest.NewUnstartedServer(nil)
-	e.issuer = "http://" + e.srv.Listener.Addr().String()
+	e.srv, e.issuer = idptest.Listen(t)
 	e.cfg = provider.Config{Issuer: e.issuer, Store: store, Secret: e.secret, Logger: testLogger(t)}
 	for _, f := range tweak {
 		f(&e.cfg)
@@ -81,17 +68,11 @@ func (e *env) start() {
 		e.t.Fatalf("provider.New: %v", err)
 	}
 	e.prov = p
-	e.srv.Config.Handler = p
-	e.srv.Start()
-	e.t.Cleanup(func() { e.srv.Close(); _ = p.Close() })
+	e.t.Cleanup(func() { _ = p.Close() }) // after the server stops
+	idptest.Start(e.t, e.srv, p)
 }
 
-func testLogger(t testing.TB) *slog.Logger {
-	if os.Getenv("IDP_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func testLogger(t testing.TB) *slog.Logger { return idptest.Logger(t) }
 
 func (e *env) seed() {
 	e.t.Helper()
@@ -119,45 +100,14 @@ func (e *env) seed() {
 	}, svcSecret)
 }
 
-// hashes caches argon2id hashes by input: every env seeds the same
-// members and clients, and the KDF would otherwise dominate the suite.
-var hashes sync.Map
-
-func cachedHash(t testing.TB, plain string, hash func(string) (string, error)) string {
-	t.Helper()
-	if h, ok := hashes.Load(plain); ok {
-		return h.(string)
-	}
-	h, err := hash(plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hashes.Store(plain, h)
-	return h
-}
-
 func (e *env) addMember(email, username, name, pw string, role idp.Role) idp.Member {
 	e.t.Helper()
-	h := cachedHash(e.t, pw, password.Hash)
-	m := idp.Member{Email: email, Username: username, Name: name, PasswordHash: h, Role: role}
-	if err := e.store.Members.Create(context.Background(), &m); err != nil {
-		e.t.Fatalf("add member: %v", err)
-	}
-	return m
+	return idptest.AddMember(e.t, e.store, idp.Member{Email: email, Username: username, Name: name, Role: role}, pw)
 }
 
 func (e *env) addClient(c idp.Client, secret string) {
 	e.t.Helper()
-	if secret != "" {
-		c.SecretHash = cachedHash(e.t, secret, clients.HashSecret)
-	}
-	clients.Normalize(&c)
-	if err := clients.Validate(c); err != nil {
-		e.t.Fatalf("client %s: %v", c.ID, err)
-	}
-	if err := e.store.Clients.Create(context.Background(), &c); err != nil {
-		e.t.Fatalf("add client: %v", err)
-	}
+	idptest.AddClient(e.t, e.store, c, secret)
 }
 
 // rp is a relying party built from go-oidc and x/oauth2, as a real app
@@ -200,7 +150,8 @@ type authRequest struct {
 }
 
 func newAuthRequest(opts ...oauth2.AuthCodeOption) *authRequest {
-	return &authRequest{state: randomString(), nonce: randomString(), verifier: oauth2.GenerateVerifier(), opts: opts}
+	verifier, _ := idptest.PKCE()
+	return &authRequest{state: randomString(), nonce: randomString(), verifier: verifier, opts: opts}
 }
 
 func (r *rp) authURL(a *authRequest) string {
@@ -236,36 +187,23 @@ func (r *rp) idToken(tok *oauth2.Token, nonce string) (*oidc.IDToken, map[string
 	return idt, claims
 }
 
-func randomString() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func randomString() string { return idptest.RandomString() }
 
-// requestTimeout turns a hung request into a failure naming it, rather
-// than a stuck test binary.
-const requestTimeout = 30 * time.Second
-
-var testClient = &http.Client{Timeout: requestTimeout}
+var testClient = idptest.HTTP
 
 // browser is a cookie-keeping HTTP client that follows redirects within
 // the provider and stops at the first one leaving it, like a browser
-// handing the response to the app.
+// handing the response to the app. client is shared's client.
 type browser struct {
 	t      testing.TB
 	e      *env
 	client *http.Client
+	shared *idptest.Browser
 }
 
 func (e *env) browser() *browser {
-	jar, _ := cookiejar.New(nil)
-	host := strings.TrimPrefix(e.issuer, "http://")
-	return &browser{t: e.t, e: e, client: &http.Client{Jar: jar, Timeout: requestTimeout, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if req.URL.Host != host {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}}
+	b := idptest.NewBrowser(e.t, e.issuer)
+	return &browser{t: e.t, e: e, client: b.Client, shared: b}
 }
 
 // page is a fetched response with its body read.
@@ -275,141 +213,53 @@ type page struct {
 	doc  *html.Node
 }
 
-func (b *browser) do(req *http.Request) *page {
-	b.t.Helper()
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	pg := &page{resp: resp, body: string(body)}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-		pg.doc, _ = html.Parse(strings.NewReader(pg.body))
-	}
-	return pg
+func pageOf(p *idptest.Page) *page { return &page{resp: p.Resp, body: p.Body, doc: p.Doc} }
+
+func (pg *page) shared() *idptest.Page {
+	return &idptest.Page{Resp: pg.resp, Body: pg.body, Doc: pg.doc}
 }
 
-func (b *browser) get(u string) *page {
-	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	return b.do(req)
-}
+func (b *browser) do(req *http.Request) *page { b.t.Helper(); return pageOf(b.shared.Do(req)) }
+func (b *browser) get(u string) *page         { b.t.Helper(); return pageOf(b.shared.Get(u)) }
 
 // submit posts the page's form with its hidden inputs, the given fields
 // and, if button is not empty, the submit button named so with that value.
 func (b *browser) submit(pg *page, fields url.Values, buttonName, buttonValue string) *page {
 	b.t.Helper()
-	form := findForm(pg.doc)
-	if form == nil {
-		b.t.Fatalf("no form on page (status %d): %s", pg.resp.StatusCode, pg.body)
-	}
-	vals := url.Values{}
-	for _, in := range formInputs(form) {
-		if in.typ == "hidden" {
-			vals.Set(in.name, in.value)
-		}
-	}
-	for k, v := range fields {
-		vals[k] = v
-	}
-	if buttonName != "" {
-		vals.Set(buttonName, buttonValue)
-	}
-	action, _ := pg.resp.Request.URL.Parse(attr(form, "action"))
-	req, _ := http.NewRequest(strings.ToUpper(attr(form, "method")), action.String(), strings.NewReader(vals.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
+	return pageOf(b.shared.Submit(pg.shared(), fields, buttonName, buttonValue))
 }
 
 type input struct{ name, typ, value string }
 
-func findForm(n *html.Node) *html.Node {
-	if n == nil {
-		return nil
-	}
-	if n.Type == html.ElementNode && n.Data == "form" {
-		return n
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if f := findForm(c); f != nil {
-			return f
-		}
-	}
-	return nil
-}
+func findForm(n *html.Node) *html.Node { return idptest.FindForm(n) }
 
 func formInputs(n *html.Node) []input {
 	var out []input
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && (n.Data == "input" || n.Data == "button") {
-			out = append(out, input{name: attr(n, "name"), typ: attr(n, "type"), value: attr(n, "value")})
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
+	for _, in := range idptest.FormInputs(n) {
+		out = append(out, input{name: in.Name, typ: in.Type, value: in.Value})
 	}
-	walk(n)
 	return out
 }
 
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
+func attr(n *html.Node, key string) string { return idptest.Attr(n, key) }
 
 // redirect returns the Location a final response sends the browser to.
-func (pg *page) redirect(t testing.TB) *url.URL {
-	t.Helper()
-	if pg.resp.StatusCode < 300 || pg.resp.StatusCode > 399 {
-		t.Fatalf("want a redirect to the client, got status %d: %s", pg.resp.StatusCode, pg.body)
-	}
-	u, err := url.Parse(pg.resp.Header.Get("Location"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
+func (pg *page) redirect(t testing.TB) *url.URL { t.Helper(); return pg.shared().Redirect(t) }
 
-func (pg *page) isLogin() bool   { return pg.doc != nil && strings.Contains(pg.body, `name="password"`) }
-func (pg *page) isConsent() bool { return pg.doc != nil && strings.Contains(pg.body, `name="consent"`) }
+func (pg *page) isLogin() bool   { return pg.shared().IsLogin() }
+func (pg *page) isConsent() bool { return pg.shared().IsConsent() }
 
 // signIn drives an authorization request through the login page (and the
 // consent page, allowing, when shown) and returns the callback URL.
 func (b *browser) signIn(authURL, user, pass string) *url.URL {
 	b.t.Helper()
-	pg := b.get(authURL)
-	if pg.isLogin() {
-		pg = b.submit(pg, url.Values{"username": {user}, "password": {pass}}, "", "")
-	}
-	if pg.isConsent() {
-		pg = b.submit(pg, nil, "consent", "allow")
-	}
-	return pg.redirect(b.t)
+	return b.shared.SignIn(authURL, user, pass)
 }
 
 // code checks the callback's state and RFC 9207 iss, and returns the code.
 func (e *env) code(cb *url.URL, a *authRequest) string {
 	e.t.Helper()
-	q := cb.Query()
-	if q.Get("error") != "" {
-		e.t.Fatalf("authorization error: %s: %s", q.Get("error"), q.Get("error_description"))
-	}
-	if q.Get("state") != a.state {
-		e.t.Fatalf("state = %q, want %q", q.Get("state"), a.state)
-	}
-	if q.Get("iss") != e.issuer {
-		e.t.Fatalf("iss = %q, want %q", q.Get("iss"), e.issuer)
-	}
-	if q.Get("code") == "" {
-		e.t.Fatalf("no code in %s", cb)
-	}
-	return q.Get("code")
+	return idptest.Code(e.t, cb, a.state, e.issuer)
 }
 
 // signedIn runs the whole code flow for alice with the web client.
@@ -429,31 +279,14 @@ func (e *env) signedIn(r *rp, b *browser) (*oauth2.Token, *authRequest) {
 func (e *env) postForm(path string, form url.Values, user, pass string) (*http.Response, map[string]any) {
 	e.t.Helper()
 	resp, body := e.post(path, form, user, pass)
-	var out map[string]any
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &out); err != nil {
-			e.t.Fatalf("POST %s: status %d, not JSON: %s", path, resp.StatusCode, body)
-		}
-	}
-	return resp, out
+	return resp, idptest.JSONObject(e.t, "POST "+path, resp.StatusCode, body)
 }
 
 // post sends a form to a provider endpoint, with basic auth when user is
 // set, and returns the answer with its body read.
 func (e *env) post(path string, form url.Values, user, pass string) (*http.Response, []byte) {
 	e.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, e.issuer+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if user != "" {
-		req.SetBasicAuth(url.QueryEscape(user), url.QueryEscape(pass))
-	}
-	resp, err := testClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, body
+	return idptest.PostForm(e.t, e.issuer+path, form, user, pass)
 }
 
 // introspect reports whether a token is active, asked by the web client.
@@ -469,26 +302,10 @@ func (e *env) introspect(token string) map[string]any {
 // jwtParts decodes a JWT's header and claims without verifying.
 func jwtParts(t testing.TB, token string) (header, claims map[string]any) {
 	t.Helper()
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", token)
-	}
-	for i, dst := range []*map[string]any{&header, &claims} {
-		raw, err := base64.RawURLEncoding.DecodeString(parts[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(raw, dst); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return header, claims
+	return idptest.JWTParts(t, token)
 }
 
-func s256(verifier string) string {
-	h := sha256.Sum256([]byte(verifier))
-	return base64.RawURLEncoding.EncodeToString(h[:])
-}
+func s256(verifier string) string { return idptest.S256(verifier) }
 
 func must[T any](v T, err error) T {
 	if err != nil {

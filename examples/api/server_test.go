@@ -12,7 +12,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/idp/idp/internal/idptest"
 )
 
 // testNow is the fixed clock of every test, so expiry is exact.
@@ -35,7 +36,7 @@ func newFakeIssuer(t testing.TB) *fakeIssuer {
 	f := &fakeIssuer{key: key, kid: "key-1"}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(t, w, map[string]any{
+		idptest.WriteJSON(t, w, http.StatusOK, map[string]any{
 			"issuer":                                f.URL,
 			"authorization_endpoint":                f.URL + "/oauth2/auth",
 			"token_endpoint":                        f.URL + "/oauth2/token",
@@ -44,22 +45,12 @@ func newFakeIssuer(t testing.TB) *fakeIssuer {
 		})
 	})
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(t, w, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
+		idptest.WriteJSON(t, w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
 			{Key: &f.key.PublicKey, KeyID: f.kid, Algorithm: "RS256", Use: "sig"},
 		}})
 	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	f.URL = srv.URL
+	f.URL = idptest.Serve(t, mux).URL
 	return f
-}
-
-func writeJSON(t testing.TB, w http.ResponseWriter, v any) {
-	t.Helper()
-	w.Header().Set("Content-Type", "application/json")
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		t.Error(err)
-	}
 }
 
 // claims returns valid RFC 9068 claims for the fake issuer.
@@ -74,24 +65,6 @@ func (f *fakeIssuer) claims() map[string]any {
 		"client_id": "demo-service",
 		"scope":     "api:read",
 	}
-}
-
-// sign signs claims with key under the given typ header.
-func sign(t testing.TB, key *rsa.PrivateKey, kid, typ string, claims map[string]any) string {
-	t.Helper()
-	opts := (&jose.SignerOptions{}).WithHeader(jose.HeaderKey("kid"), kid)
-	if typ != "" {
-		opts = opts.WithType(jose.ContentType(typ))
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
 }
 
 func newTestServer(t *testing.T, f *fakeIssuer) *server {
@@ -116,9 +89,9 @@ func TestHello(t *testing.T) {
 	with := func(change func(c map[string]any)) string {
 		c := f.claims()
 		change(c)
-		return sign(t, f.key, f.kid, "at+jwt", c)
+		return idptest.SignJWT(t, f.key, f.kid, "at+jwt", c)
 	}
-	valid := sign(t, f.key, f.kid, "at+jwt", f.claims())
+	valid := idptest.SignJWT(t, f.key, f.kid, "at+jwt", f.claims())
 	invalidToken := func(desc string) string {
 		return `Bearer realm="demo-api", error="invalid_token", error_description="` + desc + `"`
 	}
@@ -134,18 +107,18 @@ func TestHello(t *testing.T) {
 	}{
 		{"valid token", "Bearer " + valid, 200, ""},
 		{"scheme is case-insensitive", "bearer " + valid, 200, ""},
-		{"typ application/at+jwt", "Bearer " + sign(t, f.key, f.kid, "application/at+jwt", f.claims()), 200, ""},
+		{"typ application/at+jwt", "Bearer " + idptest.SignJWT(t, f.key, f.kid, "application/at+jwt", f.claims()), 200, ""},
 		{"missing token", "", 401, noToken},
 		{"other scheme", "Basic ZGVtbzpkZW1v", 401, noToken},
 		{"empty bearer", "Bearer ", 401, noToken},
 		{"garbage", "Bearer not-a-jwt", 401, invalidToken("The access token is malformed")},
-		{"typ JWT (an ID token)", "Bearer " + sign(t, f.key, f.kid, "JWT", f.claims()), 401,
+		{"typ JWT (an ID token)", "Bearer " + idptest.SignJWT(t, f.key, f.kid, "JWT", f.claims()), 401,
 			invalidToken("The token is not an access token (typ must be at+jwt)")},
-		{"no typ", "Bearer " + sign(t, f.key, f.kid, "", f.claims()), 401,
+		{"no typ", "Bearer " + idptest.SignJWT(t, f.key, f.kid, "", f.claims()), 401,
 			invalidToken("The token is not an access token (typ must be at+jwt)")},
-		{"bad signature", "Bearer " + sign(t, otherKey, f.kid, "at+jwt", f.claims()), 401,
+		{"bad signature", "Bearer " + idptest.SignJWT(t, otherKey, f.kid, "at+jwt", f.claims()), 401,
 			invalidToken("The access token signature is invalid")},
-		{"unknown kid", "Bearer " + sign(t, otherKey, "key-2", "at+jwt", f.claims()), 401,
+		{"unknown kid", "Bearer " + idptest.SignJWT(t, otherKey, "key-2", "at+jwt", f.claims()), 401,
 			invalidToken("The access token signature is invalid")},
 		{"wrong issuer", "Bearer " + with(func(c map[string]any) { c["iss"] = "http://evil.example" }), 401,
 			invalidToken("The access token was issued by another issuer")},
@@ -190,7 +163,7 @@ func TestHelloBody(t *testing.T) {
 	f := newFakeIssuer(t)
 	s := newTestServer(t, f)
 	req := httptest.NewRequest("GET", "/hello", nil)
-	req.Header.Set("Authorization", "Bearer "+sign(t, f.key, f.kid, "at+jwt", f.claims()))
+	req.Header.Set("Authorization", "Bearer "+idptest.SignJWT(t, f.key, f.kid, "at+jwt", f.claims()))
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)
 	if rec.Code != 200 {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/idp/idp/internal/idptest"
 )
 
 // forge builds a token by hand with the given header, claims and signature,
@@ -71,8 +73,8 @@ func TestVerifyRefusesOtherAlgorithms(t *testing.T) {
 func FuzzVerify(f *testing.F) {
 	iss := newFakeIssuer(f)
 	v := staticVerifier(iss)
-	f.Add(sign(f, iss.key, iss.kid, "at+jwt", iss.claims()))
-	f.Add(sign(f, iss.key, iss.kid, "JWT", iss.claims()))
+	f.Add(idptest.SignJWT(f, iss.key, iss.kid, "at+jwt", iss.claims()))
+	f.Add(idptest.SignJWT(f, iss.key, iss.kid, "JWT", iss.claims()))
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
 	f.Add("a.b.c")
 	f.Add("....")

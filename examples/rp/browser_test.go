@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -22,11 +19,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/idp/idp"
-	"github.com/idp/idp/clients"
-	"github.com/idp/idp/password"
+	"github.com/idp/idp/internal/idptest"
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
-	"github.com/idp/idp/storage/storagetest"
 )
 
 // TestBrowserSingleSignOn drives a real headless Chromium through single
@@ -46,8 +41,7 @@ import (
 // set (kept there); their paths are logged when the test fails.
 func TestBrowserSingleSignOn(t *testing.T) {
 	exe := chromiumPath(t)
-	t.Run("sqlite", func(t *testing.T) { runSSOScenario(t, exe, storagetest.SQLite(t)) })
-	t.Run("postgres", func(t *testing.T) { runSSOScenario(t, exe, storagetest.Postgres(t)) })
+	idptest.EachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) { runSSOScenario(t, exe, open(t)) })
 }
 
 // The member who signs in.
@@ -144,10 +138,12 @@ type ssoApp struct {
 
 func newSSOEnv(t *testing.T, store *storage.Store) *ssoEnv {
 	t.Helper()
-	logger := bufferedLogger(t)
+	logger := idptest.FailureLogger(t)
 	e := &ssoEnv{t: t, store: store}
 	e.startProvider(logger)
-	e.member = e.addMember()
+	e.member = idptest.AddMember(t, store, idp.Member{
+		Email: ssoEmail, Username: ssoUser, Name: ssoName, Role: idp.RoleMember,
+	}, ssoPassword)
 	e.appA = e.startApp("app-a", "App A", false, logger)
 	e.appB = e.startApp("app-b", "App B", true, logger)
 	return e
@@ -158,9 +154,8 @@ func newSSOEnv(t *testing.T, store *storage.Store) *ssoEnv {
 // opened first.
 func (e *ssoEnv) startProvider(logger *slog.Logger) {
 	e.t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	e.issuer = "http://localhost:" + port
+	srv, u := idptest.Listen(e.t)
+	e.issuer = strings.Replace(u, "127.0.0.1", "localhost", 1)
 	p, err := provider.New(context.Background(), provider.Config{
 		Issuer: e.issuer, Store: e.store, Secret: []byte(rand.Text() + rand.Text()), Logger: logger,
 	})
@@ -168,22 +163,8 @@ func (e *ssoEnv) startProvider(logger *slog.Logger) {
 		e.t.Fatalf("provider.New: %v", err)
 	}
 	e.requests = &requestLog{next: p}
-	srv.Config.Handler = e.requests
-	srv.Start()
-	e.t.Cleanup(func() { srv.Close(); _ = p.Close() })
-}
-
-func (e *ssoEnv) addMember() idp.Member {
-	e.t.Helper()
-	h, err := password.Hash(ssoPassword)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	m := idp.Member{Email: ssoEmail, Username: ssoUser, Name: ssoName, PasswordHash: h, Role: idp.RoleMember}
-	if err := e.store.Members.Create(context.Background(), &m); err != nil {
-		e.t.Fatalf("add member: %v", err)
-	}
-	return m
+	e.t.Cleanup(func() { _ = p.Close() }) // after the server stops
+	idptest.Start(e.t, srv, e.requests)
 }
 
 // startApp registers the client clientID for an app on its own loopback
@@ -191,11 +172,10 @@ func (e *ssoEnv) addMember() idp.Member {
 // site of its own), and starts the app.
 func (e *ssoEnv) startApp(clientID, title string, skipConsent bool, logger *slog.Logger) *ssoApp {
 	e.t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	app := &ssoApp{clientID: clientID, name: title, url: "http://" + clientID + ".localhost:" + port}
+	srv, u := idptest.Listen(e.t)
+	app := &ssoApp{clientID: clientID, name: title, url: strings.Replace(u, "127.0.0.1", clientID+".localhost", 1)}
 	secret := clientID + "-secret-" + rand.Text()
-	e.addClient(idp.Client{
+	idptest.AddClient(e.t, e.store, idp.Client{
 		ID: clientID, Name: title,
 		RedirectURIs:           []string{app.url + "/callback"},
 		PostLogoutRedirectURIs: []string{app.url + "/"},
@@ -211,26 +191,8 @@ func (e *ssoEnv) startApp(clientID, title string, skipConsent bool, logger *slog
 		e.t.Fatalf("start %s: %v", title, err)
 	}
 	app.srv = s
-	srv.Config.Handler = s
-	srv.Start()
-	e.t.Cleanup(srv.Close)
+	idptest.Start(e.t, srv, s)
 	return app
-}
-
-func (e *ssoEnv) addClient(c idp.Client, secret string) {
-	e.t.Helper()
-	h, err := clients.HashSecret(secret)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	c.SecretHash = h
-	clients.Normalize(&c)
-	if err := clients.Validate(c); err != nil {
-		e.t.Fatalf("client %s: %v", c.ID, err)
-	}
-	if err := e.store.Clients.Create(context.Background(), &c); err != nil {
-		e.t.Fatalf("add client %s: %v", c.ID, err)
-	}
 }
 
 func (e *ssoEnv) providerSessions() []idp.Session {
@@ -303,36 +265,6 @@ func (l *requestLog) since(mark int, want ...string) []string {
 		}
 	}
 	return out
-}
-
-// bufferedLogger collects the provider's and apps' logs and prints them
-// only when the test fails.
-func bufferedLogger(t *testing.T) *slog.Logger {
-	t.Helper()
-	buf := &lockedBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server logs:\n%s", buf.String())
-		}
-	})
-	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // chrome is a headless Chromium with a fresh profile. root lives as long as

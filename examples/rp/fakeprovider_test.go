@@ -3,9 +3,6 @@ package main
 import (
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +12,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/idp/idp/internal/idptest"
 )
 
 // fakeProvider is just enough of an OpenID provider to drive the app:
@@ -74,16 +72,8 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 	return f
 }
 
-func (f *fakeProvider) writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		f.t.Error(err)
-	}
-}
-
 func (f *fakeProvider) discovery(w http.ResponseWriter, r *http.Request) {
-	f.writeJSON(w, 200, map[string]any{
+	idptest.WriteJSON(f.t, w, 200, map[string]any{
 		"issuer":                                f.URL,
 		"authorization_endpoint":                f.URL + "/oauth2/auth",
 		"token_endpoint":                        f.URL + "/oauth2/token",
@@ -96,7 +86,7 @@ func (f *fakeProvider) discovery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeProvider) jwks(w http.ResponseWriter, r *http.Request) {
-	f.writeJSON(w, 200, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
+	idptest.WriteJSON(f.t, w, 200, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
 		{Key: &f.key.PublicKey, KeyID: f.kid, Algorithm: "RS256", Use: "sig"},
 	}})
 }
@@ -122,7 +112,7 @@ func (f *fakeProvider) authorize(w http.ResponseWriter, r *http.Request) {
 func (f *fakeProvider) token(w http.ResponseWriter, r *http.Request) {
 	id, secret, ok := r.BasicAuth()
 	if !ok || id != fakeClientID || secret != fakeClientSecret {
-		f.writeJSON(w, 401, map[string]string{"error": "invalid_client"})
+		idptest.WriteJSON(f.t, w, 401, map[string]string{"error": "invalid_client"})
 		return
 	}
 	f.mu.Lock()
@@ -132,23 +122,22 @@ func (f *fakeProvider) token(w http.ResponseWriter, r *http.Request) {
 	case "authorization_code":
 		req, ok = f.codes[r.PostFormValue("code")]
 		delete(f.codes, r.PostFormValue("code"))
-		sum := sha256.Sum256([]byte(r.PostFormValue("code_verifier")))
 		if !ok || req.params.Get("code_challenge_method") != "S256" ||
-			base64.RawURLEncoding.EncodeToString(sum[:]) != req.params.Get("code_challenge") ||
+			idptest.S256(r.PostFormValue("code_verifier")) != req.params.Get("code_challenge") ||
 			r.PostFormValue("redirect_uri") != req.params.Get("redirect_uri") {
-			f.writeJSON(w, 400, map[string]string{"error": "invalid_grant"})
+			idptest.WriteJSON(f.t, w, 400, map[string]string{"error": "invalid_grant"})
 			return
 		}
 	case "refresh_token":
 		req, ok = f.refresh[r.PostFormValue("refresh_token")]
 		delete(f.refresh, r.PostFormValue("refresh_token")) // rotation: each is single-use
 		if !ok {
-			f.writeJSON(w, 400, map[string]string{"error": "invalid_grant"})
+			idptest.WriteJSON(f.t, w, 400, map[string]string{"error": "invalid_grant"})
 			return
 		}
 		req.params = url.Values{} // a refreshed ID token carries no nonce
 	default:
-		f.writeJSON(w, 400, map[string]string{"error": "unsupported_grant_type"})
+		idptest.WriteJSON(f.t, w, 400, map[string]string{"error": "unsupported_grant_type"})
 		return
 	}
 	at, rt := randomString(), randomString()
@@ -162,7 +151,7 @@ func (f *fakeProvider) token(w http.ResponseWriter, r *http.Request) {
 	if f.tamperID != nil {
 		f.tamperID(claims)
 	}
-	f.writeJSON(w, 200, map[string]any{
+	idptest.WriteJSON(f.t, w, 200, map[string]any{
 		"access_token": at, "token_type": "bearer", "expires_in": 3600, "refresh_token": rt,
 		"id_token": f.sign("JWT", claims),
 	})
@@ -185,7 +174,7 @@ func (f *fakeProvider) userinfo(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(401)
 		return
 	}
-	f.writeJSON(w, 200, map[string]any{"sub": sub, "name": "Alice Example", "email": "alice@example.com",
+	idptest.WriteJSON(f.t, w, 200, map[string]any{"sub": sub, "name": "Alice Example", "email": "alice@example.com",
 		"email_verified": true, "roles": []string{"admin"}})
 }
 
@@ -199,21 +188,7 @@ func (f *fakeProvider) endSession(w http.ResponseWriter, r *http.Request) {
 
 // sign signs claims with the provider's key (or another) under typ.
 func (f *fakeProvider) sign(typ string, claims map[string]any) string {
-	return signWith(f.t, f.key, f.kid, typ, claims)
-}
-
-func signWith(t testing.TB, key *rsa.PrivateKey, kid, typ string, claims map[string]any) string {
-	t.Helper()
-	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader("kid", kid)
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	return idptest.SignJWT(f.t, f.key, f.kid, typ, claims)
 }
 
 // logoutClaims returns valid logout token claims for sid.

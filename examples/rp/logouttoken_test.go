@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/idp/idp/internal/idptest"
 )
 
 func TestVerifyLogoutToken(t *testing.T) {
@@ -38,7 +40,7 @@ func TestVerifyLogoutToken(t *testing.T) {
 		{"valid with sub only", with(func(c map[string]any) { delete(c, "sid") }), ""},
 		{"aud as a string", with(func(c map[string]any) { c["aud"] = fakeClientID }), ""},
 		{"unsigned", unsigned, "malformed"},
-		{"other key", signWith(t, otherKey, f.kid, "logout+jwt", f.logoutClaims("sid-1")), "signature"},
+		{"other key", idptest.SignJWT(t, otherKey, f.kid, "logout+jwt", f.logoutClaims("sid-1")), "signature"},
 		{"wrong iss", with(func(c map[string]any) { c["iss"] = "http://evil.example" }), "iss"},
 		{"other client", with(func(c map[string]any) { c["aud"] = []string{"app-b"} }), "aud"},
 		{"no iat", with(func(c map[string]any) { delete(c, "iat") }), "no iat"},

@@ -2,116 +2,38 @@ package main
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/idp/idp/internal/idptest"
 )
 
 // newTestRP starts the app against f at a URL known before construction,
 // the way the browser end-to-end test and main do.
 func newTestRP(t *testing.T, f *fakeProvider) (*server, string) {
 	t.Helper()
-	var s *server
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	var err error
-	s, err = newServer(context.Background(), config{
+	srv, u := idptest.Listen(t)
+	s, err := newServer(context.Background(), config{
 		Issuer: f.URL, ClientID: fakeClientID, ClientSecret: fakeClientSecret,
-		PublicURL: srv.URL, Title: "App A",
+		PublicURL: u, Title: "App A",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, srv.URL
+	idptest.Start(t, srv, s)
+	return s, u
 }
 
-// browser is an HTTP client with a cookie jar that follows redirects.
-type browser struct {
-	t *testing.T
-	c *http.Client
-}
-
-func newBrowser(t *testing.T) *browser {
+// login signs b in to the app at rp (the fake provider asks nothing) and
+// returns the home page it lands on.
+func login(t *testing.T, b *idptest.Browser, rp string) *idptest.Page {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &browser{t: t, c: &http.Client{Jar: jar}}
-}
-
-// page is a response after redirects: status, final URL and body.
-type page struct {
-	status int
-	url    string
-	body   string
-}
-
-func (b *browser) do(req *http.Request) page {
-	b.t.Helper()
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return page{status: resp.StatusCode, url: resp.Request.URL.String(), body: string(body)}
-}
-
-func (b *browser) get(u string) page {
-	b.t.Helper()
-	req, err := http.NewRequest("GET", u, nil)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.do(req)
-}
-
-func (b *browser) post(u string, form url.Values) page {
-	b.t.Helper()
-	req, err := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
-}
-
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-func (p page) csrf(t *testing.T) string {
-	t.Helper()
-	m := csrfField.FindStringSubmatch(p.body)
-	if m == nil {
-		t.Fatalf("no CSRF field on the page:\n%s", p.body)
-	}
-	return m[1]
-}
-
-func (p page) mustContain(t *testing.T, parts ...string) {
-	t.Helper()
-	for _, s := range parts {
-		if !strings.Contains(p.body, s) {
-			t.Errorf("page %s (status %d) lacks %q:\n%s", p.url, p.status, s, p.body)
-		}
-	}
-}
-
-// login signs the browser in and returns the home page it lands on.
-func (b *browser) login(rp string) page {
-	b.t.Helper()
-	p := b.get(rp + "/login")
-	if p.status != 200 || p.url != rp+"/" {
-		b.t.Fatalf("login ended at %s with status %d:\n%s", p.url, p.status, p.body)
+	p := b.Get(rp + "/login")
+	if p.Resp.StatusCode != 200 || p.URL() != rp+"/" {
+		t.Fatalf("login ended at %s with status %d:\n%s", p.URL(), p.Resp.StatusCode, p.Body)
 	}
 	return p
 }
@@ -119,13 +41,13 @@ func (b *browser) login(rp string) page {
 func TestLoginRefreshLogout(t *testing.T) {
 	f := newFakeProvider(t)
 	_, rp := newTestRP(t, f)
-	b := newBrowser(t)
+	b := idptest.NewBrowser(t, "")
 
-	home := b.get(rp + "/")
-	home.mustContain(t, `id="login"`, "App A")
+	home := b.Get(rp + "/")
+	home.MustContain(t, `id="login"`, "App A")
 
-	home = b.login(rp)
-	home.mustContain(t, `id="claims"`, `id="userinfo"`, `id="logout"`, "Alice Example",
+	home = login(t, b, rp)
+	home.MustContain(t, `id="claims"`, `id="userinfo"`, `id="logout"`, "Alice Example",
 		"<th>sid</th><td>sid-1</td>", "<th>roles</th><td>[&#34;admin&#34;]</td>", "A refresh token is held")
 	ar := f.authReqs[0]
 	for name, want := range map[string]string{
@@ -143,20 +65,20 @@ func TestLoginRefreshLogout(t *testing.T) {
 	// Refresh twice: the second use must present the rotated token, or the
 	// fake provider answers invalid_grant.
 	for range 2 {
-		home = b.post(rp+"/refresh", url.Values{"csrf": {home.csrf(t)}})
-		home.mustContain(t, "Tokens refreshed. The new access token expires at", `id="claims"`)
+		home = b.Post(rp+"/refresh", url.Values{"csrf": {home.Hidden(t, "csrf")}})
+		home.MustContain(t, "Tokens refreshed. The new access token expires at", `id="claims"`)
 	}
 
-	home = b.post(rp+"/logout", url.Values{"csrf": {home.csrf(t)}})
-	home.mustContain(t, "You are signed out of this app and of the provider.", `id="login"`)
+	home = b.Post(rp+"/logout", url.Values{"csrf": {home.Hidden(t, "csrf")}})
+	home.MustContain(t, "You are signed out of this app and of the provider.", `id="login"`)
 	if f.ended.Get("client_id") != fakeClientID || f.ended.Get("post_logout_redirect_uri") != rp+"/" {
 		t.Errorf("end_session request = %v", f.ended)
 	}
 	if idToken := f.ended.Get("id_token_hint"); strings.Count(idToken, ".") != 2 {
 		t.Errorf("id_token_hint = %q, want the ID token", idToken)
 	}
-	if p := b.get(rp + "/?state=" + f.ended.Get("state")); p.status != 400 {
-		t.Errorf("replayed logout return answered %d, want 400", p.status)
+	if p := b.Get(rp + "/?state=" + f.ended.Get("state")); p.Resp.StatusCode != 400 {
+		t.Errorf("replayed logout return answered %d, want 400", p.Resp.StatusCode)
 	}
 }
 
@@ -188,46 +110,46 @@ func TestCallbackRefusals(t *testing.T) {
 			f := newFakeProvider(t)
 			f.tamper, f.tamperID = tt.tamper, tt.tamperID
 			_, rp := newTestRP(t, f)
-			b := newBrowser(t)
-			p := b.get(rp + "/login")
-			if p.status < 400 {
-				t.Errorf("status = %d, want an error", p.status)
+			b := idptest.NewBrowser(t, "")
+			p := b.Get(rp + "/login")
+			if p.Resp.StatusCode < 400 {
+				t.Errorf("status = %d, want an error", p.Resp.StatusCode)
 			}
-			p.mustContain(t, tt.want)
-			b.get(rp+"/").mustContain(t, `id="login"`)
+			p.MustContain(t, tt.want)
+			b.Get(rp+"/").MustContain(t, `id="login"`)
 		})
 	}
 
 	t.Run("callback without a login cookie", func(t *testing.T) {
 		f := newFakeProvider(t)
 		_, rp := newTestRP(t, f)
-		p := newBrowser(t).get(rp + "/callback?code=c&state=s&iss=" + url.QueryEscape(f.URL))
-		if p.status != 400 {
-			t.Errorf("status = %d, want 400", p.status)
+		p := idptest.NewBrowser(t, "").Get(rp + "/callback?code=c&state=s&iss=" + url.QueryEscape(f.URL))
+		if p.Resp.StatusCode != 400 {
+			t.Errorf("status = %d, want 400", p.Resp.StatusCode)
 		}
-		p.mustContain(t, "not started here")
+		p.MustContain(t, "not started here")
 	})
 }
 
 func TestFormsNeedCSRFToken(t *testing.T) {
 	f := newFakeProvider(t)
 	_, rp := newTestRP(t, f)
-	b := newBrowser(t)
-	b.login(rp)
+	b := idptest.NewBrowser(t, "")
+	login(t, b, rp)
 	for _, path := range []string{"/logout", "/refresh"} {
-		if p := b.post(rp+path, url.Values{"csrf": {"forged"}}); p.status != 403 {
-			t.Errorf("POST %s with a forged token = %d, want 403", path, p.status)
+		if p := b.Post(rp+path, url.Values{"csrf": {"forged"}}); p.Resp.StatusCode != 403 {
+			t.Errorf("POST %s with a forged token = %d, want 403", path, p.Resp.StatusCode)
 		}
 	}
-	b.get(rp+"/").mustContain(t, `id="logout"`)
+	b.Get(rp+"/").MustContain(t, `id="logout"`)
 }
 
 func TestBackchannelLogoutEndsOnlyThatSession(t *testing.T) {
 	f := newFakeProvider(t)
 	_, rp := newTestRP(t, f)
-	first, second := newBrowser(t), newBrowser(t)
-	first.login(rp).mustContain(t, "<td>sid-1</td>")
-	second.login(rp).mustContain(t, "<td>sid-2</td>")
+	first, second := idptest.NewBrowser(t, ""), idptest.NewBrowser(t, "")
+	login(t, first, rp).MustContain(t, "<td>sid-1</td>")
+	login(t, second, rp).MustContain(t, "<td>sid-2</td>")
 
 	resp, err := http.PostForm(rp+"/backchannel-logout", url.Values{"logout_token": {f.sign("logout+jwt", f.logoutClaims("sid-1"))}})
 	if err != nil {
@@ -237,8 +159,8 @@ func TestBackchannelLogoutEndsOnlyThatSession(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("back-channel logout = %d (Cache-Control %q), want 200 no-store", resp.StatusCode, resp.Header.Get("Cache-Control"))
 	}
-	first.get(rp+"/").mustContain(t, `id="login"`)
-	second.get(rp+"/").mustContain(t, `id="logout"`, "<td>sid-2</td>")
+	first.Get(rp+"/").MustContain(t, `id="login"`)
+	second.Get(rp+"/").MustContain(t, `id="logout"`, "<td>sid-2</td>")
 }
 
 func TestParseConfig(t *testing.T) {

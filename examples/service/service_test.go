@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -13,45 +12,41 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/idp/idp/internal/idptest"
 )
 
 // fakeProvider serves discovery and a client-credentials token endpoint
 // that insists on HTTP Basic client authentication (RFC 6749 §2.3.1).
 func fakeProvider(t *testing.T, tokenRequests *atomic.Int32) *httptest.Server {
 	t.Helper()
-	var srv *httptest.Server
+	srv, u := idptest.Listen(t)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]string{
-			"issuer": srv.URL, "token_endpoint": srv.URL + "/oauth2/token", "jwks_uri": srv.URL + "/jwks",
+		idptest.WriteJSON(t, w, http.StatusOK, map[string]string{
+			"issuer": u, "token_endpoint": u + "/oauth2/token", "jwks_uri": u + "/jwks",
 		})
 	})
 	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
 		tokenRequests.Add(1)
 		id, secret, ok := r.BasicAuth()
 		if !ok || id != "demo-service" || secret != "s3cret" {
-			w.WriteHeader(http.StatusUnauthorized)
-			json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client"})
+			idptest.WriteJSON(t, w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
 			return
 		}
 		if r.PostFormValue("grant_type") != "client_credentials" || r.PostFormValue("scope") != "api:read" {
 			t.Errorf("token request form = %v", r.PostForm)
 		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"access_token": "tok-1", "token_type": "bearer", "expires_in": 3600})
+		idptest.WriteJSON(t, w, http.StatusOK, map[string]any{"access_token": "tok-1", "token_type": "bearer", "expires_in": 3600})
 	})
-	srv = httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	idptest.Start(t, srv, mux)
 	return srv
 }
 
 // fakeAPI answers 200 to the token tok-1 and 401 to anything else.
 func fakeAPI(t *testing.T) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(apiHandler)
-	t.Cleanup(srv.Close)
-	return srv
+	return idptest.Serve(t, apiHandler)
 }
 
 var apiHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -63,25 +58,12 @@ var apiHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"message":"hello, demo-service"}` + "\n"))
 })
 
-// freeAddr returns a loopback address nothing listens on, for a server
-// the test starts later.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // TestOnceWaitsForTheAPI: the quick start runs the API in the background
 // under go run, which compiles it first; service --once started right after
 // must wait for it rather than fail with "connection refused".
 func TestOnceWaitsForTheAPI(t *testing.T) {
 	var tokenRequests atomic.Int32
-	idp, addr := fakeProvider(t, &tokenRequests), freeAddr(t)
+	idp, addr := fakeProvider(t, &tokenRequests), idptest.FreeAddr(t)
 	cfg := config{Issuer: idp.URL, ClientID: "demo-service", ClientSecret: "s3cret", Scope: "api:read",
 		APIURL: "http://" + addr + "/hello", Interval: 1, Once: true, Wait: time.Minute}
 	go func() {
@@ -109,8 +91,8 @@ func TestOnceWaitsForTheAPI(t *testing.T) {
 // and an answer from the provider (a refused client) ends it at once.
 func TestOnceWaitIsBounded(t *testing.T) {
 	var tokenRequests atomic.Int32
-	cfg := config{Issuer: "http://" + freeAddr(t), ClientID: "demo-service", ClientSecret: "s3cret", Scope: "api:read",
-		APIURL: "http://" + freeAddr(t) + "/hello", Interval: 1, Once: true, Wait: 0}
+	cfg := config{Issuer: "http://" + idptest.FreeAddr(t), ClientID: "demo-service", ClientSecret: "s3cret", Scope: "api:read",
+		APIURL: "http://" + idptest.FreeAddr(t) + "/hello", Interval: 1, Once: true, Wait: 0}
 	start := time.Now()
 	err := once(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "connection refused") || time.Since(start) > 5*time.Second {

@@ -4,20 +4,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/idp/idp/internal/idptest"
 )
 
 func TestUnreachable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, err = http.Get("http://" + addr + "/")
+	_, err := http.Get("http://" + idptest.FreeAddr(t) + "/")
 	if !Unreachable(err) {
 		t.Errorf("Unreachable(%v) = false; want true for a refused connection", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/internal/idptest"
 	"github.com/idp/idp/storage"
 )
 
@@ -66,14 +67,8 @@ func (b *browser) responseParams(authURL string) url.Values {
 	if pg.isConsent() {
 		pg = b.submit(pg, nil, "consent", "allow")
 	}
-	if pg.resp.StatusCode == http.StatusOK && findForm(pg.doc) != nil {
-		out := url.Values{}
-		for _, in := range formInputs(findForm(pg.doc)) {
-			if in.typ == "hidden" {
-				out.Set(in.name, in.value)
-			}
-		}
-		return out
+	if form := findForm(pg.doc); pg.resp.StatusCode == http.StatusOK && form != nil {
+		return idptest.HiddenFields(form)
 	}
 	cb := pg.redirect(b.t)
 	if cb.Fragment != "" {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/internal/idptest"
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
 )
@@ -201,12 +202,7 @@ func TestSecurityLoginKDFBounded(t *testing.T) {
 		if !pg.isLogin() {
 			t.Fatalf("no login page: %d %s", pg.resp.StatusCode, pg.body)
 		}
-		hidden := url.Values{}
-		for _, in := range formInputs(findForm(pg.doc)) {
-			if in.typ == "hidden" {
-				hidden.Set(in.name, in.value)
-			}
-		}
+		hidden := idptest.HiddenFields(findForm(pg.doc))
 		type answer struct {
 			status     int
 			retryAfter string

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idp/idp/internal/idptest"
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
 )
@@ -39,14 +40,8 @@ func (b *browser) loginForm(authURL string) *loginForm {
 		b.t.Fatalf("want the login page, got status %d: %s", pg.resp.StatusCode, pg.body)
 	}
 	form := findForm(pg.doc)
-	hidden := url.Values{}
-	for _, in := range formInputs(form) {
-		if in.typ == "hidden" {
-			hidden.Set(in.name, in.value)
-		}
-	}
 	action, _ := pg.resp.Request.URL.Parse(attr(form, "action"))
-	return &loginForm{b: b, action: action.String(), hidden: hidden}
+	return &loginForm{b: b, action: action.String(), hidden: idptest.HiddenFields(form)}
 }
 
 // post submits the form with the given credentials and extra headers. It

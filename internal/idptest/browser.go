@@ -97,12 +97,7 @@ func (b *Browser) Submit(pg *Page, fields url.Values, buttonName, buttonValue st
 	if form == nil {
 		b.T.Fatalf("no form on page (status %d): %s", pg.Resp.StatusCode, pg.Body)
 	}
-	vals := url.Values{}
-	for _, in := range FormInputs(form) {
-		if in.Type == "hidden" {
-			vals.Set(in.Name, in.Value)
-		}
-	}
+	vals := HiddenFields(form)
 	for k, v := range fields {
 		vals[k] = v
 	}

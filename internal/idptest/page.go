@@ -52,10 +52,8 @@ func (pg *Page) Redirect(t testing.TB) *url.URL {
 // page's forms, and fails the test when there is none.
 func (pg *Page) Hidden(t testing.TB, name string) string {
 	t.Helper()
-	for _, in := range FormInputs(pg.Doc) {
-		if in.Type == "hidden" && in.Name == name && in.Value != "" {
-			return in.Value
-		}
+	if v := HiddenFields(pg.Doc).Get(name); v != "" {
+		return v
 	}
 	t.Fatalf("no hidden %s field on %s (status %d):\n%s", name, pg.URL(), pg.Resp.StatusCode, pg.Body)
 	return ""
@@ -107,6 +105,18 @@ func FormInputs(n *html.Node) []Input {
 		walk(n)
 	}
 	return out
+}
+
+// HiddenFields returns the names and values of the hidden inputs under n
+// (a form): what a browser posts back unseen, the CSRF token among them.
+func HiddenFields(n *html.Node) url.Values {
+	vals := url.Values{}
+	for _, in := range FormInputs(n) {
+		if in.Type == "hidden" {
+			vals.Set(in.Name, in.Value)
+		}
+	}
+	return vals
 }
 
 // Attr returns n's attribute key, or "".

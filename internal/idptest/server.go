@@ -9,10 +9,12 @@ import (
 
 // Listen opens a server on 127.0.0.1:0 without starting it and returns it
 // with the URL it will serve, so that URL (the issuer, an app's public
-// URL) is known before the handler is built.
+// URL) is known before the handler is built. The listener is closed when
+// the test ends, even if it fails before Start.
 func Listen(t testing.TB) (srv *httptest.Server, url string) {
 	t.Helper()
 	srv = httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
 	return srv, "http://" + srv.Listener.Addr().String()
 }
 

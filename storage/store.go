@@ -29,6 +29,8 @@ type Store struct {
 	Throttle *Throttle
 	// Registrations holds dynamic client registration's tokens.
 	Registrations *Registrations
+	// DeviceGrants holds device authorization requests (RFC 8628).
+	DeviceGrants *DeviceGrants
 
 	dialect dialect
 	pool    querier        // runs statements outside a transaction
@@ -186,6 +188,7 @@ func newStore(d dialect, pool querier) *Store {
 	s.Outbox = &Outbox{s}
 	s.Throttle = &Throttle{s}
 	s.Registrations = &Registrations{s}
+	s.DeviceGrants = &DeviceGrants{s}
 	return s
 }
 

@@ -25,5 +25,5 @@ func SupportedScopes() []string {
 // SupportedGrants returns every OAuth 2.0 grant type the token endpoint
 // accepts, as a new slice.
 func SupportedGrants() []string {
-	return []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials}
+	return []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantDeviceCode}
 }

@@ -58,7 +58,7 @@ func Normalize(c *idp.Client) {
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 
 var (
-	grantTypes    = []string{idp.GrantAuthorizationCode, idp.GrantRefreshToken, idp.GrantClientCredentials}
+	grantTypes    = []string{idp.GrantAuthorizationCode, idp.GrantRefreshToken, idp.GrantClientCredentials, idp.GrantDeviceCode}
 	responseTypes = []string{ResponseTypeCode}
 	authMethods   = []string{idp.AuthMethodBasic, idp.AuthMethodPost, idp.AuthMethodNone}
 )
@@ -126,8 +126,10 @@ func validateGrants(c idp.Client) []error {
 	if hasCode && len(c.RedirectURIs) == 0 {
 		add("redirect_uris", "the authorization_code grant needs at least one redirect URI")
 	}
-	if slices.Contains(c.GrantTypes, idp.GrantRefreshToken) && !hasCode {
-		add("grant_types", "refresh_token needs authorization_code (RFC 6749 §4.4.3: no refresh tokens for client_credentials)")
+	// A member's grant (a code or a device authorization) may be kept
+	// alive with refresh tokens; client credentials may not.
+	if slices.Contains(c.GrantTypes, idp.GrantRefreshToken) && !hasCode && !slices.Contains(c.GrantTypes, idp.GrantDeviceCode) {
+		add("grant_types", "refresh_token needs authorization_code or the device_code grant (RFC 6749 §4.4.3: no refresh tokens for client_credentials)")
 	}
 	if slices.Contains(c.GrantTypes, idp.GrantClientCredentials) && c.Public() {
 		add("grant_types", "client_credentials needs a client secret (RFC 6749 §4.4)")

@@ -32,6 +32,10 @@ const (
 	// PurposeRegistration keys the counters of open client registration
 	// per address.
 	PurposeRegistration = "idp registration throttle keys v1"
+	// PurposeUserCode keys the HMAC under which device user codes are
+	// stored (RFC 8628 §6.1): a user code has 40 bits, so an unkeyed hash
+	// in a copied database would be reversed by trying them all.
+	PurposeUserCode = "idp device user code v1"
 )
 
 // Derive returns the 32-byte key for purpose, derived from the system

@@ -51,6 +51,9 @@ type Config struct {
 	Authenticate fosite.ClientAuthenticationStrategy
 	// FormPost is the page of response_mode=form_post.
 	FormPost *template.Template
+	// DeviceCodeLifespan and DeviceInterval are the life of a device
+	// authorization and the first wait between polls (RFC 8628 §3.2).
+	DeviceCodeLifespan, DeviceInterval time.Duration
 }
 
 // Engine is fosite's OAuth2Provider composed over the store, with what
@@ -64,12 +67,14 @@ type Engine struct {
 	store *fositeStore
 	// refreshSignature names the row of a refresh token, as fosite does.
 	refreshSignature func(ctx context.Context, token string) string
+	// userCodeKey keys the HMAC of device user codes (keys.PurposeUserCode).
+	userCodeKey []byte
 }
 
 // New builds the engine. The signer is built once, here, and shared by
 // every token strategy.
 func New(cfg Config) *Engine {
-	e := &Engine{cfg: cfg, Signer: newSigner(cfg.Keys)}
+	e := &Engine{cfg: cfg, Signer: newSigner(cfg.Keys), userCodeKey: keys.Derive(cfg.Secret, keys.PurposeUserCode)}
 	e.store = &fositeStore{
 		store:      cfg.Store,
 		clients:    &clientCache{store: cfg.Store, now: cfg.Now, entries: map[string]cachedClient{}},
@@ -151,6 +156,7 @@ func (e *Engine) compose() fosite.OAuth2Provider {
 		compose.OpenIDConnectRefreshFactory,
 		compose.OAuth2TokenIntrospectionFactory,
 		compose.OAuth2TokenRevocationFactory,
+		e.deviceFactory(strategy),
 		func(c fosite.Configurator, s, st interface{}) interface{} {
 			return &pkceHandler{
 				Handler:  compose.OAuth2PKCEFactory(c, s, st).(*pkce.Handler),

@@ -58,6 +58,11 @@ type Config struct {
 	RefreshReuseInterval time.Duration
 	// LoginFlowLifespan bounds how long a login page may stay open.
 	LoginFlowLifespan time.Duration
+	// DeviceCodeLifespan is how long a device authorization waits for the
+	// member to enter its user code and answer (RFC 8628 §3.2 expires_in);
+	// DeviceInterval is the first wait between the device's polls.
+	DeviceCodeLifespan time.Duration
+	DeviceInterval     time.Duration
 	// BackchannelPollInterval is how often the back-channel logout worker
 	// looks for due deliveries it was not woken for: retries, and logouts
 	// queued by another replica or by the command line.
@@ -118,6 +123,12 @@ const (
 	DefaultBackchannelPollInterval = 2 * time.Second
 	DefaultBackchannelRetryBase    = time.Second
 	DefaultBackchannelMaxAttempts  = 8
+	// DefaultDeviceCodeLifespan gives a member ten minutes to find a
+	// browser, type the code, sign in and answer; longer leaves a guessable
+	// code alive for nothing.
+	DefaultDeviceCodeLifespan = 10 * time.Minute
+	// DefaultDeviceInterval is RFC 8628 §3.2's default poll interval.
+	DefaultDeviceInterval = 5 * time.Second
 )
 
 func (c Config) withDefaults() Config {
@@ -140,6 +151,8 @@ func (c Config) withDefaults() Config {
 	def(&c.RefreshTokenLifespan, DefaultRefreshTokenLifespan)
 	def(&c.RefreshTokenMaxLifetime, DefaultRefreshTokenMaxLifetime)
 	def(&c.LoginFlowLifespan, DefaultLoginFlowLifespan)
+	def(&c.DeviceCodeLifespan, DefaultDeviceCodeLifespan)
+	def(&c.DeviceInterval, DefaultDeviceInterval)
 	def(&c.CleanupInterval, DefaultCleanupInterval)
 	if c.KDFConcurrency == 0 {
 		c.KDFConcurrency = runtime.GOMAXPROCS(0)
@@ -195,6 +208,7 @@ func (c Config) Validate() error {
 		"back-channel poll interval": c.BackchannelPollInterval, "back-channel retry base": c.BackchannelRetryBase,
 		"refresh token reuse interval": c.RefreshReuseInterval,
 		"refresh token max lifetime":   c.RefreshTokenMaxLifetime, "login flow lifespan": c.LoginFlowLifespan,
+		"device code lifespan": c.DeviceCodeLifespan, "device interval": c.DeviceInterval,
 	} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: must not be negative", name))

@@ -99,6 +99,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		IDTokenLifespan: cfg.IDTokenLifespan, RefreshTokenLifespan: cfg.RefreshTokenLifespan,
 		RefreshReuseInterval: cfg.RefreshReuseInterval, AllowPlainOAuth: cfg.AllowPlainOAuth,
 		Verifier: p.verifier, Authenticate: p.authenticateClient, FormPost: p.web.Pages.FormPost,
+		DeviceCodeLifespan: cfg.DeviceCodeLifespan, DeviceInterval: cfg.DeviceInterval,
 	})
 	p.flow = authflow.New(authflow.Config{
 		Issuer: cfg.Issuer, LoginFlowLifespan: cfg.LoginFlowLifespan, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
@@ -180,6 +181,7 @@ func (p *Provider) collectGarbage(ctx context.Context) {
 	for what, del := range map[string]func(context.Context, time.Time) (int64, error){
 		"tokens": p.store.Tokens.DeleteExpired, "flows": p.store.Flows.DeleteExpired,
 		"sessions": p.store.Sessions.DeleteExpired, "throttle counters": p.store.Throttle.DeleteExpired,
+		"device grants": p.store.DeviceGrants.DeleteExpired,
 	} {
 		if n, err := del(ctx, now); err != nil {
 			p.log.Error("delete expired", "what", what, "err", err)

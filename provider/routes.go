@@ -18,19 +18,20 @@ import (
 
 // Paths of every endpoint; discovery publishes the protocol ones.
 const (
-	pathDiscovery  = "/.well-known/openid-configuration"
-	pathJWKS       = "/.well-known/jwks.json"
-	pathAuthorize  = authflow.PathAuthorize
-	pathToken      = "/oauth2/token"
-	pathUserinfo   = "/oauth2/userinfo"
-	pathIntrospect = "/oauth2/introspect"
-	pathRevoke     = "/oauth2/revoke"
-	pathLogout     = "/oauth2/logout"
-	pathLogin      = authflow.PathLogin
-	pathConsent    = authflow.PathConsent
-	pathHealth     = "/healthz"
-	pathReady      = "/readyz"
-	pathMetrics    = "/metrics"
+	pathDiscovery       = "/.well-known/openid-configuration"
+	pathJWKS            = "/.well-known/jwks.json"
+	pathAuthorize       = authflow.PathAuthorize
+	pathToken           = "/oauth2/token"
+	pathUserinfo        = "/oauth2/userinfo"
+	pathIntrospect      = "/oauth2/introspect"
+	pathRevoke          = "/oauth2/revoke"
+	pathLogout          = "/oauth2/logout"
+	pathLogin           = authflow.PathLogin
+	pathConsent         = authflow.PathConsent
+	pathDeviceAuthorize = "/oauth2/device/authorize"
+	pathHealth          = "/healthz"
+	pathReady           = "/readyz"
+	pathMetrics         = "/metrics"
 )
 
 // routes registers every endpoint in one place.
@@ -58,6 +59,7 @@ func (p *Provider) routes() http.Handler {
 	r.HandleFunc(pathConsent, p.flow.HandleConsentPage).Methods(http.MethodGet)
 	r.HandleFunc(pathConsent, p.flow.HandleConsent).Methods(http.MethodPost)
 	r.HandleFunc(pathHealth, p.handleHealth).Methods(http.MethodGet)
+	p.mountDevice(r)
 	p.mountRegistration(r)
 	p.mountAdmin(r)
 	r.HandleFunc(pathReady, p.handleReady).Methods(http.MethodGet)
@@ -93,7 +95,7 @@ func (p *Provider) limitBody(next http.Handler, observe func(http.Handler) http.
 	tooLarge := observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		const msg = "The request body is larger than 64 KiB."
 		switch r.URL.Path {
-		case pathToken, pathIntrospect, pathRevoke, pathUserinfo:
+		case pathToken, pathIntrospect, pathRevoke, pathUserinfo, pathDeviceAuthorize:
 			w.Header().Set("Cache-Control", "no-store")
 			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "invalid_request", "error_description": msg})
 		default:

@@ -78,13 +78,14 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	p.oauth.WriteAccessResponse(ctx, w, ar, resp)
 }
 
-// newAccessResponse issues the tokens of ar. A code exchange runs in one
+// newAccessResponse issues the tokens of ar. A code exchange (and a device
+// code's, which spends its grant the same way) runs in one
 // transaction: fosite's code handler commits the code, access and refresh
 // tokens itself, and the OpenID Connect handler then reads and deletes the
 // ID token session in statements of its own, so a database lost between the
 // two would spend the code without an answer the client can retry.
 func (p *Provider) newAccessResponse(ctx context.Context, ar fosite.AccessRequester) (fosite.AccessResponder, error) {
-	if !ar.GetGrantTypes().ExactOne(idp.GrantAuthorizationCode) {
+	if !ar.GetGrantTypes().ExactOne(idp.GrantAuthorizationCode) && !ar.GetGrantTypes().ExactOne(idp.GrantDeviceCode) {
 		return p.oauth.NewAccessResponse(ctx, ar)
 	}
 	var resp fosite.AccessResponder

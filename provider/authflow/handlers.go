@@ -22,6 +22,10 @@ const (
 	PathAuthorize = "/oauth2/authorize"
 	PathLogin     = "/login"
 	PathConsent   = "/consent"
+	// PathDevice is RFC 8628's verification_uri, where a member types a
+	// device's user code; PathDeviceConsent asks them about it.
+	PathDevice        = "/device"
+	PathDeviceConsent = "/device/consent"
 )
 
 // Config is what the handlers need, named rather than reached through

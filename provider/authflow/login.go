@@ -107,6 +107,10 @@ func (h *Handlers) HandleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.Info("signed in", "member", m.ID, "client", f.ClientID)
+	if deviceGrantID(f) != "" {
+		http.Redirect(w, r, PathDeviceConsent+"?flow="+url.QueryEscape(f.ID), http.StatusSeeOther)
+		return
+	}
 	ar, params, err := h.resumeRequest(r, f)
 	if err != nil {
 		h.writeAuthorizeError(w, r, ar, err)

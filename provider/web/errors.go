@@ -41,6 +41,8 @@ var (
 		"The sign-out form could not be verified. Nothing was changed.", ""}
 	NotSignedIn = ErrorPage{http.StatusBadRequest, "Not signed in",
 		"Sign in before answering this request. Go back to the application and try again.", ""}
+	DeviceCodeExpired = ErrorPage{http.StatusBadRequest, "Code expired",
+		"This device code has expired or was already answered. Start again on your device.", ""}
 	UnknownAnswer = ErrorPage{http.StatusBadRequest, "Unknown answer", "Choose Allow or Deny.", ""}
 	AlreadyDone   = ErrorPage{http.StatusConflict, "Already signed in", "This sign-in request was already completed. Go back to the application.", ""}
 	BadLogout     = ErrorPage{http.StatusBadRequest, "Bad request", "The sign-out request could not be read.", "invalid_request"}

@@ -14,6 +14,9 @@ import (
 // page a start-up error instead of a failed login.
 type Pages struct {
 	Login, Consent, Logout, LoggedOut *template.Template
+	// Device, DeviceConsent and DeviceDone are the pages of the device
+	// authorization grant: the code form, the question, the answer.
+	Device, DeviceConsent, DeviceDone *template.Template
 	errorPage                         *template.Template
 	// FormPost is fosite's form_post response page; it stands alone, as
 	// fosite executes it with its own data.
@@ -33,6 +36,7 @@ func parsePages() (*Pages, error) {
 	for name, dst := range map[string]**template.Template{
 		"login.html": &p.Login, "consent.html": &p.Consent, "logout.html": &p.Logout,
 		"loggedout.html": &p.LoggedOut, "error.html": &p.errorPage,
+		"device.html": &p.Device, "device_consent.html": &p.DeviceConsent, "device_done.html": &p.DeviceDone,
 	} {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
@@ -59,6 +63,15 @@ type (
 	LogoutPage struct {
 		MemberName, ClientName, CSRFToken, Flow string
 	}
+	// DevicePage is device.html, where the member types the user code.
+	DevicePage struct{ CSRFToken, UserCode, Error string }
+	// DeviceConsentPage is device_consent.html.
+	DeviceConsentPage struct {
+		ClientName, MemberName, FlowID, CSRFToken string
+		Scopes                                    []ScopeInfo
+	}
+	// DeviceDonePage is device_done.html: Allowed, or denied.
+	DeviceDonePage struct{ Allowed bool }
 	// LoggedOutPage is loggedout.html.
 	LoggedOutPage struct{ SignedOut bool }
 	errorPage     struct{ Title, Message, Code string }

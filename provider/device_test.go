@@ -1,0 +1,118 @@
+package provider_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idp/idp/storage"
+)
+
+// TestDeviceFlow: RFC 8628 end to end. A device starts the flow and polls
+// (authorization_pending, slow_down when too fast) while a browser opens
+// verification_uri_complete, signs in, reads a question naming the client
+// and a device, and allows; the next poll gets access, ID and refresh
+// tokens once, the ID token verifies through the JWKS, and the refresh
+// token works with the ordinary refresh grant.
+func TestDeviceFlow(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e, clk := deviceEnv(t, open)
+		code, start := e.mustDeviceStart("tv", "", "openid profile offline_access")
+		if !regexp.MustCompile(`^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$`).MatchString(start["user_code"].(string)) {
+			t.Errorf("user_code %q is not XXXX-XXXX from the base-20 alphabet", start["user_code"])
+		}
+		if start["verification_uri"] != e.issuer+"/device" || start["expires_in"] != 600.0 || start["interval"] != 5.0 {
+			t.Errorf("device authorization %v: want /device, 600 s, 5 s", start)
+		}
+		if start["verification_uri_complete"] != e.issuer+"/device?user_code="+url.QueryEscape(start["user_code"].(string)) {
+			t.Errorf("verification_uri_complete %v", start["verification_uri_complete"])
+		}
+
+		e.wantPollError("tv", "", code, "authorization_pending")
+		e.wantPollError("tv", "", code, "slow_down") // at once: too fast
+		clk.advance(6 * time.Second)                 // the interval is now 10 s
+		e.wantPollError("tv", "", code, "slow_down") // and now 15 s
+		clk.advance(14 * time.Second)
+		e.wantPollError("tv", "", code, "slow_down")
+		clk.advance(21 * time.Second)
+		e.wantPollError("tv", "", code, "authorization_pending")
+
+		b := e.browser()
+		pg := b.get(start["verification_uri_complete"].(string))
+		if !strings.Contains(pg.body, `value="`+start["user_code"].(string)+`"`) {
+			t.Fatalf("code page not pre-filled: %s", pg.body)
+		}
+		pg = b.submitPrefilled(pg)
+		if !pg.isLogin() {
+			t.Fatalf("want the login page, got %d %s", pg.resp.StatusCode, pg.body)
+		}
+		pg = b.submit(pg, url.Values{"username": {"alice"}, "password": {alicePass}}, "", "")
+		if !pg.isDeviceConsent() || !strings.Contains(pg.body, "Living Room TV") || !strings.Contains(pg.body, "A device asks") {
+			t.Fatalf("want the device question naming the client, got %d %s", pg.resp.StatusCode, pg.body)
+		}
+		pg = b.submit(pg, nil, "consent", "allow")
+		if pg.resp.StatusCode != http.StatusOK || !strings.Contains(pg.body, "return to your device") {
+			t.Fatalf("want the done page, got %d %s", pg.resp.StatusCode, pg.body)
+		}
+
+		clk.advance(21 * time.Second)
+		resp, out := e.devicePoll("tv", "", code)
+		if resp.StatusCode != http.StatusOK || out["access_token"] == nil || out["refresh_token"] == nil || out["id_token"] == nil {
+			t.Fatalf("poll after approval: %d %v", resp.StatusCode, out)
+		}
+		claims := e.verifyIDToken("tv", out["id_token"].(string))
+		if claims["preferred_username"] != "alice" || claims["auth_time"] == nil || claims["sid"] == nil {
+			t.Errorf("ID token claims %v", claims)
+		}
+		_, at := jwtParts(t, out["access_token"].(string))
+		if at["client_id"] != "tv" || at["sub"] != claims["sub"] {
+			t.Errorf("access token claims %v", at)
+		}
+		e.wantPollError("tv", "", code, "invalid_grant") // exactly once
+
+		resp, ref := e.postForm("/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {out["refresh_token"].(string)}, "client_id": {"tv"}}, "", "")
+		if resp.StatusCode != http.StatusOK || ref["access_token"] == nil {
+			t.Fatalf("refresh of the device's token: %d %v", resp.StatusCode, ref)
+		}
+
+		// The browser is signed in now: a second device goes straight to
+		// the question, typed in lower case without the dash, and the
+		// question is asked again although alice allowed this client.
+		code2, start2 := e.mustDeviceStart("tv", "", "openid")
+		typed := strings.ToLower(strings.ReplaceAll(start2["user_code"].(string), "-", ""))
+		pg = b.typeCode(start2["verification_uri"].(string), typed)
+		if !pg.isDeviceConsent() {
+			t.Fatalf("signed-in browser: want the device question, got %d %s", pg.resp.StatusCode, pg.body)
+		}
+		b.submit(pg, nil, "consent", "allow")
+		if resp, out := e.devicePoll("tv", "", code2); resp.StatusCode != http.StatusOK || out["refresh_token"] != nil {
+			t.Fatalf("second device without offline_access: %d %v", resp.StatusCode, out)
+		}
+	})
+}
+
+// TestDeviceFlowConfidentialClient: a client with a secret authenticates
+// at both endpoints with it, and a wrong secret gets invalid_client.
+func TestDeviceFlowConfidentialClient(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e, _ := deviceEnv(t, open)
+		if resp, out := e.deviceStart("tv2", "wrong-secret-0123456789", "openid"); resp.StatusCode != http.StatusUnauthorized || out["error"] != "invalid_client" {
+			t.Fatalf("wrong secret: %d %v", resp.StatusCode, out)
+		}
+		code, start := e.mustDeviceStart("tv2", tvSecret, "openid profile")
+		if resp, out := e.devicePoll("tv2", "", code); resp.StatusCode != http.StatusUnauthorized || out["error"] != "invalid_client" {
+			t.Fatalf("poll without the secret: %d %v", resp.StatusCode, out)
+		}
+		e.browser().approveDevice(start, "allow")
+		resp, out := e.devicePoll("tv2", tvSecret, code)
+		if resp.StatusCode != http.StatusOK || out["id_token"] == nil || out["refresh_token"] != nil {
+			t.Fatalf("poll: %d %v", resp.StatusCode, out)
+		}
+		e.verifyIDToken("tv2", out["id_token"].(string))
+	})
+}

@@ -21,6 +21,10 @@ var (
 		DescriptionField: "The member has not yet answered the request; poll again after the interval."}
 	errSlowDown = &fosite.RFC6749Error{ErrorField: "slow_down", CodeField: 400,
 		DescriptionField: "Polling too fast; the interval has grown by 5 seconds."}
+	// errAccessDenied is RFC 6749 §5.2's 400, not fosite's 403 of the
+	// authorization endpoint.
+	errAccessDenied = &fosite.RFC6749Error{ErrorField: "access_denied", CodeField: 400,
+		DescriptionField: "The member denied the request."}
 	errExpiredToken = &fosite.RFC6749Error{ErrorField: "expired_token", CodeField: 400,
 		DescriptionField: "The device code has expired; start a new device authorization."}
 )
@@ -76,7 +80,7 @@ func (h *deviceHandler) HandleTokenEndpointRequest(ctx context.Context, r fosite
 	}
 	switch g.Status {
 	case idp.DeviceDenied:
-		return fosite.ErrAccessDenied.WithHint("The member denied the request.")
+		return errAccessDenied
 	case idp.DeviceUsed:
 		return fosite.ErrInvalidGrant.WithHint("The device code was already redeemed.")
 	case idp.DevicePending:
@@ -115,7 +119,7 @@ func (h *deviceHandler) poll(ctx context.Context, g idp.DeviceGrant, now time.Ti
 func (h *deviceHandler) grant(ctx context.Context, r fosite.AccessRequester, c Client, g idp.DeviceGrant, now time.Time) error {
 	m, err := h.e.cfg.Store.Members.ByID(ctx, g.MemberID)
 	if errors.Is(err, idp.ErrNotFound) {
-		return fosite.ErrAccessDenied.WithHint("The member who allowed the request no longer exists.")
+		return errAccessDenied.WithHint("The member who allowed the request no longer exists.")
 	}
 	if err != nil {
 		return fosite.ErrServerError.WithWrap(err).WithDebug(describe(err))

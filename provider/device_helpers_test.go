@@ -154,3 +154,21 @@ func (e *env) verifyIDToken(clientID, raw string) map[string]any {
 	}
 	return claims
 }
+
+// exerciseDeviceGrant runs the device grant from the advertised device
+// authorization endpoint to tokens, for the discovery test.
+func (e *env) exerciseDeviceGrant(endpoint string) {
+	e.t.Helper()
+	if endpoint != e.issuer+"/oauth2/device/authorize" {
+		e.t.Errorf("device_authorization_endpoint %q", endpoint)
+		return
+	}
+	e.addClient(idp.Client{
+		ID: "discovery-tv", Name: "Discovery TV", GrantTypes: []string{idp.GrantDeviceCode}, Scopes: []string{"openid"},
+	}, "")
+	code, start := e.mustDeviceStart("discovery-tv", "", "openid")
+	e.browser().approveDevice(start, "allow")
+	if resp, out := e.devicePoll("discovery-tv", "", code); resp.StatusCode != http.StatusOK || out["id_token"] == nil {
+		e.t.Errorf("device_code grant: %d %v", resp.StatusCode, out["error"])
+	}
+}

@@ -18,6 +18,7 @@ type discovery struct {
 	JWKSURI                                    string   `json:"jwks_uri"`
 	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
 	RevocationEndpoint                         string   `json:"revocation_endpoint"`
+	DeviceAuthorizationEndpoint                string   `json:"device_authorization_endpoint"`
 	EndSessionEndpoint                         string   `json:"end_session_endpoint"`
 	RegistrationEndpoint                       string   `json:"registration_endpoint,omitempty"`
 	ScopesSupported                            []string `json:"scopes_supported"`
@@ -56,6 +57,7 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		JWKSURI:                                   p.url(pathJWKS),
 		IntrospectionEndpoint:                     p.url(pathIntrospect),
 		RevocationEndpoint:                        p.url(pathRevoke),
+		DeviceAuthorizationEndpoint:               p.url(pathDeviceAuthorize),
 		EndSessionEndpoint:                        p.url(pathLogout),
 		RegistrationEndpoint:                      p.registrationEndpoint(),
 		ScopesSupported:                           idp.SupportedScopes(),

@@ -39,6 +39,7 @@ type metadata struct {
 	TokenEndpoint                 string   `json:"token_endpoint"`
 	UserinfoEndpoint              string   `json:"userinfo_endpoint"`
 	RevocationEndpoint            string   `json:"revocation_endpoint"`
+	DeviceAuthorizationEndpoint   string   `json:"device_authorization_endpoint"`
 	IntrospectionEndpoint         string   `json:"introspection_endpoint"`
 	EndSessionEndpoint            string   `json:"end_session_endpoint"`
 	JWKSURI                       string   `json:"jwks_uri"`
@@ -120,7 +121,7 @@ func TestSecurityDiscoveryPromises(t *testing.T) {
 		if m.Issuer != e.issuer {
 			t.Errorf("issuer %q, want %q", m.Issuer, e.issuer)
 		}
-		for _, ep := range []string{m.AuthorizationEndpoint, m.TokenEndpoint, m.UserinfoEndpoint, m.RevocationEndpoint, m.IntrospectionEndpoint, m.EndSessionEndpoint, m.JWKSURI} {
+		for _, ep := range []string{m.AuthorizationEndpoint, m.TokenEndpoint, m.UserinfoEndpoint, m.RevocationEndpoint, m.IntrospectionEndpoint, m.EndSessionEndpoint, m.JWKSURI, m.DeviceAuthorizationEndpoint} {
 			if !strings.HasPrefix(ep, e.issuer+"/") {
 				t.Errorf("endpoint %q is not under the issuer", ep)
 			}
@@ -249,6 +250,8 @@ func TestSecurityDiscoveryPromises(t *testing.T) {
 				if resp, out := e.postForm("/oauth2/token", url.Values{"grant_type": {g}}, "svc", svcSecret); resp.StatusCode != http.StatusOK {
 					t.Errorf("client_credentials grant: %d %v", resp.StatusCode, out["error"])
 				}
+			case idp.GrantDeviceCode:
+				e.exerciseDeviceGrant(m.DeviceAuthorizationEndpoint)
 			default:
 				unknown("grant_types_supported", g)
 			}

@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"SessionsEnded", testSessionsEnded},
 		{"Consents", testConsents},
 		{"Flows", testFlows},
+		{"DeviceGrants", testDeviceGrants},
+		{"DeviceGrantRedeemConcurrent", testDeviceGrantRedeemConcurrent},
 		{"Tokens", testTokens},
 		{"TokensDeactivate", testTokensDeactivate},
 		{"TokensSuccessor", testTokensSuccessor},

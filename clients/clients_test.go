@@ -60,7 +60,10 @@ func TestValidateAccepts(t *testing.T) {
 	service := idp.Client{ID: "svc_1.a", SecretHash: "h", GrantTypes: []string{idp.GrantClientCredentials},
 		TokenEndpointAuthMethod: idp.AuthMethodPost, Scopes: []string{"read:all", "a!#$%&'()*+,-./:;<=>?@[]^_`{|}~"},
 		Introspection: idp.IntrospectionAll}
-	for name, c := range map[string]idp.Client{"web app": webApp(), "native app": public, "service": service} {
+	// A device (RFC 8628) needs no redirect URI and may refresh.
+	device := idp.Client{ID: "tv", GrantTypes: []string{idp.GrantDeviceCode, idp.GrantRefreshToken},
+		TokenEndpointAuthMethod: idp.AuthMethodNone, Scopes: []string{"openid", "offline_access"}}
+	for name, c := range map[string]idp.Client{"web app": webApp(), "native app": public, "service": service, "device": device} {
 		if err := Validate(c); err != nil {
 			t.Errorf("%s: Validate: %v", name, err)
 		}

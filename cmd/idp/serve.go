@@ -36,6 +36,7 @@ type serveConfig struct {
 	AccessTokenLifespan       time.Duration
 	RefreshTokenLifespan      time.Duration
 	RefreshReuseInterval      time.Duration
+	DeviceCodeLifespan        time.Duration
 	KeepRefreshTokensOnLogout bool
 	AllowPlainOAuth           bool
 	KDFConcurrency            int
@@ -62,6 +63,8 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.RefreshTokenLifespan, "refresh-token-lifespan", provider.DefaultRefreshTokenLifespan, "sliding lifetime of refresh tokens (at most the 90-day maximum refresh token lifetime)")
 	fs.DurationVar(&cfg.RefreshReuseInterval, "refresh-token-reuse-interval", 0,
 		"for this long after a refresh, the same client presenting the old refresh token gets the same answer (0: any reuse revokes the family)")
+	fs.DurationVar(&cfg.DeviceCodeLifespan, "device-code-lifespan", provider.DefaultDeviceCodeLifespan,
+		"how long a device authorization (RFC 8628) waits for the member to enter its code and answer")
 	fs.BoolVar(&cfg.KeepRefreshTokensOnLogout, "keep-refresh-tokens-on-logout", false, "leave refresh tokens alive when their session ends")
 	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let confidential clients use the code flow without PKCE")
 	fs.IntVar(&cfg.KDFConcurrency, "kdf-concurrency", 0, "password and client-secret derivations run at once, 19 MiB each (0: one per CPU core)")
@@ -102,6 +105,7 @@ func (cfg *serveConfig) Validate() error {
 	for name, d := range map[string]time.Duration{
 		"session-idle": cfg.SessionIdle, "session-lifetime": cfg.SessionLifetime,
 		"access-token-lifespan": cfg.AccessTokenLifespan, "refresh-token-lifespan": cfg.RefreshTokenLifespan,
+		"device-code-lifespan": cfg.DeviceCodeLifespan,
 	} {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s: must be positive, got %v", setting(name), d))
@@ -259,6 +263,7 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 		KDFQueue:                  cfg.KDFQueue,
 		KDFWait:                   cfg.KDFWait,
 		RefreshReuseInterval:      cfg.RefreshReuseInterval,
+		DeviceCodeLifespan:        cfg.DeviceCodeLifespan,
 		Registration:              registrationConfig(cfg),
 		MetricsElsewhere:          cfg.MetricsListen != "",
 	}

@@ -21,13 +21,13 @@ import (
 func TestServeConfigValidate(t *testing.T) {
 	good := serveConfig{Issuer: "https://id.example", Listen: ":8080", Database: "idp.db",
 		SessionIdle: time.Hour, SessionLifetime: time.Hour, AccessTokenLifespan: time.Hour, RefreshTokenLifespan: time.Hour,
-		KDFWait: time.Second}
+		KDFWait: time.Second, DeviceCodeLifespan: time.Minute}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("Validate of a good config: %v", err)
 	}
 	bad := good
 	bad.Issuer, bad.Listen, bad.Database, bad.Secret = "id.example", "8080", "", "too-short"
-	bad.SessionIdle, bad.RefreshReuseInterval = -time.Second, -time.Second
+	bad.SessionIdle, bad.RefreshReuseInterval, bad.DeviceCodeLifespan = -time.Second, -time.Second, 0
 	bad.KDFConcurrency, bad.KDFQueue, bad.KDFWait = -1, -1, 0
 	bad.TrustedProxies = "10.0.0.0/8, 192.0.2.1 proxy.example,10.1.0.0/33"
 	bad.LogFormat, bad.MetricsListen = "xml", "9100"
@@ -41,6 +41,7 @@ func TestServeConfigValidate(t *testing.T) {
 		"--database/IDP_DATABASE_URL: required",
 		"--secret/IDP_SECRET: must be at least 32 bytes, got 9",
 		"--session-idle/IDP_SESSION_IDLE: must be positive",
+		"--device-code-lifespan/IDP_DEVICE_CODE_LIFESPAN: must be positive",
 		"--kdf-concurrency/IDP_KDF_CONCURRENCY: must not be negative",
 		"--kdf-queue/IDP_KDF_QUEUE: must not be negative",
 		"--kdf-wait/IDP_KDF_WAIT: must be positive",

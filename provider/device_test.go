@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -8,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idp/idp"
+	"github.com/idp/idp/internal/idptest"
+	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
 )
 
@@ -114,5 +118,44 @@ func TestDeviceFlowConfidentialClient(t *testing.T) {
 			t.Fatalf("poll: %d %v", resp.StatusCode, out)
 		}
 		e.verifyIDToken("tv2", out["id_token"].(string))
+	})
+}
+
+// TestDeviceFlowWithOAuth2Client: golang.org/x/oauth2's device flow
+// client, with the endpoints from go-oidc's discovery, polls as a real
+// device would while a browser enters the code and allows; it gets tokens
+// whose ID token go-oidc verifies.
+func TestDeviceFlowWithOAuth2Client(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newEnv(t, open(t), func(cfg *provider.Config) { cfg.DeviceInterval = time.Second })
+		e.addClient(idp.Client{
+			ID: "tv", Name: "Living Room TV", GrantTypes: []string{idp.GrantDeviceCode},
+			Scopes: []string{"openid", "profile"},
+		}, "")
+		r := e.rp("tv", "", "", "openid", "profile")
+		if r.oauth.Endpoint.DeviceAuthURL == "" {
+			t.Fatal("discovery has no device_authorization_endpoint")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), idptest.RequestTimeout)
+		defer cancel()
+		da, err := r.oauth.DeviceAuth(ctx)
+		if err != nil {
+			t.Fatalf("DeviceAuth: %v", err)
+		}
+		go func() {
+			time.Sleep(1500 * time.Millisecond) // the device polls meanwhile
+			pg := e.browser().approveDevice(map[string]any{"verification_uri_complete": da.VerificationURIComplete}, "allow")
+			if pg.resp.StatusCode != http.StatusOK {
+				t.Errorf("approve: %d", pg.resp.StatusCode)
+			}
+		}()
+		tok, err := r.oauth.DeviceAccessToken(ctx, da)
+		if err != nil {
+			t.Fatalf("DeviceAccessToken: %v", err)
+		}
+		if claims := e.verifyIDToken("tv", tok.Extra("id_token").(string)); claims["preferred_username"] != "alice" {
+			t.Errorf("claims %v", claims)
+		}
 	})
 }

@@ -129,7 +129,7 @@ func TestDiscovery(t *testing.T) {
 		"authorization_endpoint": "/oauth2/authorize", "token_endpoint": "/oauth2/token",
 		"userinfo_endpoint": "/oauth2/userinfo", "jwks_uri": "/.well-known/jwks.json",
 		"introspection_endpoint": "/oauth2/introspect", "revocation_endpoint": "/oauth2/revoke",
-		"end_session_endpoint": "/oauth2/logout",
+		"end_session_endpoint": "/oauth2/logout", "device_authorization_endpoint": "/oauth2/device/authorize",
 	} {
 		if d[key] != e.issuer+path {
 			t.Errorf("%s = %v", key, d[key])
@@ -139,7 +139,7 @@ func TestDiscovery(t *testing.T) {
 		"code_challenge_methods_supported":      {"S256"},
 		"id_token_signing_alg_values_supported": {"RS256"},
 		"response_types_supported":              {"code"},
-		"grant_types_supported":                 {"authorization_code", "refresh_token", "client_credentials"},
+		"grant_types_supported":                 {"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"},
 		"token_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post", "none"},
 	}
 	for key, want := range exact {

@@ -159,3 +159,26 @@ func TestDeviceFlowWithOAuth2Client(t *testing.T) {
 		}
 	})
 }
+
+// TestDeviceFlowSkipConsent: a client registered to skip consent is
+// answered as soon as the member has signed in; no other client is.
+func TestDeviceFlowSkipConsent(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e, _ := deviceEnv(t, open)
+		e.addClient(idp.Client{
+			ID: "tv-first-party", Name: "Our TV", GrantTypes: []string{idp.GrantDeviceCode},
+			Scopes: []string{"openid"}, SkipConsent: true,
+		}, "")
+		code, start := e.mustDeviceStart("tv-first-party", "", "openid")
+		b := e.browser()
+		pg := b.enterCode(start, true)
+		pg = b.submit(pg, url.Values{"username": {"alice"}, "password": {alicePass}}, "", "")
+		if pg.isDeviceConsent() || !strings.Contains(pg.body, "return to your device") {
+			t.Fatalf("skip-consent client: want the done page, got %d %s", pg.resp.StatusCode, pg.body)
+		}
+		if resp, out := e.devicePoll("tv-first-party", "", code); resp.StatusCode != http.StatusOK {
+			t.Fatalf("poll: %d %v", resp.StatusCode, out)
+		}
+	})
+}

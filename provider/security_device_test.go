@@ -189,3 +189,29 @@ func TestSecurityDeviceAuthorizeRefusals(t *testing.T) {
 		}
 	})
 }
+
+// TestSecurityDeviceLogout: "ending the browser session that allowed a
+// device revokes the device's refresh token", as for any client of the
+// session (the grant names the session it was allowed in).
+func TestSecurityDeviceLogout(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e, _ := deviceEnv(t, open)
+		code, start := e.mustDeviceStart("tv", "", "openid offline_access")
+		b := e.browser()
+		b.approveDevice(start, "allow")
+		resp, out := e.devicePoll("tv", "", code)
+		if resp.StatusCode != http.StatusOK || out["refresh_token"] == nil {
+			t.Fatalf("poll: %d %v", resp.StatusCode, out)
+		}
+		sid := e.verifyIDToken("tv", out["id_token"].(string))["sid"]
+		b.logout(e.webRP(), url.Values{"id_token_hint": {out["id_token"].(string)}})
+		if !e.sessionGone(sid) {
+			t.Fatal("logout did not end the session")
+		}
+		resp, ref := e.postForm("/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {out["refresh_token"].(string)}, "client_id": {"tv"}}, "", "")
+		if resp.StatusCode == http.StatusOK || ref["access_token"] != nil {
+			t.Fatalf("refresh after logout: %d %v", resp.StatusCode, ref)
+		}
+	})
+}

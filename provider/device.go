@@ -1,13 +1,20 @@
 package provider
 
 import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/ory/fosite"
 
+	"github.com/idp/idp"
+	"github.com/idp/idp/keys"
 	"github.com/idp/idp/provider/authflow"
 	"github.com/idp/idp/provider/oauth"
 	"github.com/idp/idp/provider/web"
@@ -37,6 +44,13 @@ func (p *Provider) handleDeviceAuthorize(w http.ResponseWriter, r *http.Request)
 	}
 	if name := web.Repeated(r.PostForm); name != "" {
 		p.writeAccessError(ctx, w, none, fosite.ErrInvalidRequest.WithHintf("The parameter %q is repeated; send each parameter once.", name))
+		return
+	}
+	if wait, err := p.admitDevice(ctx, r); err != nil || wait > 0 {
+		if err == nil {
+			err = oauth.RetryAfter{Wait: wait, Err: errDeviceLimit}
+		}
+		p.writeAccessError(ctx, w, none, err)
 		return
 	}
 	fc, err := p.oauth.OAuth2Provider.(*fosite.Fosite).AuthenticateClient(ctx, r, r.PostForm)
@@ -73,4 +87,38 @@ func (p *Provider) mountDevice(r *mux.Router) {
 	r.HandleFunc(authflow.PathDevice, p.flow.HandleDevice).Methods(http.MethodPost)
 	r.HandleFunc(authflow.PathDeviceConsent, p.flow.HandleDeviceConsentPage).Methods(http.MethodGet)
 	r.HandleFunc(authflow.PathDeviceConsent, p.flow.HandleDeviceConsent).Methods(http.MethodPost)
+}
+
+// Device authorization limits. A public client's id is no secret, so
+// starting a device grant is open to anyone: each address may start
+// MaxDeviceAuthorizationsPerAddress grants per deviceWindow (a household
+// of TVs and CLIs stays far below), which bounds the rows one address can
+// add to the store whatever client it names.
+const (
+	MaxDeviceAuthorizationsPerAddress = 30
+	deviceWindow                      = 10 * time.Minute
+)
+
+var errDeviceLimit = &fosite.RFC6749Error{
+	ErrorField:       "slow_down",
+	DescriptionField: "Too many device authorizations from this address; retry later.",
+	CodeField:        http.StatusTooManyRequests,
+}
+
+// admitDevice counts a device authorization per client address (an IPv6
+// /64 as one) in the store, so every replica enforces one limit, under a
+// keyed hash so the table holds no addresses. It returns how long to wait
+// when the address is over the limit.
+func (p *Provider) admitDevice(ctx context.Context, r *http.Request) (time.Duration, error) {
+	m := hmac.New(sha256.New, keys.Derive(p.cfg.Secret, keys.PurposeThrottle))
+	m.Write([]byte("device authorization\x00" + web.AddressKey(p.web.ClientAddr(r))))
+	now := p.cfg.Now()
+	n, ends, err := p.store.Throttle.Hit(ctx, "device:"+hex.EncodeToString(m.Sum(nil)), now, deviceWindow)
+	if err != nil {
+		return 0, oauth.Unavailable(idp.UnavailableRetryAfter, err)
+	}
+	if n <= MaxDeviceAuthorizationsPerAddress {
+		return 0, nil
+	}
+	return max(ends.Sub(now), time.Second), nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
 )
 
@@ -212,6 +213,33 @@ func TestSecurityDeviceLogout(t *testing.T) {
 		resp, ref := e.postForm("/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {out["refresh_token"].(string)}, "client_id": {"tv"}}, "", "")
 		if resp.StatusCode == http.StatusOK || ref["access_token"] != nil {
 			t.Fatalf("refresh after logout: %d %v", resp.StatusCode, ref)
+		}
+	})
+}
+
+// TestSecurityDeviceAuthorizationsBounded: "an anonymous public client
+// cannot fill the store with device grants". Anyone may claim a public
+// client's id, so the device authorization endpoint is unauthenticated in
+// effect: each address may start a bounded number of grants per window,
+// then gets 429 slow_down with Retry-After and no row.
+func TestSecurityDeviceAuthorizationsBounded(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e, _ := deviceEnv(t, open)
+		for i := range provider.MaxDeviceAuthorizationsPerAddress {
+			if resp, out := e.deviceStart("tv", "", "openid"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("authorization %d: %d %v", i+1, resp.StatusCode, out)
+			}
+		}
+		resp, out := e.deviceStart("tv", "", "openid")
+		if resp.StatusCode != http.StatusTooManyRequests || out["error"] != "slow_down" ||
+			resp.Header.Get("Retry-After") == "" || out["device_code"] != nil {
+			t.Fatalf("over the limit: %d %v (Retry-After %q), want 429 slow_down", resp.StatusCode, out, resp.Header.Get("Retry-After"))
+		}
+		// A confidential client's requests count too: the limit is the
+		// address's, whoever it claims to be.
+		if resp, out := e.deviceStart("tv2", tvSecret, "openid"); resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("confidential client over the address limit: %d %v", resp.StatusCode, out)
 		}
 	})
 }

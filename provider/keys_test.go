@@ -76,11 +76,11 @@ func TestKeyRotation(t *testing.T) {
 		oldKID := kidOf(t, idTokenOf(t, oldTok))
 
 		// Rotated in as long ago as the shortest delay allows: active now.
-		next, err := keys.Rotate(ctx, e.store, e.secret, time.Now().Add(-keys.MinActivateAfter), keys.MinActivateAfter)
+		next, err := keys.Rotate(ctx, e.store, e.secret, keys.RS256, time.Now().Add(-keys.MinActivateAfter), keys.MinActivateAfter)
 		if err != nil {
 			t.Fatalf("Rotate: %v", err)
 		}
-		later, err := keys.Rotate(ctx, e.store, e.secret, time.Now(), time.Hour)
+		later, err := keys.Rotate(ctx, e.store, e.secret, keys.RS256, time.Now(), time.Hour)
 		if err != nil {
 			t.Fatalf("Rotate: %v", err)
 		}

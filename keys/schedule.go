@@ -63,7 +63,7 @@ type Schedule struct {
 // ScheduleResult is what one Run did.
 type ScheduleResult struct {
 	Rotated []idp.SigningKey // the keys added, at most one per algorithm
-	Removed []string        // IDs of the keys removed
+	Removed []string         // IDs of the keys removed
 	// Busy means something was due but another replica held the lease.
 	Busy bool
 }

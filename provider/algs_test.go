@@ -139,4 +139,3 @@ func TestSigningAlgorithmClientCredentials(t *testing.T) {
 		}
 	})
 }
-

@@ -36,8 +36,8 @@ type Recorder interface {
 	Record(ctx context.Context, e idp.AuditEvent) error
 }
 
-// Schedule rotates signing keys on an interval and removes the keys no
-// unexpired token can name, for --key-rotation-interval. Every replica
+// Schedule rotates the signing keys of every algorithm on an interval and
+// removes the keys no unexpired token can name, for --key-rotation-interval. Every replica
 // runs it; a lease in the store lets one of them act at a time, so
 // replicas never add two keys for one rotation.
 type Schedule struct {
@@ -84,9 +84,10 @@ func (s Schedule) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Run does at now what is due: when the newest key has been active for
-// Interval or longer (and no next key waits), it adds the next key,
-// signing from now+ActivateAfter (Rotate, which proves the secret first);
+// Run does at now what is due: for each algorithm whose newest key has
+// been active for Interval or longer (and no next key waits), it adds the
+// next key of that algorithm, signing from now+ActivateAfter (Rotate,
+// which proves the secret first);
 // and it removes the keys Expired at now with Retention. It first looks
 // without writing, and acts only while holding the store lease, re-reading
 // the keys under it, so of replicas running at once exactly one acts.

@@ -139,3 +139,30 @@ func TestSigningAlgorithmClientCredentials(t *testing.T) {
 		}
 	})
 }
+
+// TestBackchannelLogoutTokenAlgorithm: a client that registered EdDSA for
+// its ID tokens gets its logout token signed with EdDSA too (Back-Channel
+// Logout 1.0 §2.4: the keys of ID tokens), which go-oidc verifies through
+// the JWKS accepting EdDSA only.
+func TestBackchannelLogoutTokenAlgorithm(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newEnv(t, open(t))
+		uri, tokens := logoutTokens(t, func(int) int { return http.StatusOK })
+		redirect := "http://bc-ed.localhost/callback"
+		e.addClient(idp.Client{
+			ID: "bc-ed", Name: "bc-ed", RedirectURIs: []string{redirect}, SkipConsent: true,
+			GrantTypes: []string{"authorization_code"}, Scopes: []string{"openid", "profile"},
+			BackchannelLogoutURI: uri, IDTokenSignedResponseAlg: keys.EdDSA,
+		}, webSecret)
+		r := e.rp("bc-ed", webSecret, redirect, "openid", "profile")
+		r.verifier = r.provider.Verifier(&oidc.Config{ClientID: "bc-ed", SupportedSigningAlgs: []string{keys.EdDSA}})
+		b := e.browser()
+		tok, _ := r.signInAs(b, "alice", alicePass)
+		b.logout(r, url.Values{"id_token_hint": {idTokenOf(t, tok)}})
+		lt := receive(t, tokens)
+		e.checkSignedWith("logout token", lt, keys.EdDSA)
+		if _, err := r.verifier.VerifyLogout(context.Background(), lt); err != nil {
+			t.Fatalf("go-oidc refuses the logout token: %v", err)
+		}
+	})
+}

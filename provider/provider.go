@@ -109,7 +109,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf,
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
-		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.Signer.Sign,
+		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.SignLogoutToken,
 		Poll: cfg.BackchannelPollInterval, RetryBase: cfg.BackchannelRetryBase, MaxAttempts: cfg.BackchannelMaxAttempts,
 	})
 	p.handler = p.routes()

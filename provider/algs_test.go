@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -15,6 +16,7 @@ import (
 	"github.com/idp/idp"
 	"github.com/idp/idp/clients"
 	"github.com/idp/idp/keys"
+	"github.com/idp/idp/provider/registration"
 	"github.com/idp/idp/storage"
 )
 
@@ -164,5 +166,50 @@ func TestBackchannelLogoutTokenAlgorithm(t *testing.T) {
 		if _, err := r.verifier.VerifyLogout(context.Background(), lt); err != nil {
 			t.Fatalf("go-oidc refuses the logout token: %v", err)
 		}
+	})
+}
+
+// TestRegisteredSigningAlgorithm: a client registering itself (RFC 7591)
+// may ask for EdDSA ID tokens and gets them, verified by go-oidc; an
+// algorithm the provider does not sign with ("none", HS256) is refused
+// with invalid_client_metadata naming the field, and nothing is stored.
+func TestRegisteredSigningAlgorithm(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := regEnv(t, open(t), registration.Open)
+		const redirect = "http://dyn-ed.localhost/cb"
+		for _, bad := range []map[string]any{
+			{"id_token_signed_response_alg": "none"}, {"access_token_signed_response_alg": "HS256"},
+		} {
+			body := map[string]any{"client_name": "Bad", "redirect_uris": []string{redirect}, "scope": "openid"}
+			var field string
+			for k, v := range bad {
+				body[k], field = v, k
+			}
+			resp, out := e.register("", body)
+			desc, _ := out["error_description"].(string)
+			if resp.StatusCode != http.StatusBadRequest || out["error"] != "invalid_client_metadata" || !strings.Contains(desc, field) {
+				t.Errorf("register with %v: %d %v", bad, resp.StatusCode, out)
+			}
+		}
+		if list, err := e.store.Clients.List(context.Background()); err != nil || len(list) != 4 {
+			t.Fatalf("clients after refused registrations: %d, %v; want the 4 seeded", len(list), err)
+		}
+		out := e.mustRegister("", map[string]any{
+			"client_name": "Dynamic EdDSA", "redirect_uris": []string{redirect}, "scope": "openid profile",
+			"id_token_signed_response_alg": "EdDSA", "access_token_signed_response_alg": "ES256",
+		})
+		if out["id_token_signed_response_alg"] != "EdDSA" || out["access_token_signed_response_alg"] != "ES256" {
+			t.Fatalf("registration response %v", out)
+		}
+		id, secret := out["client_id"].(string), out["client_secret"].(string)
+		r := e.rp(id, secret, redirect, "openid", "profile")
+		r.verifier = r.provider.Verifier(&oidc.Config{ClientID: id, SupportedSigningAlgs: []string{keys.EdDSA}})
+		a := newAuthRequest()
+		tok, err := r.exchange(e.codeOf(e.browser().responseParams(r.authURL(a)), a), a)
+		if err != nil {
+			t.Fatalf("exchange: %v", err)
+		}
+		r.idToken(tok, a.nonce)
+		e.checkSignedWith("access token", tok.AccessToken, keys.ES256)
 	})
 }

@@ -77,18 +77,20 @@ func BenchmarkClientCredentials(b *testing.B) {
 }
 
 // BenchmarkClientCredentialsByAlg measures the client credentials rate
-// with access tokens signed RS256, ES256 and EdDSA, in one run on one
+// with access tokens signed RS256, ES256 and EdDSA, in one run on each
 // store, so the ratios compare like with like.
 func BenchmarkClientCredentialsByAlg(b *testing.B) {
-	e := newEnv(b, storagetest.SQLite(b))
-	for _, alg := range keys.Algorithms {
-		e.addClient(idp.Client{
-			ID: "svc-" + alg, Name: "Service " + alg, GrantTypes: []string{"client_credentials"},
-			Scopes: []string{"api:read"}, Audience: []string{"https://api.example.com"},
-			AccessTokenSignedResponseAlg: alg,
-		}, svcSecret)
-		b.Run(alg, func(b *testing.B) { benchClientCredentials(b, e, "svc-"+alg) })
-	}
+	benchStores(b, func(b *testing.B, open func(testing.TB) *storage.Store) {
+		e := newEnv(b, open(b))
+		for _, alg := range keys.Algorithms {
+			e.addClient(idp.Client{
+				ID: "svc-" + alg, Name: "Service " + alg, GrantTypes: []string{"client_credentials"},
+				Scopes: []string{"api:read"}, Audience: []string{"https://api.example.com"},
+				AccessTokenSignedResponseAlg: alg,
+			}, svcSecret)
+			b.Run(alg, func(b *testing.B) { benchClientCredentials(b, e, "svc-"+alg) })
+		}
+	})
 }
 
 func benchClientCredentials(b *testing.B, e *env, client string) {

@@ -2,10 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,10 +10,9 @@ import (
 	"time"
 
 	"github.com/idp/idp"
-	"github.com/idp/idp/clients"
+	"github.com/idp/idp/internal/idptest"
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
-	"github.com/idp/idp/storage/storagetest"
 )
 
 // TestProviderTokensByAlgorithm runs the real provider, on both stores,
@@ -25,36 +20,34 @@ import (
 // token each gets from the client credentials grant, verifying it through
 // the provider's JWKS, and refuses it once a byte of its signature changes.
 func TestProviderTokensByAlgorithm(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, store *storage.Store) {
+	idptest.EachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		ctx := context.Background()
-		srv := httptest.NewUnstartedServer(nil)
-		issuer := "http://" + srv.Listener.Addr().String()
+		store := open(t)
+		srv, issuer := idptest.Listen(t)
 		p, err := provider.New(ctx, provider.Config{Issuer: issuer, Store: store,
-			Secret: []byte("0123456789abcdef0123456789abcdef-api"), Logger: slog.New(slog.DiscardHandler)})
+			Secret: []byte("0123456789abcdef0123456789abcdef-api"), Logger: idptest.Logger(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv.Config.Handler = p
-		srv.Start()
-		t.Cleanup(func() { srv.Close(); _ = p.Close() })
+		t.Cleanup(func() { _ = p.Close() })
+		idptest.Start(t, srv, p)
 
 		api, err := newServer(ctx, config{Issuer: issuer, Audience: "demo-api", Realm: "demo-api", Leeway: 30 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
+		const secret = "secret-of-the-services-0123456789"
 		for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
-			c := idp.Client{ID: "svc-" + alg, Name: "Service " + alg, GrantTypes: []string{"client_credentials"},
-				Scopes: []string{"api:read"}, Audience: []string{"demo-api"}, AccessTokenSignedResponseAlg: alg}
-			secret := "secret-of-the-" + alg + "-service-0123456789"
-			clients.Prepare(&c, true)
-			if err := clients.Validate(c); err != nil {
-				t.Fatalf("client %s: %v", alg, err)
+			c := idptest.AddClient(t, store, idp.Client{ID: "svc-" + alg, Name: "Service " + alg,
+				GrantTypes: []string{"client_credentials"}, Scopes: []string{"api:read"}, Audience: []string{"demo-api"},
+				AccessTokenSignedResponseAlg: alg}, secret)
+			resp, body := idptest.PostForm(t, issuer+"/oauth2/token",
+				url.Values{"grant_type": {"client_credentials"}, "scope": {"api:read"}}, c.ID, secret)
+			tok, _ := idptest.JSONObject(t, "token", resp.StatusCode, body)["access_token"].(string)
+			if resp.StatusCode != http.StatusOK || tok == "" {
+				t.Fatalf("token for %s: %d %s", c.ID, resp.StatusCode, body)
 			}
-			if err := clients.Create(ctx, store, &c, secret); err != nil {
-				t.Fatalf("client %s: %v", alg, err)
-			}
-			tok := serviceToken(t, issuer, c.ID, secret)
-			if h := header(t, tok); h["alg"] != alg {
+			if h, _ := idptest.JWTParts(t, tok); h["alg"] != alg {
 				t.Fatalf("%s client got a token signed %v", alg, h["alg"])
 			}
 			if code := hello(api, tok); code != http.StatusOK {
@@ -67,37 +60,6 @@ func TestProviderTokensByAlgorithm(t *testing.T) {
 			}
 		}
 	})
-}
-
-func serviceToken(t *testing.T, issuer, id, secret string) string {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, issuer+"/oauth2/token",
-		strings.NewReader(url.Values{"grant_type": {"client_credentials"}, "scope": {"api:read"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(id, secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var out struct {
-		AccessToken string `json:"access_token"`
-	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &out) != nil || out.AccessToken == "" {
-		t.Fatalf("token for %s: %d %s", id, resp.StatusCode, body)
-	}
-	return out.AccessToken
-}
-
-func header(t *testing.T, token string) map[string]any {
-	t.Helper()
-	var h map[string]any
-	raw, err := base64.RawURLEncoding.DecodeString(strings.SplitN(token, ".", 2)[0])
-	if err != nil || json.Unmarshal(raw, &h) != nil {
-		t.Fatalf("token header: %v", err)
-	}
-	return h
 }
 
 func hello(api http.Handler, token string) int {

@@ -2,6 +2,8 @@ package clients
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 
 	"github.com/idp/idp"
 )
@@ -23,11 +25,25 @@ func checkProtocol(c idp.Client, add func(field, format string, args ...any)) {
 		{"token_endpoint_auth_signing_alg", c.TokenEndpointAuthSigningAlg != ""},
 		{"require_pushed_authorization_requests", c.RequirePAR},
 		{"dpop_bound_access_tokens", c.DPoPBoundAccessTokens},
-		{"id_token_signed_response_alg", c.IDTokenSignedResponseAlg != ""},
-		{"access_token_signed_response_alg", c.AccessTokenSignedResponseAlg != ""},
 	} {
 		if f.set {
 			add(f.name, "not supported by this provider")
 		}
 	}
+	for _, f := range []struct{ name, alg string }{
+		{"id_token_signed_response_alg", c.IDTokenSignedResponseAlg},
+		{"access_token_signed_response_alg", c.AccessTokenSignedResponseAlg},
+	} {
+		if f.alg != "" && !slices.Contains(SigningAlgs, f.alg) {
+			add(f.name, "%q is not one of %s (empty means RS256)", f.alg, strings.Join(SigningAlgs, ", "))
+		}
+	}
 }
+
+// SigningAlgs are the algorithms a client may register for its ID and
+// access tokens (OpenID Connect Registration §2 id_token_signed_response_alg,
+// RFC 9068 §5's access_token_signed_response_alg). RS256, the default,
+// first; the names are JOSE's (RFC 7518 §3.1, RFC 8037 §3.1), compared
+// exactly. "none" and HMAC are never offered: every token is verifiable
+// with the published keys alone.
+var SigningAlgs = []string{"RS256", "ES256", "EdDSA"}

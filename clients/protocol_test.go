@@ -17,8 +17,6 @@ func TestSecurityUnsupportedProtocolMetadataRefused(t *testing.T) {
 		"token_endpoint_auth_signing_alg":       func(c *idp.Client) { c.TokenEndpointAuthSigningAlg = "ES256" },
 		"require_pushed_authorization_requests": func(c *idp.Client) { c.RequirePAR = true },
 		"dpop_bound_access_tokens":              func(c *idp.Client) { c.DPoPBoundAccessTokens = true },
-		"id_token_signed_response_alg":          func(c *idp.Client) { c.IDTokenSignedResponseAlg = "ES256" },
-		"access_token_signed_response_alg":      func(c *idp.Client) { c.AccessTokenSignedResponseAlg = "EdDSA" },
 	} {
 		c := webApp()
 		set(&c)
@@ -34,5 +32,30 @@ func TestSecurityUnsupportedProtocolMetadataRefused(t *testing.T) {
 	}
 	if err := Validate(webApp()); err != nil {
 		t.Errorf("plain client: %v", err)
+	}
+}
+
+// A client may pick RS256, ES256 or EdDSA for its ID and access tokens;
+// anything else, "none" and HMAC above all (a token anyone, or the client
+// itself, could forge), is refused naming the field.
+func TestSigningAlgorithms(t *testing.T) {
+	for _, alg := range []string{"", "RS256", "ES256", "EdDSA"} {
+		c := webApp()
+		c.IDTokenSignedResponseAlg, c.AccessTokenSignedResponseAlg = alg, alg
+		if err := Validate(c); err != nil {
+			t.Errorf("alg %q: %v", alg, err)
+		}
+	}
+	for _, alg := range []string{"none", "HS256", "rs256", "ES384", "PS256", "EdDSA "} {
+		for field, set := range map[string]func(*idp.Client){
+			"id_token_signed_response_alg":     func(c *idp.Client) { c.IDTokenSignedResponseAlg = alg },
+			"access_token_signed_response_alg": func(c *idp.Client) { c.AccessTokenSignedResponseAlg = alg },
+		} {
+			c := webApp()
+			set(&c)
+			if err := Validate(c); err == nil || !strings.Contains(err.Error(), field) {
+				t.Errorf("%s %q: Validate = %v, want an error naming the field", field, alg, err)
+			}
+		}
 	}
 }

@@ -7,17 +7,19 @@ import (
 )
 
 // Superseded returns, for each key of list (newest ActiveAt first, as
-// storage.Keys.List returns them), when a newer key took over from it at
-// now: the next newer key's ActiveAt for retiring keys, the zero time for
-// the next and active ones. A retiring key signed its last token then.
+// storage.Keys.List returns them), when a newer key of its algorithm took
+// over from it at now: that newer key's ActiveAt for retiring keys, the
+// zero time for the next and active ones. A retiring key signed its last
+// token then.
 func Superseded(list []idp.SigningKey, now time.Time) []time.Time {
 	out := make([]time.Time, len(list))
-	if len(list) == 0 {
-		return out
-	}
-	active := activeIndex(list, now, func(k idp.SigningKey) time.Time { return k.ActiveAt })
-	for i := active + 1; i < len(list); i++ {
-		out[i] = list[i-1].ActiveAt
+	states := States(list, now)
+	newer := map[string]time.Time{} // ActiveAt of the newer key of each algorithm
+	for i, k := range list {
+		if states[i] == StateRetiring {
+			out[i] = newer[k.Algorithm]
+		}
+		newer[k.Algorithm] = k.ActiveAt
 	}
 	return out
 }

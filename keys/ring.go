@@ -2,11 +2,12 @@ package keys
 
 import (
 	"context"
-	"crypto/rsa"
+	"crypto"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -27,9 +28,10 @@ const JWKSMaxAge = 60 * time.Second
 
 // Key is an opened signing key.
 type Key struct {
-	ID       string
-	Private  *rsa.PrivateKey
-	ActiveAt time.Time
+	ID        string
+	Algorithm string // RS256, ES256 or EdDSA
+	Private   crypto.Signer
+	ActiveAt  time.Time
 }
 
 // Config is what a Ring needs.
@@ -41,6 +43,10 @@ type Config struct {
 	// Retention is how long a superseded key stays published: the longest
 	// lifetime of a token it may have signed.
 	Retention time.Duration
+	// Algorithms are those Load makes sure a key exists for; RS256 alone
+	// when empty. Keys of other algorithms found in the store are held and
+	// published all the same.
+	Algorithms []string
 }
 
 // Ring holds the signing keys of the store, opened with the system
@@ -55,19 +61,29 @@ type Ring struct {
 	keys []Key // newest ActiveAt first
 }
 
-// Load opens the keyring of cfg.Store, creating the first key when the
-// store has none. Two replicas starting together on one database race
-// there; InsertFirst lets exactly one win and both then load the winner's
-// key. It fails when the key that should sign now does not open.
+// Load opens the keyring of cfg.Store, creating the first key of each of
+// cfg.Algorithms the store has none of. Keys are made at start rather than
+// when a client first asks for an algorithm: a key made on demand would
+// sign before any relying party's cached JWKS could list it, and a client
+// may switch algorithm at any time. Two replicas starting together on one
+// database race there; InsertFirst lets exactly one win per algorithm and
+// both then load the winner's key. It fails when a key that should sign
+// now does not open.
 func Load(ctx context.Context, cfg Config) (*Ring, error) {
+	if len(cfg.Algorithms) == 0 {
+		cfg.Algorithms = []string{RS256}
+	}
 	r := &Ring{cfg: cfg, seal: NewBox(cfg.Secret, PurposeSealKeys)}
 	rows, err := cfg.Store.Keys.List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
-	if len(rows) == 0 {
+	for _, alg := range cfg.Algorithms {
+		if slices.ContainsFunc(rows, func(k idp.SigningKey) bool { return k.Algorithm == alg }) {
+			continue
+		}
 		now := cfg.Now().UTC()
-		first, err := generate(r.seal, now, now)
+		first, err := generate(r.seal, alg, now, now)
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +117,7 @@ func (r *Ring) Reload(ctx context.Context) error {
 	}
 	r.mu.RUnlock()
 
-	active := rows[activeIndex(rows, r.cfg.Now(), func(k idp.SigningKey) time.Time { return k.ActiveAt })].ID
+	active := activeIDs(rows, r.cfg.Now())
 	keys := make([]Key, 0, len(rows))
 	for _, row := range rows {
 		if k, ok := held[row.ID]; ok {
@@ -109,7 +125,7 @@ func (r *Ring) Reload(ctx context.Context) error {
 			continue
 		}
 		priv, err := openKey(r.seal, row)
-		if err != nil && row.ID == active {
+		if err != nil && active[row.ID] {
 			return fmt.Errorf("active signing key %s: %w", row.ID, err)
 		}
 		if err != nil {
@@ -117,7 +133,7 @@ func (r *Ring) Reload(ctx context.Context) error {
 				"kid", row.ID, "err", err)
 			continue
 		}
-		keys = append(keys, Key{ID: row.ID, Private: priv, ActiveAt: row.ActiveAt})
+		keys = append(keys, Key{ID: row.ID, Algorithm: row.Algorithm, Private: priv, ActiveAt: row.ActiveAt})
 	}
 	sort.SliceStable(keys, func(i, j int) bool { return keys[i].ActiveAt.After(keys[j].ActiveAt) })
 	r.mu.Lock()
@@ -127,8 +143,9 @@ func (r *Ring) Reload(ctx context.Context) error {
 }
 
 // openKey unseals and parses a stored key; the seal is bound to the key
-// id, so sealed keys cannot be swapped between rows.
-func openKey(box *Box, row idp.SigningKey) (*rsa.PrivateKey, error) {
+// id, so sealed keys cannot be swapped between rows, and the key must be
+// of the row's algorithm.
+func openKey(box *Box, row idp.SigningKey) (crypto.Signer, error) {
 	der, err := box.Open(row.Sealed, []byte(row.ID))
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w (was IDP_SECRET changed?)", row.ID, err)
@@ -137,11 +154,29 @@ func openKey(box *Box, row idp.SigningKey) (*rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", row.ID, err)
 	}
-	priv, ok := parsed.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("signing key %s: not an RSA key", row.ID)
+	priv, err := checkPrivate(row.Algorithm, parsed)
+	if err != nil {
+		return nil, fmt.Errorf("signing key %s: %w", row.ID, err)
 	}
 	return priv, nil
+}
+
+// byAlgorithm splits list into one list per algorithm, keeping the order.
+func byAlgorithm[K any](list []K, alg func(K) string) map[string][]K {
+	out := map[string][]K{}
+	for _, k := range list {
+		out[alg(k)] = append(out[alg(k)], k)
+	}
+	return out
+}
+
+// activeIDs names the key of each algorithm that signs at now.
+func activeIDs(rows []idp.SigningKey, now time.Time) map[string]bool {
+	out := map[string]bool{}
+	for _, group := range byAlgorithm(rows, func(k idp.SigningKey) string { return k.Algorithm }) {
+		out[group[activeIndex(group, now, func(k idp.SigningKey) time.Time { return k.ActiveAt })].ID] = true
+	}
+	return out
 }
 
 // activeIndex picks, from keys sorted newest activeAt first, the one to
@@ -156,26 +191,46 @@ func activeIndex[K any](keys []K, now time.Time, activeAt func(K) time.Time) int
 	return len(keys) - 1
 }
 
-// Active is the key to sign with: the newest one whose time has come.
+// Active is the RS256 key to sign with: the newest one whose time has
+// come. RS256 is the default algorithm, which Load always provides.
 func (r *Ring) Active() Key {
+	k, _ := r.ActiveFor(RS256)
+	return k
+}
+
+// ActiveFor is the key of algorithm alg to sign with, the newest one
+// whose time has come; false when the ring holds no key of alg.
+func (r *Ring) ActiveFor(alg string) (Key, bool) {
 	now := r.cfg.Now()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.keys[activeIndex(r.keys, now, func(k Key) time.Time { return k.ActiveAt })]
+	var group []Key
+	for _, k := range r.keys {
+		if k.Algorithm == alg {
+			group = append(group, k)
+		}
+	}
+	if len(group) == 0 {
+		return Key{}, false
+	}
+	return group[activeIndex(group, now, func(k Key) time.Time { return k.ActiveAt })], true
 }
 
-// Published lists the keys relying parties may meet: keys not yet active,
-// the active one, and each superseded key until every token it signed has
-// expired (Retention after the next key took over).
+// Published lists the keys relying parties may meet, of every algorithm:
+// keys not yet active, the active one, and each superseded key until every
+// token it signed has expired (Retention after the next key of its
+// algorithm took over). The order is newest ActiveAt first.
 func (r *Ring) Published() []Key {
 	now := r.cfg.Now()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	last := map[string]time.Time{} // ActiveAt of the newer key of each algorithm
 	var out []Key
-	for i, k := range r.keys {
-		if i == 0 || now.Sub(r.keys[i-1].ActiveAt) < r.cfg.Retention {
+	for _, k := range r.keys {
+		if newer, ok := last[k.Algorithm]; !ok || now.Sub(newer) < r.cfg.Retention {
 			out = append(out, k)
 		}
+		last[k.Algorithm] = k.ActiveAt
 	}
 	return out
 }
@@ -197,7 +252,7 @@ func (r *Ring) JWKS() josev4.JSONWebKeySet {
 	set := josev4.JSONWebKeySet{}
 	for _, k := range r.Published() {
 		set.Keys = append(set.Keys, josev4.JSONWebKey{
-			Key: &k.Private.PublicKey, KeyID: k.ID, Algorithm: string(josev4.RS256), Use: "sig",
+			Key: k.Private.Public(), KeyID: k.ID, Algorithm: k.Algorithm, Use: "sig",
 		})
 	}
 	return set

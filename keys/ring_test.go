@@ -46,7 +46,7 @@ func TestRingFollowsRotation(t *testing.T) {
 			t.Fatalf("Load: %v", err)
 		}
 		first := ring.Active()
-		next, err := keys.Rotate(ctx, store, testSecret, c.now(), 2*time.Minute)
+		next, err := keys.Rotate(ctx, store, testSecret, keys.RS256, c.now(), 2*time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +81,7 @@ func TestRingSkipsUnreadableKeys(t *testing.T) {
 		unreadable := func(id string, at time.Time) idp.SigningKey {
 			return idp.SigningKey{ID: id, Algorithm: "RS256", Sealed: bytes.Repeat([]byte{7}, 64), CreatedAt: at, ActiveAt: at}
 		}
-		if _, err := keys.Rotate(ctx, store, testSecret, fixedNow.Add(-time.Hour), keys.MinActivateAfter); err != nil {
+		if _, err := keys.Rotate(ctx, store, testSecret, keys.RS256, fixedNow.Add(-time.Hour), keys.MinActivateAfter); err != nil {
 			t.Fatal(err)
 		}
 		if err := store.Keys.Insert(ctx, unreadable("bad-next", fixedNow.Add(time.Hour))); err != nil {

@@ -3,8 +3,6 @@ package keys
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -40,8 +38,9 @@ var ErrActiveKey = errors.New("the key is the active signing key")
 // and relying party could know it (see MinActivateAfter).
 var ErrActivateTooSoon = fmt.Errorf("a new key must not sign sooner than %s after it is added", MinActivateAfter)
 
-// Rotate adds a new signing key, created at now, that replicas start
-// signing with at now+activateAfter; the previous keys stay published
+// Rotate adds a new signing key for algorithm alg (one of Algorithms),
+// created at now, that replicas start signing with at now+activateAfter
+// in place of the previous key of alg; the previous keys stay published
 // until every token they signed has expired. Publishing the key before
 // using it gives every replica time to reload, so no relying party sees a
 // kid it cannot find: activateAfter below MinActivateAfter is refused with
@@ -51,7 +50,10 @@ var ErrActivateTooSoon = fmt.Errorf("a new key must not sign sooner than %s afte
 // could never be used, and would stop the next start; so Rotate first
 // proves that secret opens every stored key (CheckSecret) and refuses with
 // an error wrapping ErrWrongSecret otherwise. Nothing is written on error.
-func Rotate(ctx context.Context, store *storage.Store, secret []byte, now time.Time, activateAfter time.Duration) (idp.SigningKey, error) {
+func Rotate(ctx context.Context, store *storage.Store, secret []byte, alg string, now time.Time, activateAfter time.Duration) (idp.SigningKey, error) {
+	if !Supported(alg) {
+		return idp.SigningKey{}, fmt.Errorf("rotate key: algorithm %q: must be one of %s", alg, strings.Join(Algorithms, ", "))
+	}
 	if len(secret) < MinSecretLength {
 		return idp.SigningKey{}, fmt.Errorf("rotate key: secret must be at least %d bytes", MinSecretLength)
 	}
@@ -62,7 +64,7 @@ func Rotate(ctx context.Context, store *storage.Store, secret []byte, now time.T
 		return idp.SigningKey{}, fmt.Errorf("rotate key: %w", err)
 	}
 	now = now.UTC()
-	k, err := generate(NewBox(secret, PurposeSealKeys), now, now.Add(activateAfter))
+	k, err := generate(NewBox(secret, PurposeSealKeys), alg, now, now.Add(activateAfter))
 	if err != nil {
 		return idp.SigningKey{}, err
 	}
@@ -95,8 +97,9 @@ func CheckSecret(ctx context.Context, store *storage.Store, secret []byte) error
 	return nil
 }
 
-// Remove deletes the signing key id, which must not be the one active at
-// now: without it no replica could sign. It is how an operator drops a key
+// Remove deletes the signing key id, which must not be the one of its
+// algorithm active at now: without it no replica could sign with that
+// algorithm. It is how an operator drops a key
 // that cannot be opened or that leaked. Tokens the key signed stop
 // verifying. Errors wrap idp.ErrNotFound for an unknown id and
 // ErrActiveKey; the check and the delete are one transaction.
@@ -110,7 +113,7 @@ func Remove(ctx context.Context, store *storage.Store, id string, now time.Time)
 		if i < 0 {
 			return fmt.Errorf("remove key %s: %w", id, idp.ErrNotFound)
 		}
-		if rows[activeIndex(rows, now, func(k idp.SigningKey) time.Time { return k.ActiveAt })].ID == id {
+		if activeIDs(rows, now)[id] {
 			return fmt.Errorf("remove key %s: %w; rotate in a new key and wait until it is active", id, ErrActiveKey)
 		}
 		if err := store.Keys.Delete(ctx, id); err != nil {
@@ -120,13 +123,13 @@ func Remove(ctx context.Context, store *storage.Store, id string, now time.Time)
 	})
 }
 
-// generate creates a new RSA signing key, sealed in box.
-func generate(box *Box, now, activeAt time.Time) (idp.SigningKey, error) {
-	priv, err := rsa.GenerateKey(rand.Reader, rsaBits)
+// generate creates a new signing key for alg, sealed in box.
+func generate(box *Box, alg string, now, activeAt time.Time) (idp.SigningKey, error) {
+	priv, err := newPrivate(alg)
 	if err != nil {
 		return idp.SigningKey{}, fmt.Errorf("generate signing key: %w", err)
 	}
-	kid, err := thumbprint(&priv.PublicKey)
+	kid, err := thumbprint(priv.Public())
 	if err != nil {
 		return idp.SigningKey{}, err
 	}
@@ -134,12 +137,12 @@ func generate(box *Box, now, activeAt time.Time) (idp.SigningKey, error) {
 	if err != nil {
 		return idp.SigningKey{}, fmt.Errorf("encode signing key: %w", err)
 	}
-	return idp.SigningKey{ID: kid, Algorithm: "RS256", Sealed: box.Seal(der, []byte(kid)), CreatedAt: now, ActiveAt: activeAt}, nil
+	return idp.SigningKey{ID: kid, Algorithm: alg, Sealed: box.Seal(der, []byte(kid)), CreatedAt: now, ActiveAt: activeAt}, nil
 }
 
 // thumbprint names a key by its RFC 7638 thumbprint, so the kid is the
 // same whichever replica or library computes it.
-func thumbprint(pub *rsa.PublicKey) (string, error) {
+func thumbprint(pub crypto.PublicKey) (string, error) {
 	tp, err := (&josev4.JSONWebKey{Key: pub}).Thumbprint(crypto.SHA256)
 	if err != nil {
 		return "", fmt.Errorf("thumbprint: %w", err)

@@ -23,7 +23,7 @@ var fixedNow = time.Date(2031, 2, 3, 4, 5, 6, 0, time.UTC)
 func TestRotateFollowsClock(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, store *storage.Store) {
 		ctx := context.Background()
-		k, err := keys.Rotate(ctx, store, testSecret, fixedNow, 2*time.Minute)
+		k, err := keys.Rotate(ctx, store, testSecret, keys.RS256, fixedNow, 2*time.Minute)
 		if err != nil {
 			t.Fatalf("Rotate: %v", err)
 		}
@@ -47,14 +47,14 @@ func TestRotateRefusesEarlyActivation(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, store *storage.Store) {
 		ctx := context.Background()
 		for _, after := range []time.Duration{-time.Minute, 0, keys.ReloadInterval, keys.MinActivateAfter - time.Nanosecond} {
-			if _, err := keys.Rotate(ctx, store, testSecret, fixedNow, after); !errors.Is(err, keys.ErrActivateTooSoon) {
+			if _, err := keys.Rotate(ctx, store, testSecret, keys.RS256, fixedNow, after); !errors.Is(err, keys.ErrActivateTooSoon) {
 				t.Errorf("Rotate(activateAfter %s) = %v; want ErrActivateTooSoon", after, err)
 			}
 		}
 		if rows, err := store.Keys.List(ctx); err != nil || len(rows) != 0 {
 			t.Fatalf("stored keys after refusals: %d, %v; want none", len(rows), err)
 		}
-		if _, err := keys.Rotate(ctx, store, testSecret, fixedNow, keys.MinActivateAfter); err != nil {
+		if _, err := keys.Rotate(ctx, store, testSecret, keys.RS256, fixedNow, keys.MinActivateAfter); err != nil {
 			t.Fatalf("Rotate(MinActivateAfter): %v", err)
 		}
 	})
@@ -65,12 +65,12 @@ func TestRotateRefusesEarlyActivation(t *testing.T) {
 func TestRotateProvesTheSecret(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, store *storage.Store) {
 		ctx := context.Background()
-		first, err := keys.Rotate(ctx, store, testSecret, fixedNow, keys.MinActivateAfter)
+		first, err := keys.Rotate(ctx, store, testSecret, keys.RS256, fixedNow, keys.MinActivateAfter)
 		if err != nil {
 			t.Fatal(err)
 		}
 		wrong := []byte(strings.Repeat("w", keys.MinSecretLength))
-		_, err = keys.Rotate(ctx, store, wrong, fixedNow, keys.MinActivateAfter)
+		_, err = keys.Rotate(ctx, store, wrong, keys.RS256, fixedNow, keys.MinActivateAfter)
 		if !errors.Is(err, keys.ErrWrongSecret) || !strings.Contains(err.Error(), first.ID) {
 			t.Fatalf("Rotate with another secret = %v; want ErrWrongSecret naming %s", err, first.ID)
 		}
@@ -87,11 +87,11 @@ func TestRotateProvesTheSecret(t *testing.T) {
 func TestRemove(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, store *storage.Store) {
 		ctx := context.Background()
-		cur, err := keys.Rotate(ctx, store, testSecret, fixedNow.Add(-time.Hour), keys.MinActivateAfter)
+		cur, err := keys.Rotate(ctx, store, testSecret, keys.RS256, fixedNow.Add(-time.Hour), keys.MinActivateAfter)
 		if err != nil {
 			t.Fatal(err)
 		}
-		next, err := keys.Rotate(ctx, store, testSecret, fixedNow, time.Hour)
+		next, err := keys.Rotate(ctx, store, testSecret, keys.RS256, fixedNow, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}

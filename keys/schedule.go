@@ -36,8 +36,8 @@ type Recorder interface {
 	Record(ctx context.Context, e idp.AuditEvent) error
 }
 
-// Schedule rotates signing keys on an interval and removes the keys no
-// unexpired token can name, for --key-rotation-interval. Every replica
+// Schedule rotates the signing keys of every algorithm on an interval and
+// removes the keys no unexpired token can name, for --key-rotation-interval. Every replica
 // runs it; a lease in the store lets one of them act at a time, so
 // replicas never add two keys for one rotation.
 type Schedule struct {
@@ -62,8 +62,8 @@ type Schedule struct {
 
 // ScheduleResult is what one Run did.
 type ScheduleResult struct {
-	Rotated *idp.SigningKey // the key added, if any
-	Removed []string        // IDs of the keys removed
+	Rotated []idp.SigningKey // the keys added, at most one per algorithm
+	Removed []string         // IDs of the keys removed
 	// Busy means something was due but another replica held the lease.
 	Busy bool
 }
@@ -84,9 +84,10 @@ func (s Schedule) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Run does at now what is due: when the newest key has been active for
-// Interval or longer (and no next key waits), it adds the next key,
-// signing from now+ActivateAfter (Rotate, which proves the secret first);
+// Run does at now what is due: for each algorithm whose newest key has
+// been active for Interval or longer (and no next key waits), it adds the
+// next key of that algorithm, signing from now+ActivateAfter (Rotate,
+// which proves the secret first);
 // and it removes the keys Expired at now with Retention. It first looks
 // without writing, and acts only while holding the store lease, re-reading
 // the keys under it, so of replicas running at once exactly one acts.
@@ -120,12 +121,12 @@ func (s Schedule) Run(ctx context.Context, now time.Time) (ScheduleResult, error
 	if err != nil {
 		return res, fmt.Errorf("key schedule: %w", err)
 	}
-	if s.rotationDue(list, now) {
-		k, err := s.rotate(ctx, now)
+	for _, alg := range s.rotationDue(list, now) {
+		k, err := s.rotate(ctx, alg, now)
 		if err != nil {
 			return res, err
 		}
-		res.Rotated = &k
+		res.Rotated = append(res.Rotated, k)
 	}
 	for _, k := range Expired(list, now, s.Retention) {
 		if err := s.remove(ctx, k, now); err != nil {
@@ -142,32 +143,40 @@ func (s Schedule) due(ctx context.Context, now time.Time) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("key schedule: %w", err)
 	}
-	return s.rotationDue(list, now) || len(Expired(list, now, s.Retention)) > 0, nil
+	return len(s.rotationDue(list, now)) > 0 || len(Expired(list, now, s.Retention)) > 0, nil
 }
 
-// rotationDue: the newest key (list is newest ActiveAt first) has signed
-// for Interval. A newest key still waiting to sign is the next key: none
-// is due. An empty store is Load's to fill.
-func (s Schedule) rotationDue(list []idp.SigningKey, now time.Time) bool {
-	return len(list) > 0 && now.Sub(list[0].ActiveAt) >= s.Interval
+// rotationDue lists the algorithms whose newest key (list is newest
+// ActiveAt first) has signed for Interval, in the order of Algorithms. A
+// newest key still waiting to sign is the next key: none is due. An
+// algorithm without keys is Load's to fill.
+func (s Schedule) rotationDue(list []idp.SigningKey, now time.Time) []string {
+	groups := byAlgorithm(list, func(k idp.SigningKey) string { return k.Algorithm })
+	var due []string
+	for _, alg := range Algorithms {
+		if g := groups[alg]; len(g) > 0 && now.Sub(g[0].ActiveAt) >= s.Interval {
+			due = append(due, alg)
+		}
+	}
+	return due
 }
 
-func (s Schedule) rotate(ctx context.Context, now time.Time) (idp.SigningKey, error) {
+func (s Schedule) rotate(ctx context.Context, alg string, now time.Time) (idp.SigningKey, error) {
 	after := max(s.ActivateAfter, MinActivateAfter)
 	var k idp.SigningKey
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		if k, err = Rotate(ctx, s.Store, s.Secret, now, after); err != nil {
+		if k, err = Rotate(ctx, s.Store, s.Secret, alg, now, after); err != nil {
 			return err
 		}
 		return s.record(ctx, idp.AuditEvent{Time: now, Type: idp.AuditKeyRotated, Actor: idp.ActorSystem,
-			Detail: map[string]any{"kid": k.ID, "active_at": k.ActiveAt.Format(time.RFC3339)}})
+			Detail: map[string]any{"kid": k.ID, "alg": k.Algorithm, "active_at": k.ActiveAt.Format(time.RFC3339)}})
 	})
 	if err != nil {
 		return idp.SigningKey{}, fmt.Errorf("key schedule: %w", err)
 	}
 	if s.Log != nil {
-		s.Log.Info("signing key rotated", "kid", k.ID, "active_at", k.ActiveAt)
+		s.Log.Info("signing key rotated", "kid", k.ID, "alg", k.Algorithm, "active_at", k.ActiveAt)
 	}
 	return k, nil
 }

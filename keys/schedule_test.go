@@ -79,16 +79,16 @@ func TestScheduleRotatesAndRetires(t *testing.T) {
 		log := audit.New(store, slog.New(slog.DiscardHandler), func() time.Time { return fixedNow })
 		s := schedule(store, log, "")
 
-		if res := run(t, s, fixedNow.Add(interval-time.Second)); res.Rotated != nil || len(res.Removed) > 0 {
+		if res := run(t, s, fixedNow.Add(interval-time.Second)); len(res.Rotated) > 0 || len(res.Removed) > 0 {
 			t.Fatalf("Run before the interval did %+v, want nothing", res)
 		}
 		now := fixedNow.Add(interval)
 		res := run(t, s, now)
-		if res.Rotated == nil || !res.Rotated.CreatedAt.Equal(now) || !res.Rotated.ActiveAt.Equal(now.Add(step)) {
+		if len(res.Rotated) != 1 || !res.Rotated[0].CreatedAt.Equal(now) || !res.Rotated[0].ActiveAt.Equal(now.Add(step)) {
 			t.Fatalf("Run at the interval = %+v; want a key created now, signing %s later", res, step)
 		}
-		next := *res.Rotated
-		if res := run(t, s, now.Add(time.Second)); res.Rotated != nil {
+		next := res.Rotated[0]
+		if res := run(t, s, now.Add(time.Second)); len(res.Rotated) > 0 {
 			t.Fatalf("Run while the next key waits rotated again: %+v", res)
 		}
 		list, err := store.Keys.List(ctx)
@@ -101,7 +101,7 @@ func TestScheduleRotatesAndRetires(t *testing.T) {
 
 		// The first key signed until next.ActiveAt: it stays until
 		// retention after that.
-		if res := run(t, s, next.ActiveAt.Add(retention-time.Microsecond)); len(res.Removed) > 0 || res.Rotated != nil {
+		if res := run(t, s, next.ActiveAt.Add(retention-time.Microsecond)); len(res.Removed) > 0 || len(res.Rotated) > 0 {
 			t.Fatalf("Run just before retention ended did %+v, want nothing", res)
 		}
 		res = run(t, s, next.ActiveAt.Add(retention))
@@ -131,7 +131,7 @@ func TestScheduleReplicasRace(t *testing.T) {
 		if err != nil || !held {
 			t.Fatalf("Acquire: %v, %v", held, err)
 		}
-		if res := run(t, schedule(store, nil, "me"), now); !res.Busy || res.Rotated != nil {
+		if res := run(t, schedule(store, nil, "me"), now); !res.Busy || len(res.Rotated) > 0 {
 			t.Fatalf("Run while another replica holds the lease = %+v; want busy, nothing done", res)
 		}
 		if err := store.Locks.Release(ctx, "keys.schedule", "elsewhere"); err != nil {
@@ -148,9 +148,9 @@ func TestScheduleReplicasRace(t *testing.T) {
 				if err != nil {
 					t.Error(err)
 				}
-				if res.Rotated != nil {
+				if len(res.Rotated) > 0 {
 					mu.Lock()
-					rotated = append(rotated, res.Rotated.ID)
+					rotated = append(rotated, res.Rotated[0].ID)
 					mu.Unlock()
 				}
 			})
@@ -183,12 +183,12 @@ func TestScheduleKeepsKeysThatVerify(t *testing.T) {
 		s := schedule(store, nil, "")
 		c.add(interval)
 		res := run(t, s, c.now())
-		if res.Rotated == nil {
+		if len(res.Rotated) != 1 {
 			t.Fatal("no rotation at the interval")
 		}
 		// The last token the first key signs, just before the next key
 		// takes over, expires lifetime later.
-		c.add(res.Rotated.ActiveAt.Sub(c.now()) - time.Microsecond)
+		c.add(res.Rotated[0].ActiveAt.Sub(c.now()) - time.Microsecond)
 		if err := ring.Reload(ctx); err != nil {
 			t.Fatal(err)
 		}

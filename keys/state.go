@@ -21,22 +21,24 @@ const (
 )
 
 // States returns the state of each key of list (newest ActiveAt first, as
-// storage.Keys.List returns them) at now, by the rule Ring.Active uses, so
-// what an operator is shown is what the replicas do.
+// storage.Keys.List returns them) at now, by the rule Ring.ActiveFor uses,
+// so what an operator is shown is what the replicas do. Each algorithm
+// has its own active key.
 func States(list []idp.SigningKey, now time.Time) []KeyState {
 	if len(list) == 0 {
 		return nil
 	}
-	active := activeIndex(list, now, func(k idp.SigningKey) time.Time { return k.ActiveAt })
+	active := activeIDs(list, now)
 	out := make([]KeyState, len(list))
-	for i := range list {
+	seen := map[string]bool{} // algorithms whose active key came before
+	for i, k := range list {
 		switch {
-		case i < active:
-			out[i] = StateNext
-		case i == active:
-			out[i] = StateActive
-		default:
+		case active[k.ID]:
+			out[i], seen[k.Algorithm] = StateActive, true
+		case seen[k.Algorithm]:
 			out[i] = StateRetiring
+		default:
+			out[i] = StateNext
 		}
 	}
 	return out

@@ -58,6 +58,15 @@ func TestAdminClients(t *testing.T) {
 			t.Fatalf("after the patch: %s", r.body)
 		}
 		e.call(ops, http.MethodPatch, "/clients/batch", map[string]any{"name": "Lost"}, "If-Match", tag).want(t, http.StatusPreconditionFailed, "precondition-failed")
+		// Token signing algorithms: another is refused, naming the field; a
+		// supported one is kept.
+		tag = r.header.Get("ETag")
+		e.call(ops, http.MethodPatch, "/clients/batch", map[string]any{"access_token_signed_response_alg": "none"}, "If-Match", tag).
+			want(t, http.StatusUnprocessableEntity, "invalid-field", "access_token_signed_response_alg")
+		r = e.call(ops, http.MethodPatch, "/clients/batch", map[string]any{"access_token_signed_response_alg": "ES256"}, "If-Match", tag).want(t, http.StatusOK)
+		if r.str("access_token_signed_response_alg") != "ES256" || r.str("id_token_signed_response_alg") != "" {
+			t.Fatalf("after the algorithm patch: %s", r.body)
+		}
 
 		// Rotation: the new secret once, the old one refused.
 		r = e.call(ops, http.MethodPost, "/clients/batch/secret", nil).want(t, http.StatusOK)
@@ -111,8 +120,13 @@ func TestAdminKeys(t *testing.T) {
 		e := newAdminEnv(t, open)
 		ops := e.clientToken("ops", opsSecret, idp.ScopeAdmin)
 		r := e.call(ops, http.MethodGet, "/keys", nil).want(t, http.StatusOK)
-		if items := r.json["items"].([]any); len(items) != 1 || items[0].(map[string]any)["state"] != "active" {
-			t.Fatalf("keys: %s; want the one active key", r.body)
+		if items := r.json["items"].([]any); len(items) != 3 || items[0].(map[string]any)["state"] != "active" {
+			t.Fatalf("keys: %s; want the active key of each algorithm", r.body)
+		}
+		e.call(ops, http.MethodPost, "/keys/rotate", map[string]any{"alg": "HS256"}).
+			want(t, http.StatusUnprocessableEntity, "invalid-field", "alg")
+		if r := e.call(ops, http.MethodPost, "/keys/rotate", map[string]any{"alg": "EdDSA"}).want(t, http.StatusCreated); r.str("alg") != "EdDSA" {
+			t.Fatalf("rotate EdDSA: %s", r.body)
 		}
 		e.call(ops, http.MethodPost, "/keys/rotate", map[string]any{"activate_after": "1s"}).
 			want(t, http.StatusUnprocessableEntity, "invalid-field", "activate_after")
@@ -124,10 +138,17 @@ func TestAdminKeys(t *testing.T) {
 			t.Fatalf("audit event = %v", ev)
 		}
 		r = e.call(ops, http.MethodGet, "/keys", nil).want(t, http.StatusOK)
-		items := r.json["items"].([]any)
-		if len(items) != 2 || items[0].(map[string]any)["kid"] != kid || items[0].(map[string]any)["state"] != "next" ||
-			items[1].(map[string]any)["state"] != "active" {
-			t.Fatalf("keys after rotation: %s; want the new key next and the old one active", r.body)
+		states := map[string]int{}
+		for _, it := range r.json["items"].([]any) {
+			k := it.(map[string]any)
+			states[k["alg"].(string)+" "+k["state"].(string)]++
+			if k["kid"] == kid && (k["alg"] != "RS256" || k["state"] != "next") {
+				t.Fatalf("the rotated key: %v; want the next RS256 key", k)
+			}
+		}
+		want := map[string]int{"RS256 next": 1, "RS256 active": 1, "ES256 active": 1, "EdDSA next": 1, "EdDSA active": 1}
+		if fmt.Sprint(states) != fmt.Sprint(want) {
+			t.Fatalf("keys after rotation: %v; want each new key next and the old ones active", states)
 		}
 	})
 }

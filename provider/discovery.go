@@ -2,8 +2,10 @@ package provider
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/keys"
 	"github.com/idp/idp/provider/oauth"
 )
 
@@ -66,7 +68,7 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		ResponseModesSupported:                    modes,
 		GrantTypesSupported:                       idp.SupportedGrants(),
 		SubjectTypesSupported:                     []string{"public"},
-		IDTokenSigningAlgValuesSupported:          []string{"RS256"},
+		IDTokenSigningAlgValuesSupported:          slices.Clone(keys.Algorithms),
 		UserinfoSigningAlgValuesSupported:         []string{"none"},
 		TokenEndpointAuthMethodsSupported:         append(auth, idp.AuthMethodNone),
 		IntrospectionEndpointAuthMethodsSupported: auth,

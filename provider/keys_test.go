@@ -22,7 +22,8 @@ import (
 )
 
 // fetchJWKS returns the keys published at base's JWKS, checking each is a
-// public RS256 signing key with nothing private in it (RFC 7518 §6.3.2).
+// public RS256, ES256 or EdDSA signing key with nothing private in it
+// (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2).
 func fetchJWKS(t testing.TB, base string) []map[string]any {
 	t.Helper()
 	resp := must(testClient.Get(base + "/.well-known/jwks.json"))
@@ -39,11 +40,31 @@ func fetchJWKS(t testing.TB, base string) []map[string]any {
 				t.Errorf("JWKS key %v publishes the private member %q", k["kid"], private)
 			}
 		}
-		if k["kty"] != "RSA" || k["alg"] != "RS256" || k["use"] != "sig" || k["kid"] == "" || k["n"] == nil || k["e"] == nil {
-			t.Errorf("JWKS key = %v, want a public RS256 signing key with a kid", k)
+		var ok bool
+		switch k["alg"] {
+		case "RS256":
+			ok = k["kty"] == "RSA" && k["n"] != nil && k["e"] != nil
+		case "ES256":
+			ok = k["kty"] == "EC" && k["crv"] == "P-256" && k["x"] != nil && k["y"] != nil
+		case "EdDSA":
+			ok = k["kty"] == "OKP" && k["crv"] == "Ed25519" && k["x"] != nil
+		}
+		if !ok || k["use"] != "sig" || k["kid"] == "" {
+			t.Errorf("JWKS key = %v, want a public RS256, ES256 or EdDSA signing key with a kid", k)
 		}
 	}
 	return set.Keys
+}
+
+// ofAlg keeps the keys of one algorithm.
+func ofAlg(keys []map[string]any, alg string) []map[string]any {
+	var out []map[string]any
+	for _, k := range keys {
+		if k["alg"] == alg {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func kids(keys []map[string]any) []string {
@@ -76,11 +97,11 @@ func TestKeyRotation(t *testing.T) {
 		oldKID := kidOf(t, idTokenOf(t, oldTok))
 
 		// Rotated in as long ago as the shortest delay allows: active now.
-		next, err := keys.Rotate(ctx, e.store, e.secret, time.Now().Add(-keys.MinActivateAfter), keys.MinActivateAfter)
+		next, err := keys.Rotate(ctx, e.store, e.secret, keys.RS256, time.Now().Add(-keys.MinActivateAfter), keys.MinActivateAfter)
 		if err != nil {
 			t.Fatalf("Rotate: %v", err)
 		}
-		later, err := keys.Rotate(ctx, e.store, e.secret, time.Now(), time.Hour)
+		later, err := keys.Rotate(ctx, e.store, e.secret, keys.RS256, time.Now(), time.Hour)
 		if err != nil {
 			t.Fatalf("Rotate: %v", err)
 		}
@@ -88,7 +109,7 @@ func TestKeyRotation(t *testing.T) {
 
 		want := []string{oldKID, next.ID, later.ID}
 		slices.Sort(want)
-		if got := kids(fetchJWKS(t, e.issuer)); !slices.Equal(got, want) {
+		if got := kids(ofAlg(fetchJWKS(t, e.issuer), keys.RS256)); !slices.Equal(got, want) {
 			t.Fatalf("JWKS kids = %v, want %v (old, new and pending)", got, want)
 		}
 
@@ -117,7 +138,7 @@ func TestKeyRotation(t *testing.T) {
 
 // TestReplicasShareKeys: replicas starting together on one empty
 // PostgreSQL store (SQLite serves a single process) create one key between
-// them, publish the same JWKS and sign with the same kid, so a token from
+// them (one per algorithm), publish the same JWKS and sign with the same kid, so a token from
 // either verifies with the other's keys.
 func TestReplicasShareKeys(t *testing.T) {
 	t.Parallel()
@@ -143,8 +164,8 @@ func TestReplicasShareKeys(t *testing.T) {
 		t.Cleanup(func() { srv.Close(); _ = p.Close() })
 		urls[i] = srv.URL
 	}
-	if rows, err := store.Keys.List(ctx); err != nil || len(rows) != 1 {
-		t.Fatalf("keys in the store after a joint start: %d (%v), want 1", len(rows), err)
+	if rows, err := store.Keys.List(ctx); err != nil || len(rows) != len(keys.Algorithms) {
+		t.Fatalf("keys in the store after a joint start: %d (%v), want one per algorithm", len(rows), err)
 	}
 	(&env{t: t, store: store}).addClient(idp.Client{
 		ID: "svc", Name: "Service", GrantTypes: []string{"client_credentials"},
@@ -152,14 +173,14 @@ func TestReplicasShareKeys(t *testing.T) {
 	}, svcSecret)
 
 	j0, j1 := fetchJWKS(t, urls[0]), fetchJWKS(t, urls[1])
-	if len(j0) != 1 || !jsonEqual(t, j0, j1) {
+	if len(j0) != len(keys.Algorithms) || !jsonEqual(t, j0, j1) {
 		t.Fatalf("replicas publish different JWKS:\n%v\n%v", j0, j1)
 	}
 	var tokens [2]string
 	for i, u := range urls {
 		tokens[i] = serviceToken(t, u)
-		if kid := kidOf(t, tokens[i]); kid != j0[0]["kid"] {
-			t.Errorf("replica %d signs with kid %s, want %v", i, kid, j0[0]["kid"])
+		if kid := kidOf(t, tokens[i]); kid != ofAlg(j0, keys.RS256)[0]["kid"] {
+			t.Errorf("replica %d signs with kid %s, want %v", i, kid, ofAlg(j0, keys.RS256)[0]["kid"])
 		}
 		other := oidc.NewRemoteKeySet(ctx, urls[1-i]+"/.well-known/jwks.json")
 		if _, err := other.VerifySignature(ctx, tokens[i]); err != nil {

@@ -88,6 +88,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	p.keys, err = keys.Load(ctx, keys.Config{
 		Store: cfg.Store, Secret: cfg.Secret, Now: cfg.Now, Log: cfg.Logger,
 		Retention: max(cfg.AccessTokenLifespan, cfg.IDTokenLifespan) + time.Hour,
+		// A key of every algorithm from the start, so any client may pick
+		// one at any time and every JWKS already lists its key.
+		Algorithms: keys.Algorithms,
 	})
 	if err != nil {
 		return nil, err
@@ -106,7 +109,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf,
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
-		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.Signer.Sign,
+		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.SignLogoutToken,
 		Poll: cfg.BackchannelPollInterval, RetryBase: cfg.BackchannelRetryBase, MaxAttempts: cfg.BackchannelMaxAttempts,
 	})
 	p.handler = p.routes()

@@ -175,6 +175,12 @@ func TestSecurityDiscoveryPromises(t *testing.T) {
 			}
 		}
 
+		// Every advertised ID token algorithm signs a client's ID and
+		// access tokens that go-oidc verifies through the JWKS.
+		for _, alg := range m.IDTokenSigningAlgs {
+			e.exerciseSigningAlg(alg)
+		}
+
 		// Every advertised claim reaches the client, in the ID token or at
 		// userinfo, which answers plain JSON as "none" promises.
 		resp, info := e.userinfo(tok.AccessToken)

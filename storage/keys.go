@@ -31,10 +31,10 @@ func (k *Keys) insert(ctx context.Context, key idp.SigningKey) error {
 	return err
 }
 
-// InsertFirst inserts key only if no key is stored yet, and reports whether
-// it did. It is atomic across processes: when replicas start at once on an
-// empty database, exactly one key is stored and every other call reports
-// false. On PostgreSQL a transaction-scoped advisory lock serialises the
+// InsertFirst inserts key only if no key of its algorithm is stored yet,
+// and reports whether it did. It is atomic across processes: when replicas
+// start at once on an empty database, exactly one key per algorithm is
+// stored and every other call reports false. On PostgreSQL a transaction-scoped advisory lock serialises the
 // check and the insert; on SQLite the write transaction does.
 func (k *Keys) InsertFirst(ctx context.Context, key idp.SigningKey) (bool, error) {
 	var inserted bool
@@ -45,7 +45,7 @@ func (k *Keys) InsertFirst(ctx context.Context, key idp.SigningKey) (bool, error
 			}
 		}
 		var n int64
-		if err := k.s.q(ctx).queryRow(ctx, `SELECT count(*) FROM signing_keys`).Scan(&n); err != nil {
+		if err := k.s.q(ctx).queryRow(ctx, `SELECT count(*) FROM signing_keys WHERE algorithm = $1`, key.Algorithm).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {

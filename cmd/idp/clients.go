@@ -20,6 +20,12 @@ func (c *cli) clientsCommand() *ffcli.Command {
 		c.clientsRotateSecretCommand(), c.clientsRemoveCommand())
 }
 
+// The token signing algorithm flags of idp clients add and update.
+const (
+	idTokenAlgUsage     = "algorithm of its ID tokens: RS256 (default), ES256 or EdDSA"
+	accessTokenAlgUsage = "algorithm of its JWT access tokens: RS256 (default), ES256 or EdDSA"
+)
+
 // clientAddConfig is the configuration of idp clients add.
 type clientAddConfig struct {
 	Database               string
@@ -37,6 +43,8 @@ type clientAddConfig struct {
 	BackchannelLogoutURI   string
 	Introspection          string
 	SecretStdin            bool
+	IDTokenAlg             string
+	AccessTokenAlg         string
 }
 
 func (cfg *clientAddConfig) register(fs *flag.FlagSet) {
@@ -56,6 +64,8 @@ func (cfg *clientAddConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let this confidential client omit PKCE")
 	fs.StringVar(&cfg.BackchannelLogoutURI, "backchannel-logout-uri", "", "back-channel logout URI")
 	fs.StringVar(&cfg.Introspection, "introspection", "", `"all": a resource server that may introspect every token, not only its own`)
+	fs.StringVar(&cfg.IDTokenAlg, "id-token-alg", "", idTokenAlgUsage)
+	fs.StringVar(&cfg.AccessTokenAlg, "access-token-alg", "", accessTokenAlgUsage)
 	fs.BoolVar(&cfg.SecretStdin, "secret-stdin", false, "read the secret from standard input instead of generating one")
 }
 
@@ -68,7 +78,8 @@ func (cfg clientAddConfig) client() idp.Client {
 		GrantTypes: cfg.GrantTypes.values, Scopes: cfg.Scopes.values, Audience: cfg.Audience.values,
 		TokenEndpointAuthMethod: cfg.AuthMethod, SkipConsent: cfg.SkipConsent,
 		AllowPlainOAuth: cfg.AllowPlainOAuth, BackchannelLogoutURI: cfg.BackchannelLogoutURI,
-		Introspection: cfg.Introspection,
+		Introspection:            cfg.Introspection,
+		IDTokenSignedResponseAlg: cfg.IDTokenAlg, AccessTokenSignedResponseAlg: cfg.AccessTokenAlg,
 	}
 	clients.Prepare(&cl, !cfg.Public)
 	return cl
@@ -104,7 +115,8 @@ var registrationFlags = map[string]string{
 	"id": "id", "redirect_uris": "redirect-uri", "post_logout_redirect_uris": "post-logout-redirect-uri",
 	"grant_types": "grant-type", "scopes": "scope", "audience": "audience",
 	"token_endpoint_auth_method": "auth-method", "backchannel_logout_uri": "backchannel-logout-uri",
-	"introspection": "introspection",
+	"introspection": "introspection", "id_token_signed_response_alg": "id-token-alg",
+	"access_token_signed_response_alg": "access-token-alg",
 }
 
 // flagError renames the field of a *clients.FieldError to the flag it came
@@ -209,6 +221,8 @@ type clientJSON struct {
 	AllowPlainOAuth         bool      `json:"allow_plain_oauth"`
 	BackchannelLogoutURI    string    `json:"backchannel_logout_uri"`
 	Introspection           string    `json:"introspection"`
+	IDTokenAlg              string    `json:"id_token_signed_response_alg,omitempty"`
+	AccessTokenAlg          string    `json:"access_token_signed_response_alg,omitempty"`
 	CreatedAt               time.Time `json:"created_at"`
 	UpdatedAt               time.Time `json:"updated_at"`
 }
@@ -221,6 +235,7 @@ func newClientJSON(cl idp.Client) clientJSON {
 		GrantTypes: list(cl.GrantTypes), ResponseTypes: list(cl.ResponseTypes), Scopes: list(cl.Scopes),
 		Audience: list(cl.Audience), SkipConsent: cl.SkipConsent, AllowPlainOAuth: cl.AllowPlainOAuth,
 		BackchannelLogoutURI: cl.BackchannelLogoutURI, Introspection: cl.Introspection,
+		IDTokenAlg: cl.IDTokenSignedResponseAlg, AccessTokenAlg: cl.AccessTokenSignedResponseAlg,
 		CreatedAt: cl.CreatedAt, UpdatedAt: cl.UpdatedAt,
 	}
 }

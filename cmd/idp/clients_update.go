@@ -10,6 +10,7 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/clients"
+	"github.com/idp/idp/keys"
 	"github.com/idp/idp/storage"
 	"github.com/peterbourgon/ff/v3/ffcli"
 )
@@ -49,6 +50,7 @@ func (c *cli) clientsShowCommand() *ffcli.Command {
 				{"Response types", words(j.ResponseTypes)}, {"Scopes", words(j.Scopes)}, {"Audience", words(j.Audience)},
 				{"Skip consent", fmt.Sprint(j.SkipConsent)}, {"Allow plain OAuth", fmt.Sprint(j.AllowPlainOAuth)},
 				{"Back-channel logout URI", j.BackchannelLogoutURI}, {"Introspection", j.Introspection},
+				{"ID token algorithm", orDefault(j.IDTokenAlg)}, {"Access token algorithm", orDefault(j.AccessTokenAlg)},
 				{"Created", timestamp(j.CreatedAt)}, {"Updated", timestamp(j.UpdatedAt)},
 			}, j, asJSON)
 		})
@@ -60,6 +62,7 @@ func (c *cli) clientsShowCommand() *ffcli.Command {
 type clientUpdateConfig struct {
 	Database                                                           string
 	Name, AuthMethod, BackchannelLogoutURI, Introspection              string
+	IDTokenAlg, AccessTokenAlg                                         string
 	SkipConsent, AllowPlainOAuth                                       bool
 	RedirectURIs, PostLogoutRedirectURIs, GrantTypes, Scopes, Audience *listFlag
 }
@@ -79,6 +82,8 @@ func (cfg *clientUpdateConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let this confidential client omit PKCE")
 	fs.StringVar(&cfg.BackchannelLogoutURI, "backchannel-logout-uri", "", "back-channel logout URI (\"\" removes it)")
 	fs.StringVar(&cfg.Introspection, "introspection", "", `"all" or "" (only its own tokens)`)
+	fs.StringVar(&cfg.IDTokenAlg, "id-token-alg", "", idTokenAlgUsage)
+	fs.StringVar(&cfg.AccessTokenAlg, "access-token-alg", "", accessTokenAlgUsage)
 }
 
 // apply returns cl with the values of the flags given on fs.
@@ -110,6 +115,10 @@ func (cfg clientUpdateConfig) apply(fs *flag.FlagSet, cl idp.Client) idp.Client 
 			cl.BackchannelLogoutURI = cfg.BackchannelLogoutURI
 		case "introspection":
 			cl.Introspection = cfg.Introspection
+		case "id-token-alg":
+			cl.IDTokenSignedResponseAlg = cfg.IDTokenAlg
+		case "access-token-alg":
+			cl.AccessTokenSignedResponseAlg = cfg.AccessTokenAlg
 		}
 	})
 	return cl
@@ -152,4 +161,12 @@ func (c *cli) clientsRotateSecretCommand() *ffcli.Command {
 			fmt.Fprintln(c.stderr, "Store the client secret now: it is not shown again.")
 			return nil
 		})
+}
+
+// orDefault shows an unset token signing algorithm as the one used.
+func orDefault(alg string) string {
+	if alg == "" {
+		return keys.RS256 + " (default)"
+	}
+	return alg
 }

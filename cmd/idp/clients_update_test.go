@@ -58,6 +58,15 @@ func TestClientsShowUpdateRotate(t *testing.T) {
 			t.Fatal("the old secret still works")
 		}
 
+		// Token signing algorithms: shown, changed, refused naming the flag.
+		wantContains(t, runOK(t, "", "clients", "show", db, "web"), "ID token algorithm:", "RS256 (default)")
+		runOK(t, "", "clients", "update", "web", db, "--id-token-alg", "EdDSA", "--access-token-alg", "ES256")
+		if got := decodeOne[clientJSON](t, runOK(t, "", "clients", "show", "web", db, "--json")); got.IDTokenAlg != "EdDSA" || got.AccessTokenAlg != "ES256" {
+			t.Fatalf("after --id-token-alg/--access-token-alg: %+v", got)
+		}
+		wantContains(t, idpFails(t, "", "clients", "update", "web", db, "--id-token-alg", "HS256", "--access-token-alg", "none"),
+			`--id-token-alg: "HS256" is not one of`, `--access-token-alg: "none" is not one of`)
+
 		runOK(t, "", "clients", "add", db, "--id", "spa", "--public", "--redirect-uri", "https://spa.example/cb")
 		wantContains(t, idpFails(t, "", "clients", "rotate-secret", db, "spa"), "public")
 	})

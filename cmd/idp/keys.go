@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/idp/idp/keys"
@@ -22,16 +23,21 @@ type keyRotateConfig struct {
 	Database      string
 	Secret        string
 	ActivateAfter time.Duration
+	// Algorithm is the algorithm whose key is rotated; each has its own.
+	Algorithm string
 }
 
 // Validate reports every problem at once, naming the flag.
 func (cfg keyRotateConfig) Validate() error {
 	var err error
+	if !keys.Supported(cfg.Algorithm) {
+		err = fmt.Errorf("%s: %q is not one of %s", option("alg"), cfg.Algorithm, strings.Join(keys.Algorithms, ", "))
+	}
 	if cfg.ActivateAfter < 0 {
-		err = fmt.Errorf("%s: must not be negative", option("activate-after"))
+		err = errors.Join(err, fmt.Errorf("%s: must not be negative", option("activate-after")))
 	} else if cfg.ActivateAfter < keys.MinActivateAfter {
-		err = fmt.Errorf("%s: must be at least %s, so every replica reloads its keys (every %s) and every cached JWKS (max-age %s) expires before the new key signs",
-			option("activate-after"), keys.MinActivateAfter, keys.ReloadInterval, keys.JWKSMaxAge)
+		err = errors.Join(err, fmt.Errorf("%s: must be at least %s, so every replica reloads its keys (every %s) and every cached JWKS (max-age %s) expires before the new key signs",
+			option("activate-after"), keys.MinActivateAfter, keys.ReloadInterval, keys.JWKSMaxAge))
 	}
 	return errors.Join(checkDatabase(cfg.Database), checkSecret(cfg.Secret, cfg.Database), err)
 }
@@ -43,7 +49,9 @@ func (c *cli) keysRotateCommand() *ffcli.Command {
 	fs.StringVar(&cfg.Secret, "secret", "", secretFlagUsage)
 	fs.DurationVar(&cfg.ActivateAfter, "activate-after", 2*time.Minute,
 		"publish the new key now, sign with it after this long (at least "+keys.MinActivateAfter.String()+"), so every replica's JWKS lists it first")
-	return c.command("rotate", "idp keys rotate [--activate-after 2m]", "add a new signing key", fs,
+	fs.StringVar(&cfg.Algorithm, "alg", keys.RS256,
+		"algorithm of the key to rotate: "+strings.Join(keys.Algorithms, ", ")+" (each has its own active key)")
+	return c.command("rotate", "idp keys rotate [--alg RS256] [--activate-after 2m]", "add a new signing key", fs,
 		func(ctx context.Context) error {
 			if err := cfg.Validate(); err != nil {
 				return err
@@ -56,14 +64,14 @@ func (c *cli) keysRotateCommand() *ffcli.Command {
 				return err
 			}
 			return withStore(ctx, cfg.Database, func(store *storage.Store) error {
-				key, err := keys.Rotate(ctx, store, secret, time.Now(), cfg.ActivateAfter)
+				key, err := keys.Rotate(ctx, store, secret, cfg.Algorithm, time.Now(), cfg.ActivateAfter)
 				if errors.Is(err, keys.ErrWrongSecret) {
 					return fmt.Errorf("%s: %w; nothing was written", setting("secret"), err)
 				}
 				if err != nil {
 					return fmt.Errorf("rotate key: %w", err)
 				}
-				fmt.Fprintf(c.stdout, "added key %s, signing from %s\n", key.ID, key.ActiveAt.Format(time.RFC3339))
+				fmt.Fprintf(c.stdout, "added key %s, signing from %s (%s)\n", key.ID, key.ActiveAt.Format(time.RFC3339), key.Algorithm)
 				return nil
 			})
 		})

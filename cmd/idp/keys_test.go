@@ -111,3 +111,30 @@ func TestKeysRemove(t *testing.T) {
 		}
 	})
 }
+
+// TestKeysRotateByAlgorithm: --alg rotates the key of one algorithm; each
+// algorithm has its own active key, shown as such, and an unknown
+// algorithm is refused naming the flag, writing nothing.
+func TestKeysRotateByAlgorithm(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, dsn string) {
+		db := "--database=" + dsn
+		runOK(t, "", "migrate", "up", db)
+		secret := "--secret=" + strings.Repeat("k", 32)
+		rs := addedKey.FindStringSubmatch(runOK(t, "", "keys", "rotate", db, secret))
+		es := addedKey.FindStringSubmatch(runOK(t, "", "keys", "rotate", db, secret, "--alg", "ES256"))
+		ed := addedKey.FindStringSubmatch(runOK(t, "", "keys", "rotate", db, secret, "--alg", "EdDSA"))
+		if rs == nil || es == nil || ed == nil {
+			t.Fatal("rotate printed no key")
+		}
+		list := runOK(t, "", "keys", "list", db)
+		// Each is its algorithm's only key: all three sign from their
+		// activation (the oldest key of an algorithm signs until then).
+		wantContains(t, list, rs[1]+"  active", es[1]+"  active", ed[1]+"  active", "ES256", "EdDSA")
+		for _, alg := range []string{"HS256", "none", "es256"} {
+			wantContains(t, idpFails(t, "", "keys", "rotate", db, secret, "--alg", alg), "--alg:", alg)
+		}
+		if n := strings.Count(runOK(t, "", "keys", "list", db), "  active"); n != 3 {
+			t.Fatalf("after refused rotations: %d active keys, want 3", n)
+		}
+	})
+}

@@ -1,5 +1,5 @@
-// Command api is a demo resource server. It accepts RS256 JWT access tokens
-// (RFC 9068) from the identity provider and checks them offline against the
+// Command api is a demo resource server. It accepts JWT access tokens
+// (RFC 9068, signed RS256, ES256 or EdDSA) from the identity provider and checks them offline against the
 // provider's JWKS: no call to the provider per request, no shared secret.
 //
 // GET /hello needs the api:read scope and the configured audience; failures

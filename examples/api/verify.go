@@ -68,15 +68,21 @@ type atClaims struct {
 	Scope    string `json:"scope"`
 }
 
+// signingAlgs are the algorithms the provider signs access tokens with:
+// RS256 by default, ES256 or EdDSA for a client that registered them
+// (access_token_signed_response_alg). Asymmetric only, so neither "none"
+// nor an HMAC keyed with the public key can pass.
+var signingAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.EdDSA}
+
 // verify returns the token's grant, or an *invalidTokenError saying why the
 // token is refused. The signature is checked before any claim is trusted,
-// and only RS256 is accepted, so neither "none" nor an HMAC keyed with the
-// public key can pass.
+// and only signingAlgs are accepted; the JWKS key the kid names must
+// verify it, so the alg cannot pick another key.
 func (v *tokenVerifier) verify(ctx context.Context, raw string) (accessToken, error) {
 	if len(raw) > maxTokenLen {
 		return accessToken{}, invalid("The access token is too long", nil)
 	}
-	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(raw, signingAlgs)
 	if err != nil {
 		return accessToken{}, invalid("The access token is malformed", err)
 	}

@@ -25,6 +25,9 @@ type clientFields struct {
 	AllowPlainOAuth         bool     `json:"allow_plain_oauth"`
 	BackchannelLogoutURI    string   `json:"backchannel_logout_uri"`
 	Introspection           string   `json:"introspection"`
+	// The token signing algorithms; "" means RS256 (clients.SigningAlgs).
+	IDTokenSignedResponseAlg     string `json:"id_token_signed_response_alg"`
+	AccessTokenSignedResponseAlg string `json:"access_token_signed_response_alg"`
 }
 
 // clientJSON is a client as the API shows it: never the secret hash;
@@ -52,6 +55,9 @@ type clientCreate struct {
 	AllowPlainOAuth         bool     `json:"allow_plain_oauth"`
 	BackchannelLogoutURI    string   `json:"backchannel_logout_uri"`
 	Introspection           string   `json:"introspection"`
+	// The token signing algorithms; "" means RS256 (clients.SigningAlgs).
+	IDTokenSignedResponseAlg     string `json:"id_token_signed_response_alg"`
+	AccessTokenSignedResponseAlg string `json:"access_token_signed_response_alg"`
 }
 
 func fieldsOfClient(c idp.Client) clientFields {
@@ -59,7 +65,8 @@ func fieldsOfClient(c idp.Client) clientFields {
 		RedirectURIs: nonNil(c.RedirectURIs), PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs),
 		GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes), Audience: nonNil(c.Audience),
 		SkipConsent: c.SkipConsent, AllowPlainOAuth: c.AllowPlainOAuth,
-		BackchannelLogoutURI: c.BackchannelLogoutURI, Introspection: c.Introspection}
+		BackchannelLogoutURI: c.BackchannelLogoutURI, Introspection: c.Introspection,
+		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg, AccessTokenSignedResponseAlg: c.AccessTokenSignedResponseAlg}
 }
 
 func (f clientFields) apply(c *idp.Client) {
@@ -68,6 +75,7 @@ func (f clientFields) apply(c *idp.Client) {
 	c.GrantTypes, c.Scopes, c.Audience = f.GrantTypes, f.Scopes, f.Audience
 	c.SkipConsent, c.AllowPlainOAuth = f.SkipConsent, f.AllowPlainOAuth
 	c.BackchannelLogoutURI, c.Introspection = f.BackchannelLogoutURI, f.Introspection
+	c.IDTokenSignedResponseAlg, c.AccessTokenSignedResponseAlg = f.IDTokenSignedResponseAlg, f.AccessTokenSignedResponseAlg
 }
 
 func renderClient(c idp.Client) clientJSON {
@@ -107,7 +115,8 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 	clientFields{Name: in.Name, TokenEndpointAuthMethod: in.TokenEndpointAuthMethod, RedirectURIs: in.RedirectURIs,
 		PostLogoutRedirectURIs: in.PostLogoutRedirectURIs, GrantTypes: in.GrantTypes, Scopes: in.Scopes,
 		Audience: in.Audience, SkipConsent: in.SkipConsent, AllowPlainOAuth: in.AllowPlainOAuth,
-		BackchannelLogoutURI: in.BackchannelLogoutURI, Introspection: in.Introspection}.apply(&c)
+		BackchannelLogoutURI: in.BackchannelLogoutURI, Introspection: in.Introspection,
+		IDTokenSignedResponseAlg: in.IDTokenSignedResponseAlg, AccessTokenSignedResponseAlg: in.AccessTokenSignedResponseAlg}.apply(&c)
 	confidential := in.TokenEndpointAuthMethod != idp.AuthMethodNone
 	clients.Prepare(&c, confidential)
 	if err := clients.Validate(c); err != nil {

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/idp/idp"
@@ -28,6 +29,9 @@ type rotateRequest struct {
 	// ActivateAfter is a Go duration ("2m", "1h"); at least
 	// keys.MinActivateAfter.
 	ActivateAfter string `json:"activate_after"`
+	// Algorithm is the algorithm whose key is rotated (keys.Algorithms;
+	// RS256 when empty): each has its own active key.
+	Algorithm string `json:"alg"`
 }
 
 func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
@@ -47,10 +51,10 @@ func renderKey(k idp.SigningKey, s keys.KeyState) keyJSON {
 	return keyJSON{ID: k.ID, Algorithm: k.Algorithm, State: s, CreatedAt: k.CreatedAt, ActiveAt: k.ActiveAt}
 }
 
-// rotateKey adds a signing key that replicas sign with after
-// activate_after, as `idp keys rotate` does (keys.Rotate).
+// rotateKey adds a signing key of alg (RS256 by default) that replicas
+// sign with after activate_after, as `idp keys rotate` does (keys.Rotate).
 func (a *API) rotateKey(w http.ResponseWriter, r *http.Request) error {
-	after := DefaultActivateAfter
+	after, alg := DefaultActivateAfter, keys.RS256
 	if r.ContentLength != 0 {
 		var in rotateRequest
 		if err := decode(r, &in); err != nil {
@@ -63,15 +67,21 @@ func (a *API) rotateKey(w http.ResponseWriter, r *http.Request) error {
 			}
 			after = d
 		}
+		if in.Algorithm != "" {
+			if !keys.Supported(in.Algorithm) {
+				return fieldProblem("alg", "not one of "+strings.Join(keys.Algorithms, ", "))
+			}
+			alg = in.Algorithm
+		}
 	}
 	var k idp.SigningKey
 	err := a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
 		var err error
-		if k, err = keys.Rotate(ctx, a.cfg.Store, a.cfg.Secret, a.cfg.Now(), after); err != nil {
+		if k, err = keys.Rotate(ctx, a.cfg.Store, a.cfg.Secret, alg, a.cfg.Now(), after); err != nil {
 			return err
 		}
 		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditKeyRotated,
-			Detail: map[string]any{"kid": k.ID, "active_at": k.ActiveAt}})
+			Detail: map[string]any{"kid": k.ID, "alg": k.Algorithm, "active_at": k.ActiveAt}})
 	})
 	if err != nil {
 		return err

@@ -5,6 +5,8 @@ import (
 
 	"github.com/ory/fosite/handler/openid"
 	"github.com/ory/fosite/token/jwt"
+
+	"github.com/idp/idp/keys"
 )
 
 // Session is what fosite stores with every code and token: the ID token
@@ -24,6 +26,13 @@ type Session struct {
 	// row is only a record for introspection and revocation, and is written
 	// without waiting for the disk (see fositeStore.create).
 	ClientCredentials bool `json:"cc,omitempty"`
+	// IDTokenAlg and AccessTokenAlg are the algorithms the client
+	// registered for its tokens (RS256 when empty), set by
+	// Engine.NewAccessResponse from the client at each token request and
+	// never stored, so a client's change applies to its next token, a
+	// refreshed one too.
+	IDTokenAlg     string `json:"-"`
+	AccessTokenAlg string `json:"-"`
 }
 
 var (
@@ -57,7 +66,36 @@ func (s *Session) GetJWTClaims() jwt.JWTClaimsContainer {
 }
 
 // GetJWTHeader marks access tokens as "at+jwt" (RFC 9068 §2.1) so they can
-// never be confused with ID tokens.
+// never be confused with ID tokens, and tells the Signer the client's
+// algorithm.
 func (s *Session) GetJWTHeader() *jwt.Headers {
-	return &jwt.Headers{Extra: map[string]interface{}{"typ": "at+jwt"}}
+	h := &jwt.Headers{Extra: map[string]interface{}{"typ": "at+jwt"}}
+	if s.AccessTokenAlg != "" {
+		h.Extra[algHint] = s.AccessTokenAlg
+	}
+	return h
+}
+
+// IDTokenHeaders tells the Signer the client's ID token algorithm. Its
+// "alg" entry, which fosite never writes into a token, is what fosite's
+// at_hash computation reads (openid.IDTokenHandleHelper.ComputeHash takes
+// the hash size from the digits after the first two characters): Ed25519
+// hashes with SHA-512 (OpenID Connect Core §3.1.3.6 with RFC 8037), so
+// EdDSA is given as "Ed512". A fresh value each call: the stored session's
+// headers stay empty.
+func (s *Session) IDTokenHeaders() *jwt.Headers {
+	h := &jwt.Headers{Extra: map[string]interface{}{}}
+	if s.DefaultSession != nil && s.DefaultSession.Headers != nil {
+		for k, v := range s.DefaultSession.Headers.Extra {
+			h.Extra[k] = v
+		}
+	}
+	switch s.IDTokenAlg {
+	case "":
+	case keys.EdDSA:
+		h.Extra[algHint], h.Extra["alg"] = s.IDTokenAlg, "Ed512"
+	default:
+		h.Extra[algHint], h.Extra["alg"] = s.IDTokenAlg, s.IDTokenAlg
+	}
+	return h
 }

@@ -25,6 +25,8 @@ func (s *Session) Clone() fosite.Session {
 		SessionID:         s.SessionID,
 		GrantedAt:         s.GrantedAt,
 		ClientCredentials: s.ClientCredentials,
+		IDTokenAlg:        s.IDTokenAlg,
+		AccessTokenAlg:    s.AccessTokenAlg,
 	}
 }
 

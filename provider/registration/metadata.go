@@ -34,6 +34,11 @@ type metadata struct {
 	Scope                   string   `json:"scope,omitempty"`
 	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris,omitempty"`
 	BackchannelLogoutURI    string   `json:"backchannel_logout_uri,omitempty"`
+	// IDTokenSignedResponseAlg (OpenID Connect Registration §2) and
+	// AccessTokenSignedResponseAlg (RFC 9068 §3's registration parameter)
+	// pick RS256, ES256 or EdDSA; empty means RS256.
+	IDTokenSignedResponseAlg     string `json:"id_token_signed_response_alg,omitempty"`
+	AccessTokenSignedResponseAlg string `json:"access_token_signed_response_alg,omitempty"`
 }
 
 // request is what a registration or update request carries: the
@@ -112,6 +117,7 @@ func (m metadata) client(id string, confidential bool, allowed []string) idp.Cli
 		ID: id, Name: m.ClientName, RedirectURIs: m.RedirectURIs, PostLogoutRedirectURIs: m.PostLogoutRedirectURIs,
 		GrantTypes: m.GrantTypes, ResponseTypes: m.ResponseTypes, TokenEndpointAuthMethod: m.TokenEndpointAuthMethod,
 		BackchannelLogoutURI: m.BackchannelLogoutURI, Scopes: allowed,
+		IDTokenSignedResponseAlg: m.IDTokenSignedResponseAlg, AccessTokenSignedResponseAlg: m.AccessTokenSignedResponseAlg,
 	}
 	if strings.TrimSpace(m.Scope) != "" {
 		c.Scopes = []string{}
@@ -183,6 +189,7 @@ func describe(c idp.Client) metadata {
 		RedirectURIs: c.RedirectURIs, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		GrantTypes: c.GrantTypes, ResponseTypes: c.ResponseTypes, ClientName: c.Name,
 		Scope: strings.Join(c.Scopes, " "), PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
-		BackchannelLogoutURI: c.BackchannelLogoutURI,
+		BackchannelLogoutURI:     c.BackchannelLogoutURI,
+		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg, AccessTokenSignedResponseAlg: c.AccessTokenSignedResponseAlg,
 	}
 }

@@ -38,6 +38,15 @@ func testKeys(t *testing.T, s *storage.Store) {
 	if inserted {
 		t.Error("InsertFirst inserted although keys exist")
 	}
+	// Each algorithm has its own first key.
+	es := signingKey("es", base)
+	es.Algorithm = "ES256"
+	inserted, err = s.Keys.InsertFirst(ctx, es)
+	must(t, err)
+	if !inserted {
+		t.Error("InsertFirst refused the first ES256 key because RS256 keys exist")
+	}
+	must(t, s.Keys.Delete(ctx, "es"))
 
 	list, err = s.Keys.List(ctx)
 	must(t, err)

@@ -185,6 +185,7 @@ func (p *Provider) collectGarbage(ctx context.Context) {
 		"tokens": p.store.Tokens.DeleteExpired, "flows": p.store.Flows.DeleteExpired,
 		"sessions": p.store.Sessions.DeleteExpired, "throttle counters": p.store.Throttle.DeleteExpired,
 		"device grants": p.store.DeviceGrants.DeleteExpired,
+		"dpop proofs":   p.store.Proofs.DeleteExpired,
 	} {
 		if n, err := del(ctx, now); err != nil {
 			p.log.Error("delete expired", "what", what, "err", err)

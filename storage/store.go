@@ -31,6 +31,8 @@ type Store struct {
 	Registrations *Registrations
 	// DeviceGrants holds device authorization requests (RFC 8628).
 	DeviceGrants *DeviceGrants
+	// Proofs holds the DPoP proofs already used.
+	Proofs *Proofs
 
 	dialect dialect
 	pool    querier        // runs statements outside a transaction
@@ -189,6 +191,7 @@ func newStore(d dialect, pool querier) *Store {
 	s.Throttle = &Throttle{s}
 	s.Registrations = &Registrations{s}
 	s.DeviceGrants = &DeviceGrants{s}
+	s.Proofs = &Proofs{s}
 	return s
 }
 

@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"RegistrationTokens", testRegistrationTokens},
 		{"RegistrationTokenUseConcurrent", testRegistrationTokenUseConcurrent},
 		{"ClientRegistrations", testClientRegistrations},
+		{"Proofs", testProofs},
+		{"ProofUseConcurrent", testProofUseConcurrent},
 		{"ThrottleHitConcurrent", testThrottleHitConcurrent},
 		{"Audit", testAudit},
 		{"AuditPages", testAuditPages},

@@ -9,9 +9,11 @@ import (
 )
 
 // checkProtocol checks the metadata of the newer protocols (private_key_jwt
-// keys, PAR, DPoP, token signing algorithms). A setting the provider does
-// not honour yet is refused rather than stored, so a registration never
+// keys, PAR, token signing algorithms). A setting the provider does not
+// honour yet is refused rather than stored, so a registration never
 // promises a protection the token endpoint does not give.
+// dpop_bound_access_tokens (RFC 9449 §5.2) is honoured by the token
+// endpoint and needs no check: any client may hold a key.
 func checkProtocol(c idp.Client, add func(field, format string, args ...any)) {
 	if c.JWKS != "" && !json.Valid([]byte(c.JWKS)) {
 		add("jwks", "not a JSON object")
@@ -24,7 +26,6 @@ func checkProtocol(c idp.Client, add func(field, format string, args ...any)) {
 		{"jwks_uri", c.JWKSURI != ""},
 		{"token_endpoint_auth_signing_alg", c.TokenEndpointAuthSigningAlg != ""},
 		{"require_pushed_authorization_requests", c.RequirePAR},
-		{"dpop_bound_access_tokens", c.DPoPBoundAccessTokens},
 	} {
 		if f.set {
 			add(f.name, "not supported by this provider")

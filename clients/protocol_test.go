@@ -16,7 +16,6 @@ func TestSecurityUnsupportedProtocolMetadataRefused(t *testing.T) {
 		"jwks_uri":                              func(c *idp.Client) { c.JWKSURI = "https://app.example/jwks" },
 		"token_endpoint_auth_signing_alg":       func(c *idp.Client) { c.TokenEndpointAuthSigningAlg = "ES256" },
 		"require_pushed_authorization_requests": func(c *idp.Client) { c.RequirePAR = true },
-		"dpop_bound_access_tokens":              func(c *idp.Client) { c.DPoPBoundAccessTokens = true },
 	} {
 		c := webApp()
 		set(&c)
@@ -56,6 +55,19 @@ func TestSigningAlgorithms(t *testing.T) {
 			if err := Validate(c); err == nil || !strings.Contains(err.Error(), field) {
 				t.Errorf("%s %q: Validate = %v, want an error naming the field", field, alg, err)
 			}
+		}
+	}
+}
+
+// dpop_bound_access_tokens is served (the token endpoint refuses such a
+// client's requests without a proof), so it is stored.
+func TestDPoPBoundAccessTokensAccepted(t *testing.T) {
+	public := webApp()
+	public.SecretHash, public.TokenEndpointAuthMethod = "", idp.AuthMethodNone
+	for _, c := range []idp.Client{webApp(), public} {
+		c.DPoPBoundAccessTokens = true
+		if err := Validate(c); err != nil {
+			t.Errorf("%s with dpop_bound_access_tokens: %v", c.ID, err)
 		}
 	}
 }

@@ -36,6 +36,8 @@ const (
 	// stored (RFC 8628 §6.1): a user code has 40 bits, so an unkeyed hash
 	// in a copied database would be reversed by trying them all.
 	PurposeUserCode = "idp device user code v1"
+	// PurposeDPoPNonce keys the stateless DPoP server nonces (RFC 9449 §8).
+	PurposeDPoPNonce = "idp dpop nonce v1"
 )
 
 // Derive returns the 32-byte key for purpose, derived from the system

@@ -40,6 +40,11 @@ type Config struct {
 	// AllowPlainOAuth relaxes PKCE for every confidential client; per-client
 	// Client.AllowPlainOAuth does it for one.
 	AllowPlainOAuth bool
+	// DPoPNonce makes every DPoP proof carry a current server nonce (RFC
+	// 9449 §8, §9): a proof signed ahead of time by a compromised client
+	// is then useless within minutes. Clients learn the nonce from the
+	// DPoP-Nonce header of a use_dpop_nonce answer and retry.
+	DPoPNonce bool
 
 	AuthorizeCodeLifespan time.Duration
 	AccessTokenLifespan   time.Duration

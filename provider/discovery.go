@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/dpop"
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/provider/oauth"
 )
@@ -43,6 +44,7 @@ type discovery struct {
 	BackchannelLogoutSupported                 bool     `json:"backchannel_logout_supported"`
 	BackchannelLogoutSessionSupported          bool     `json:"backchannel_logout_session_supported"`
 	FrontchannelLogoutSupported                bool     `json:"frontchannel_logout_supported"`
+	DPoPSigningAlgValuesSupported              []string `json:"dpop_signing_alg_values_supported"`
 }
 
 func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
@@ -81,6 +83,7 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		AuthorizationResponseISSParameterSupported: true,
 		BackchannelLogoutSupported:                 true,
 		BackchannelLogoutSessionSupported:          true,
+		DPoPSigningAlgValuesSupported:              dpop.AlgorithmNames(),
 	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Access-Control-Allow-Origin", "*")

@@ -109,6 +109,12 @@ func (p *Provider) introspection(use fosite.TokenUse, ar fosite.AccessRequester)
 	}
 	if use == fosite.AccessToken {
 		out["token_type"] = fosite.BearerAccessToken
+		// A DPoP-bound token names its key (RFC 9449 §6.2), so a resource
+		// server that introspects can check the proof.
+		if s, ok := sess.(*oauth.Session); ok && s.JKT != "" {
+			out["token_type"] = oauth.TokenTypeDPoP
+			out["cnf"] = map[string]string{"jkt": s.JKT}
+		}
 	}
 	c, _ := ar.GetClient().(oauth.Client)
 	if u := sess.GetUsername(); u != "" && oauth.ReleasedScopes(ar.GetGrantedScopes(), c).Has(idp.ScopeProfile) {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/idp/idp/clients"
+	"github.com/idp/idp/dpop"
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/metrics"
 	"github.com/idp/idp/password"
@@ -51,6 +52,8 @@ type Provider struct {
 	secrets  *secretThrottle
 	// metrics counts requests and events; see package metrics.
 	metrics *metrics.Metrics
+	// nonces issues and checks DPoP server nonces (Config.DPoPNonce).
+	nonces *dpop.Nonces
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -96,6 +99,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	p.verifier = clients.NewVerifier(keys.Derive(cfg.Secret, keys.PurposeSecrets), 4096).Limit(p.kdf)
+	p.nonces = dpop.NewNonces(keys.Derive(cfg.Secret, keys.PurposeDPoPNonce))
 	p.oauth = oauth.New(oauth.Config{
 		Issuer: cfg.Issuer, TokenURL: cfg.Issuer + pathToken, Store: cfg.Store, Secret: cfg.Secret, Keys: p.keys, Now: cfg.Now,
 		AuthorizeCodeLifespan: cfg.AuthorizeCodeLifespan, AccessTokenLifespan: cfg.AccessTokenLifespan,

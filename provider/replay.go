@@ -2,19 +2,27 @@ package provider
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ory/fosite"
 
+	"github.com/idp/idp/dpop"
 	"github.com/idp/idp/provider/oauth"
 )
 
 // replay answers a presentation of a token rotated within the reuse
 // interval: the same answer for the same client, invalid_grant for any
 // other. It reports false when err is not such a presentation.
-func (p *Provider) replay(ctx context.Context, w http.ResponseWriter, ar fosite.AccessRequester, err error) bool {
+//
+// A kept answer bound to a DPoP key is given again only to a request
+// whose proof shows the same key (RFC 9449 §5): the rotated refresh token
+// alone does not prove possession.
+func (p *Provider) replay(ctx context.Context, w http.ResponseWriter, ar fosite.AccessRequester, err error, proofOf func() (dpop.Proof, bool, error)) bool {
 	var r *oauth.Replay
 	if !errors.As(err, &r) || ar == nil || ar.GetClient() == nil {
 		return false
@@ -23,6 +31,18 @@ func (p *Provider) replay(ctx context.Context, w http.ResponseWriter, ar fosite.
 		p.writeAccessError(ctx, w, ar, fosite.ErrInvalidGrant.WithHint(
 			"The OAuth 2.0 Client ID from this request does not match the ID during the initial token issuance."))
 		return true
+	}
+	if tt, _ := r.Response["token_type"].(string); tt == oauth.TokenTypeDPoP {
+		proof, _, err := proofOf()
+		if err != nil {
+			p.writeAccessError(ctx, w, ar, tokenDPoPError(err))
+			return true
+		}
+		at, _ := r.Response["access_token"].(string)
+		if !dpop.SameJKT(boundJKT(at), proof.JKT) {
+			p.writeAccessError(ctx, w, ar, errDPoP(dpop.CodeInvalidProof, "The refresh token is bound to another DPoP key; send a proof signed with it."))
+			return true
+		}
 	}
 	resp := fosite.NewAccessResponse()
 	for k, v := range r.Response {
@@ -39,4 +59,27 @@ func (p *Provider) replay(ctx context.Context, w http.ResponseWriter, ar fosite.
 	p.log.Info("refresh token presented again within the reuse interval", "client_id", r.ClientID)
 	p.oauth.WriteAccessResponse(ctx, w, ar, resp)
 	return true
+}
+
+// boundJKT is the cnf.jkt of an access token this provider issued and
+// kept sealed with a rotation, so its claims need no verification here;
+// "" when it has none.
+func boundJKT(accessToken string) string {
+	parts := strings.Split(accessToken, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		CNF struct {
+			JKT string `json:"jkt"`
+		} `json:"cnf"`
+	}
+	if json.Unmarshal(raw, &c) != nil {
+		return ""
+	}
+	return c.CNF.JKT
 }

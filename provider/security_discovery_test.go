@@ -43,6 +43,7 @@ type metadata struct {
 	IntrospectionEndpoint         string   `json:"introspection_endpoint"`
 	EndSessionEndpoint            string   `json:"end_session_endpoint"`
 	JWKSURI                       string   `json:"jwks_uri"`
+	DPoPSigningAlgs               []string `json:"dpop_signing_alg_values_supported"`
 }
 
 func (e *env) metadata() metadata {
@@ -116,6 +117,7 @@ func TestSecurityDiscoveryPromises(t *testing.T) {
 			TokenEndpointAuthMethod: idp.AuthMethodPost,
 		}, webSecret)
 		m := e.metadata()
+		e.exerciseDPoPAlgs(m.DPoPSigningAlgs)
 		unknown := func(field, v string) { t.Errorf("%s advertises %q, which this test cannot exercise", field, v) }
 
 		if m.Issuer != e.issuer {

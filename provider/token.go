@@ -15,12 +15,14 @@ import (
 
 // handleToken is the token endpoint (RFC 6749 §3.2). fosite runs every
 // grant; this handler only adds what fosite leaves to the provider:
-// granting scopes and audience for client credentials, and the absolute
-// lifetime of a refresh token family. fosite writes the response with
+// granting scopes and audience for client credentials, the absolute
+// lifetime of a refresh token family, and DPoP binding (RFC 9449). fosite writes the response with
 // Cache-Control: no-store (RFC 6749 §5.1).
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sess := oauth.NewSession()
+	p.setDPoPNonce(w)
+	proof := p.tokenProof(r)
 	if err := web.ParseForm(r); err != nil {
 		p.writeAccessError(ctx, w, fosite.NewAccessRequest(sess), err)
 		return
@@ -35,7 +37,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ar, err := p.oauth.NewAccessRequest(ctx, r, sess)
-	if p.replay(ctx, w, ar, err) {
+	if p.replay(ctx, w, ar, err, proof) {
 		return
 	}
 	if err != nil {
@@ -62,13 +64,17 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if err := p.bindDPoP(ar, proof); err != nil {
+		p.writeAccessError(ctx, w, ar, err)
+		return
+	}
 	var resp fosite.AccessResponder
 	if ar.GetGrantTypes().ExactOne(idp.GrantRefreshToken) && p.cfg.RefreshReuseInterval > 0 {
 		resp, err = p.oauth.RotateKeeping(ctx, ar)
 	} else {
 		resp, err = p.newAccessResponse(ctx, ar)
 	}
-	if p.replay(ctx, w, ar, err) {
+	if p.replay(ctx, w, ar, err, proof) {
 		return
 	}
 	if err != nil {

@@ -13,12 +13,13 @@ import (
 	"github.com/idp/idp/provider/web"
 )
 
-// handleUserinfo returns the member's claims for a bearer access token
-// (OpenID Connect Core §5.3), by GET or POST, read fresh from the store so
-// a changed name shows at once.
+// handleUserinfo returns the member's claims for an access token (OpenID
+// Connect Core §5.3), by GET or POST, read fresh from the store so a
+// changed name shows at once. A DPoP-bound token is accepted only under
+// the DPoP scheme with a proof of its key (RFC 9449 §7).
 func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	token, err := bearerToken(r)
+	token, scheme, err := bearerToken(r)
 	if err != nil {
 		p.bearerError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
@@ -36,11 +37,14 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The access token is invalid, expired or revoked.")
 		return
 	}
+	sess, _ := ar.GetSession().(*oauth.Session)
+	if !p.checkBinding(w, r, token, scheme, sess.JKT) {
+		return
+	}
 	if !ar.GetGrantedScopes().Has(idp.ScopeOpenID) {
 		p.bearerError(w, http.StatusForbidden, "insufficient_scope", "The access token was not granted the openid scope.")
 		return
 	}
-	sess, _ := ar.GetSession().(*oauth.Session)
 	m, err := p.store.Members.ByID(ctx, sess.GetSubject())
 	if errors.Is(err, idp.ErrNotFound) {
 		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The member no longer exists.")
@@ -62,21 +66,28 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 }
 
 // bearerToken finds the access token where RFC 6750 §2 allows it: the
-// Authorization header or the form body of a POST. The query string
-// (§2.3) is refused, as it ends up in logs, browser history and Referer
-// headers, and so is a request using more than one method (§3.1). The
-// error text is safe to show the client.
-func bearerToken(r *http.Request) (string, error) {
+// Authorization header (Bearer, or DPoP per RFC 9449 §7.1) or the form
+// body of a POST, and reports the scheme ("Bearer" for the body). The
+// query string (§2.3) is refused, as it ends up in logs, browser history
+// and Referer headers, and so is a request using more than one method
+// (§3.1). The error text is safe to show the client.
+func bearerToken(r *http.Request) (token, scheme string, err error) {
 	if r.URL.Query().Has("access_token") {
-		return "", errors.New("the access token must not be sent in the query string; use the Authorization header")
+		return "", "", errors.New("the access token must not be sent in the query string; use the Authorization header")
 	}
 	var found []string
-	if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "bearer") {
-		found = append(found, tok)
+	scheme = schemeBearer
+	if s, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok {
+		switch {
+		case strings.EqualFold(s, schemeBearer):
+			found = append(found, tok)
+		case strings.EqualFold(s, oauth.TokenTypeDPoP):
+			found, scheme = append(found, tok), oauth.TokenTypeDPoP
+		}
 	}
 	if r.Method == http.MethodPost {
 		if err := r.ParseForm(); err != nil {
-			return "", errors.New("the request body could not be parsed")
+			return "", "", errors.New("the request body could not be parsed")
 		}
 		if r.PostForm.Has("access_token") {
 			found = append(found, r.PostForm.Get("access_token"))
@@ -84,11 +95,11 @@ func bearerToken(r *http.Request) (string, error) {
 	}
 	switch len(found) {
 	case 0:
-		return "", nil
+		return "", scheme, nil
 	case 1:
-		return found[0], nil
+		return found[0], scheme, nil
 	default:
-		return "", errors.New("the access token was sent by more than one method")
+		return "", "", errors.New("the access token was sent by more than one method")
 	}
 }
 

@@ -19,7 +19,8 @@ func (e *Engine) NewAccessResponse(ctx context.Context, ar fosite.AccessRequeste
 			s.IDTokenAlg, s.AccessTokenAlg = c.IDTokenSignedResponseAlg, c.AccessTokenSignedResponseAlg
 		}
 	}
-	return e.OAuth2Provider.NewAccessResponse(ctx, ar)
+	resp, err := e.OAuth2Provider.NewAccessResponse(ctx, ar)
+	return markDPoP(ar, resp, err)
 }
 
 // SignLogoutToken signs a back-channel logout token (the

@@ -33,6 +33,11 @@ type Session struct {
 	// refreshed one too.
 	IDTokenAlg     string `json:"-"`
 	AccessTokenAlg string `json:"-"`
+	// JKT is the thumbprint of the DPoP key the access token is bound to
+	// (RFC 9449 §6.1), emitted as cnf.jkt; empty for a bearer token. The
+	// token endpoint sets it for every token it issues, so a refresh
+	// never carries an earlier token's binding forward by accident.
+	JKT string `json:"jkt,omitempty"`
 }
 
 var (
@@ -61,6 +66,9 @@ func (s *Session) GetJWTClaims() jwt.JWTClaimsContainer {
 	}
 	if s.Claims != nil && !s.Claims.AuthTime.IsZero() {
 		extra["auth_time"] = s.Claims.AuthTime.Unix()
+	}
+	if s.JKT != "" {
+		extra["cnf"] = map[string]any{"jkt": s.JKT}
 	}
 	return &jwt.JWTClaims{Subject: s.Subject, Extra: extra, ScopeField: jwt.JWTScopeFieldString}
 }

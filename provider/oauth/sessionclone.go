@@ -27,6 +27,7 @@ func (s *Session) Clone() fosite.Session {
 		ClientCredentials: s.ClientCredentials,
 		IDTokenAlg:        s.IDTokenAlg,
 		AccessTokenAlg:    s.AccessTokenAlg,
+		JKT:               s.JKT,
 	}
 }
 

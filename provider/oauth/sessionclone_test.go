@@ -38,6 +38,7 @@ func fullSession() *Session {
 		SessionID:         "sid",
 		GrantedAt:         at,
 		ClientCredentials: true,
+		JKT:               "jkt",
 	}
 }
 

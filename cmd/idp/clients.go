@@ -40,6 +40,7 @@ type clientAddConfig struct {
 	Public                 bool
 	SkipConsent            bool
 	AllowPlainOAuth        bool
+	DPoPBound              bool
 	BackchannelLogoutURI   string
 	Introspection          string
 	SecretStdin            bool
@@ -62,6 +63,7 @@ func (cfg *clientAddConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&cfg.Public, "public", false, "a public client (no secret; PKCE required)")
 	fs.BoolVar(&cfg.SkipConsent, "skip-consent", false, "a first-party client: do not ask members to consent")
 	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let this confidential client omit PKCE")
+	fs.BoolVar(&cfg.DPoPBound, "dpop-bound-access-tokens", false, "refuse this client's token requests without a DPoP proof (RFC 9449)")
 	fs.StringVar(&cfg.BackchannelLogoutURI, "backchannel-logout-uri", "", "back-channel logout URI")
 	fs.StringVar(&cfg.Introspection, "introspection", "", `"all": a resource server that may introspect every token, not only its own`)
 	fs.StringVar(&cfg.IDTokenAlg, "id-token-alg", "", idTokenAlgUsage)
@@ -80,6 +82,7 @@ func (cfg clientAddConfig) client() idp.Client {
 		AllowPlainOAuth: cfg.AllowPlainOAuth, BackchannelLogoutURI: cfg.BackchannelLogoutURI,
 		Introspection:            cfg.Introspection,
 		IDTokenSignedResponseAlg: cfg.IDTokenAlg, AccessTokenSignedResponseAlg: cfg.AccessTokenAlg,
+		DPoPBoundAccessTokens: cfg.DPoPBound,
 	}
 	clients.Prepare(&cl, !cfg.Public)
 	return cl
@@ -219,6 +222,7 @@ type clientJSON struct {
 	Audience                []string  `json:"audience"`
 	SkipConsent             bool      `json:"skip_consent"`
 	AllowPlainOAuth         bool      `json:"allow_plain_oauth"`
+	DPoPBoundAccessTokens   bool      `json:"dpop_bound_access_tokens"`
 	BackchannelLogoutURI    string    `json:"backchannel_logout_uri"`
 	Introspection           string    `json:"introspection"`
 	IDTokenAlg              string    `json:"id_token_signed_response_alg,omitempty"`
@@ -236,7 +240,8 @@ func newClientJSON(cl idp.Client) clientJSON {
 		Audience: list(cl.Audience), SkipConsent: cl.SkipConsent, AllowPlainOAuth: cl.AllowPlainOAuth,
 		BackchannelLogoutURI: cl.BackchannelLogoutURI, Introspection: cl.Introspection,
 		IDTokenAlg: cl.IDTokenSignedResponseAlg, AccessTokenAlg: cl.AccessTokenSignedResponseAlg,
-		CreatedAt: cl.CreatedAt, UpdatedAt: cl.UpdatedAt,
+		DPoPBoundAccessTokens: cl.DPoPBoundAccessTokens,
+		CreatedAt:             cl.CreatedAt, UpdatedAt: cl.UpdatedAt,
 	}
 }
 

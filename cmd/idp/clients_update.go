@@ -51,6 +51,7 @@ func (c *cli) clientsShowCommand() *ffcli.Command {
 				{"Skip consent", fmt.Sprint(j.SkipConsent)}, {"Allow plain OAuth", fmt.Sprint(j.AllowPlainOAuth)},
 				{"Back-channel logout URI", j.BackchannelLogoutURI}, {"Introspection", j.Introspection},
 				{"ID token algorithm", orDefault(j.IDTokenAlg)}, {"Access token algorithm", orDefault(j.AccessTokenAlg)},
+				{"DPoP-bound access tokens", fmt.Sprint(j.DPoPBoundAccessTokens)},
 				{"Created", timestamp(j.CreatedAt)}, {"Updated", timestamp(j.UpdatedAt)},
 			}, j, asJSON)
 		})
@@ -63,7 +64,7 @@ type clientUpdateConfig struct {
 	Database                                                           string
 	Name, AuthMethod, BackchannelLogoutURI, Introspection              string
 	IDTokenAlg, AccessTokenAlg                                         string
-	SkipConsent, AllowPlainOAuth                                       bool
+	SkipConsent, AllowPlainOAuth, DPoPBound                            bool
 	RedirectURIs, PostLogoutRedirectURIs, GrantTypes, Scopes, Audience *listFlag
 }
 
@@ -80,6 +81,7 @@ func (cfg *clientUpdateConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.AuthMethod, "auth-method", "", "token endpoint auth method")
 	fs.BoolVar(&cfg.SkipConsent, "skip-consent", false, "a first-party client: do not ask members to consent")
 	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let this confidential client omit PKCE")
+	fs.BoolVar(&cfg.DPoPBound, "dpop-bound-access-tokens", false, "refuse this client's token requests without a DPoP proof (RFC 9449)")
 	fs.StringVar(&cfg.BackchannelLogoutURI, "backchannel-logout-uri", "", "back-channel logout URI (\"\" removes it)")
 	fs.StringVar(&cfg.Introspection, "introspection", "", `"all" or "" (only its own tokens)`)
 	fs.StringVar(&cfg.IDTokenAlg, "id-token-alg", "", idTokenAlgUsage)
@@ -111,6 +113,8 @@ func (cfg clientUpdateConfig) apply(fs *flag.FlagSet, cl idp.Client) idp.Client 
 			cl.SkipConsent = cfg.SkipConsent
 		case "allow-plain-oauth":
 			cl.AllowPlainOAuth = cfg.AllowPlainOAuth
+		case "dpop-bound-access-tokens":
+			cl.DPoPBoundAccessTokens = cfg.DPoPBound
 		case "backchannel-logout-uri":
 			cl.BackchannelLogoutURI = cfg.BackchannelLogoutURI
 		case "introspection":

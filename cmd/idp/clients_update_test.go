@@ -67,7 +67,14 @@ func TestClientsShowUpdateRotate(t *testing.T) {
 		wantContains(t, idpFails(t, "", "clients", "update", "web", db, "--id-token-alg", "HS256", "--access-token-alg", "none"),
 			`--id-token-alg: "HS256" is not one of`, `--access-token-alg: "none" is not one of`)
 
-		runOK(t, "", "clients", "add", db, "--id", "spa", "--public", "--redirect-uri", "https://spa.example/cb")
+		runOK(t, "", "clients", "add", db, "--id", "spa", "--public", "--redirect-uri", "https://spa.example/cb", "--dpop-bound-access-tokens")
+		if spa := decodeOne[clientJSON](t, runOK(t, "", "clients", "show", "spa", db, "--json")); !spa.DPoPBoundAccessTokens {
+			t.Fatalf("clients add --dpop-bound-access-tokens: %+v", spa)
+		}
+		runOK(t, "", "clients", "update", "spa", db, "--dpop-bound-access-tokens=false")
+		if spa := decodeOne[clientJSON](t, runOK(t, "", "clients", "show", "spa", db, "--json")); spa.DPoPBoundAccessTokens {
+			t.Fatalf("clients update --dpop-bound-access-tokens=false: %+v", spa)
+		}
 		wantContains(t, idpFails(t, "", "clients", "rotate-secret", db, "spa"), "public")
 	})
 }

@@ -39,6 +39,7 @@ type serveConfig struct {
 	DeviceCodeLifespan        time.Duration
 	KeepRefreshTokensOnLogout bool
 	AllowPlainOAuth           bool
+	DPoPNonce                 bool
 	KDFConcurrency            int
 	KDFQueue                  int
 	KDFWait                   time.Duration
@@ -67,6 +68,7 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 		"how long a device authorization (RFC 8628) waits for the member to enter its code and answer")
 	fs.BoolVar(&cfg.KeepRefreshTokensOnLogout, "keep-refresh-tokens-on-logout", false, "leave refresh tokens alive when their session ends")
 	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let confidential clients use the code flow without PKCE")
+	fs.BoolVar(&cfg.DPoPNonce, "dpop-nonce", false, "require a server nonce in every DPoP proof (RFC 9449 §8)")
 	fs.IntVar(&cfg.KDFConcurrency, "kdf-concurrency", 0, "password and client-secret derivations run at once, 19 MiB each (0: one per CPU core)")
 	fs.IntVar(&cfg.KDFQueue, "kdf-queue", 0, "derivations that may wait for a slot before requests get 503 (0: four per slot)")
 	fs.DurationVar(&cfg.KDFWait, "kdf-wait", provider.DefaultKDFWait, "longest wait for a derivation slot before a request gets 503")
@@ -257,6 +259,7 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 		SessionLifetime:           cfg.SessionLifetime,
 		KeepRefreshTokensOnLogout: cfg.KeepRefreshTokensOnLogout,
 		AllowPlainOAuth:           cfg.AllowPlainOAuth,
+		DPoPNonce:                 cfg.DPoPNonce,
 		AccessTokenLifespan:       cfg.AccessTokenLifespan,
 		RefreshTokenLifespan:      cfg.RefreshTokenLifespan,
 		KDFConcurrency:            cfg.KDFConcurrency,

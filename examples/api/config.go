@@ -24,6 +24,10 @@ type config struct {
 	// refused here.
 	Audience string
 	Listen   string
+	// URL is the API's public base URL, which DPoP proofs name in htu
+	// (RFC 9449 §4.3); taken from configuration, never from the Host
+	// header a client chooses.
+	URL string
 	// Realm names the protection space in WWW-Authenticate (RFC 6750 §3).
 	Realm string
 	// Leeway tolerates clock skew between the provider and the API when
@@ -45,6 +49,7 @@ func parseConfig(args []string) (config, error) {
 	fs.StringVar(&c.Issuer, "issuer", "http://localhost:8080", "issuer URL of the OpenID provider")
 	fs.StringVar(&c.Audience, "audience", "demo-api", "audience this API requires in access tokens")
 	fs.StringVar(&c.Listen, "listen", ":9090", "address to listen on")
+	fs.StringVar(&c.URL, "url", "http://localhost:9090", "public base URL of this API, as DPoP proofs name it")
 	fs.StringVar(&c.Realm, "realm", "demo-api", "realm reported in WWW-Authenticate")
 	fs.DurationVar(&c.Leeway, "leeway", 30*time.Second, "allowed clock skew for exp, nbf and iat")
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("API")); err != nil {
@@ -58,6 +63,9 @@ func (c config) validate() error {
 	var errs []error
 	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("--issuer/API_ISSUER: %q is not an absolute http(s) URL", c.Issuer))
+	}
+	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+		errs = append(errs, fmt.Errorf("--url/API_URL: %q is not an absolute http(s) URL without a path", c.URL))
 	}
 	if c.Audience == "" {
 		errs = append(errs, errors.New("--audience/API_AUDIENCE: required"))
@@ -80,6 +88,9 @@ func (c config) withDefaults() config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.URL == "" {
+		c.URL = "http://localhost:9090"
 	}
 	return c
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/idp/idp/dpop"
 )
 
 // scopeRead is the scope GET /hello requires.
@@ -20,6 +22,7 @@ const scopeRead = "api:read"
 type server struct {
 	cfg      config
 	verifier *tokenVerifier
+	proofs   seenProofs
 	mux      *http.ServeMux
 }
 
@@ -70,12 +73,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 type tokenKey struct{}
 
-// requireScope lets a request through only with a valid bearer token
-// (RFC 6750 §2.1) granted scope, and answers the RFC 6750 §3 challenge
-// otherwise.
+// requireScope lets a request through only with a valid access token
+// (RFC 6750 §2.1, or RFC 9449 §7 for a DPoP-bound one) granted scope, and
+// answers the RFC 6750 §3 challenge otherwise, under the DPoP scheme when
+// the token is bound or the DPoP scheme was used.
 func (s *server) requireScope(scope string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, ok := bearerToken(r)
+		scheme, raw, ok := accessTokenOf(r)
 		if !ok {
 			// No credentials at all: the challenge carries no error
 			// code (RFC 6750 §3.1).
@@ -92,6 +96,15 @@ func (s *server) requireScope(scope string, next http.Handler) http.Handler {
 			s.challenge(w, http.StatusUnauthorized, "error", "invalid_token", "error_description", desc)
 			return
 		}
+		if code, err := s.checkBinding(r, scheme, raw, tok); err != nil {
+			desc := "The DPoP proof is invalid"
+			if ite := (*invalidTokenError)(nil); errors.As(err, &ite) {
+				desc = ite.Description
+			}
+			s.cfg.Logger.Info("token binding refused", "path", r.URL.Path, "err", err)
+			s.dpopChallenge(w, code, desc)
+			return
+		}
 		if !tok.hasScope(scope) {
 			s.challenge(w, http.StatusForbidden, "error", "insufficient_scope",
 				"error_description", "The access token lacks a required scope", "scope", scope)
@@ -101,16 +114,25 @@ func (s *server) requireScope(scope string, next http.Handler) http.Handler {
 	})
 }
 
-// bearerToken extracts the token of an "Authorization: Bearer" header. The
-// scheme is case-insensitive (RFC 9110 §11.1); any other scheme counts as no
-// credentials.
-func bearerToken(r *http.Request) (string, bool) {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
+// accessTokenOf extracts the scheme and token of an "Authorization:
+// Bearer" or "Authorization: DPoP" header. The scheme is case-insensitive
+// (RFC 9110 §11.1); any other scheme counts as no credentials.
+func accessTokenOf(r *http.Request) (scheme, token string, ok bool) {
+	scheme, token, ok = strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, schemeDPoP) {
+		return "", "", false
 	}
 	token = strings.TrimSpace(token)
-	return token, token != ""
+	return scheme, token, token != ""
+}
+
+// dpopChallenge answers 401 with a WWW-Authenticate: DPoP challenge
+// (RFC 9449 §7.1) naming the accepted proof algorithms.
+func (s *server) dpopChallenge(w http.ResponseWriter, code, desc string) {
+	w.Header().Set("WWW-Authenticate", "DPoP algs="+quote(strings.Join(dpop.AlgorithmNames(), " "))+
+		", error="+quote(code)+", error_description="+quote(desc))
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
 }
 
 // challenge answers status with a WWW-Authenticate: Bearer header whose

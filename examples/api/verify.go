@@ -24,6 +24,9 @@ type accessToken struct {
 	ClientID string
 	Scopes   []string
 	Expiry   time.Time
+	// JKT is the thumbprint of the key the token is bound to (RFC 9449
+	// §6.1); empty for a bearer token.
+	JKT string
 }
 
 // hasScope reports whether the token was granted scope.
@@ -66,6 +69,9 @@ type atClaims struct {
 	jwt.Claims
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope"`
+	CNF      struct {
+		JKT string `json:"jkt"`
+	} `json:"cnf"`
 }
 
 // signingAlgs are the algorithms the provider signs access tokens with:
@@ -108,6 +114,7 @@ func (v *tokenVerifier) verify(ctx context.Context, raw string) (accessToken, er
 		ClientID: c.ClientID,
 		Scopes:   strings.Fields(c.Scope),
 		Expiry:   c.Expiry.Time(),
+		JKT:      c.CNF.JKT,
 	}, nil
 }
 

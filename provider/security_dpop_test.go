@@ -295,3 +295,31 @@ func (e *env) exerciseDPoPAlgs(algs []string) {
 		e.boundTo(k)(e.svcToken(k.Proof(e.t, "POST", e.issuer+tokenPath, dpoptest.Claims{})))
 	}
 }
+
+// TestSecurityDPoPRefreshReplayNeedsTheKey: within the refresh reuse
+// interval a rotated refresh token gets its kept answer again, but a
+// DPoP-bound answer only for a proof of the same key.
+func TestSecurityDPoPRefreshReplayNeedsTheKey(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newEnv(t, open(t), func(c *provider.Config) { c.RefreshReuseInterval = time.Minute })
+		k, thief := dpoptest.NewKey(t), dpoptest.NewKey(t)
+		htu := e.issuer + tokenPath
+		r := e.rp("spa", "", "http://127.0.0.1:9999/spa", "openid", "offline_access")
+		a := newAuthRequest()
+		code := e.code(e.browser().signIn(r.authURL(a), "alice", alicePass), a)
+		_, out := e.dpopPost(tokenPath, url.Values{
+			"grant_type": {"authorization_code"}, "code": {code}, "client_id": {"spa"},
+			"redirect_uri": {"http://127.0.0.1:9999/spa"}, "code_verifier": {a.verifier},
+		}, "", "", k.Proof(t, "POST", htu, dpoptest.Claims{}))
+		refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {out["refresh_token"].(string)}, "client_id": {"spa"}}
+		first := e.boundTo(k)(e.dpopPost(tokenPath, refresh, "", "", k.Proof(t, "POST", htu, dpoptest.Claims{})))
+
+		resp, out := e.dpopPost(tokenPath, refresh, "", "", thief.Proof(t, "POST", htu, dpoptest.Claims{}))
+		e.wantRefused("kept answer for the thief's key", resp, out, http.StatusBadRequest, dpop.CodeInvalidProof)
+		resp, out = e.dpopPost(tokenPath, refresh, "", "")
+		e.wantRefused("kept answer without a proof", resp, out, http.StatusBadRequest, dpop.CodeInvalidProof)
+		if again := e.boundTo(k)(e.dpopPost(tokenPath, refresh, "", "", k.Proof(t, "POST", htu, dpoptest.Claims{}))); again != first {
+			t.Error("the kept answer differs from the first")
+		}
+	})
+}

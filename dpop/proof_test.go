@@ -132,6 +132,7 @@ func TestSameURL(t *testing.T) {
 		{"HTTPS://IDP.example.COM:443/oauth2/token", true},
 		{"https://idp.example.com/oauth2/token?x=1#f", true},
 		{"https://idp.example.com/oauth2/%74oken", true},
+		{"https://idp.example.com/oauth2%2Ftoken", false},
 		{"https://idp.example.com:8443/oauth2/token", false},
 		{"http://idp.example.com/oauth2/token", false},
 		{"https://idp.example.com/oauth2/token/", false},
@@ -143,6 +144,9 @@ func TestSameURL(t *testing.T) {
 		if got := dpop.SameURL(c.htu, tokenURL); got != c.want {
 			t.Errorf("SameURL(%q) = %v, want %v", c.htu, got, c.want)
 		}
+	}
+	if !dpop.SameURL("http://h/a%2fb", "http://h/a%2Fb") || dpop.SameURL("http://h/a%2Fb", "http://h/a/b") {
+		t.Error("percent-encoding of a reserved character is not normalised, or is decoded")
 	}
 	if !dpop.SameURL("http://127.0.0.1:80", "http://127.0.0.1/") {
 		t.Error("default port and empty path are not normalised")
@@ -168,6 +172,21 @@ func FuzzCheck(f *testing.F) {
 		}
 		if p.JKT == "" || p.JTI == "" {
 			t.Fatalf("accepted proof without jkt or jti: %+v", p)
+		}
+	})
+}
+
+// FuzzSameURL: the htu comparison never panics, is symmetric, and an
+// htu it accepts at all matches itself.
+func FuzzSameURL(f *testing.F) {
+	f.Add("https://idp.example.com/oauth2/token", "HTTPS://idp.example.com:443/oauth2/token?x#y")
+	f.Add("http://[::1]:80/a%2Fb", "http://[::1]/a%2fb")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if dpop.SameURL(a, b) != dpop.SameURL(b, a) {
+			t.Fatalf("SameURL(%q, %q) is not symmetric", a, b)
+		}
+		if dpop.SameURL(a, b) && !dpop.SameURL(a, a) {
+			t.Fatalf("%q matches %q but not itself", a, b)
 		}
 	})
 }

@@ -68,12 +68,15 @@ func (p *Provider) bindDPoP(ar fosite.AccessRequester, proofOf func() (dpop.Proo
 		return tokenDPoPError(err)
 	}
 	c, _ := ar.GetClient().(oauth.Client)
-	sess, _ := ar.GetSession().(*oauth.Session)
-	if sess == nil {
-		return fosite.ErrServerError.WithDebug("the request's session is not the provider's")
-	}
 	if !ok && c.DPoPBoundAccessTokens {
 		return errDPoP(dpop.CodeInvalidProof, "This client must send a DPoP proof with every token request.")
+	}
+	sess, _ := ar.GetSession().(*oauth.Session)
+	if sess == nil {
+		if !ok {
+			return nil // a grant whose session cannot carry a binding issues bearer tokens
+		}
+		return fosite.ErrServerError.WithDebug("the request's session cannot carry a DPoP binding")
 	}
 	if ar.GetGrantTypes().ExactOne(idp.GrantRefreshToken) && c.Public() && sess.JKT != "" && !dpop.SameJKT(sess.JKT, proof.JKT) {
 		return errDPoP(dpop.CodeInvalidProof, "The refresh token is bound to another DPoP key; send a proof signed with it.")

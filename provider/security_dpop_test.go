@@ -192,7 +192,19 @@ func TestSecurityDPoPNonce(t *testing.T) {
 		}
 		resp, out = e.svcToken(k.Proof(t, "POST", htu, dpoptest.Claims{Nonce: "forged-" + nonce}))
 		e.wantRefused("forged nonce", resp, out, http.StatusBadRequest, dpop.CodeUseNonce)
-		e.boundTo(k)(e.svcToken(k.Proof(t, "POST", htu, dpoptest.Claims{Nonce: nonce})))
+		at := e.boundTo(k)(e.svcToken(k.Proof(t, "POST", htu, dpoptest.Claims{Nonce: nonce})))
+
+		ui := e.issuer + userinfoPath
+		resp, out = e.resource("DPoP "+at, k.Proof(t, "GET", ui, dpoptest.Claims{AccessToken: at}))
+		if resp.StatusCode != http.StatusUnauthorized || out["error"] != dpop.CodeUseNonce || resp.Header.Get("DPoP-Nonce") == "" {
+			t.Errorf("userinfo without nonce: %d %v %v, want 401 use_dpop_nonce with a DPoP-Nonce", resp.StatusCode, out, resp.Header)
+		}
+		// With the nonce the proof passes; the token (client credentials)
+		// then lacks openid.
+		resp, out = e.resource("DPoP "+at, k.Proof(t, "GET", ui, dpoptest.Claims{AccessToken: at, Nonce: resp.Header.Get("DPoP-Nonce")}))
+		if resp.StatusCode != http.StatusForbidden || out["error"] != "insufficient_scope" {
+			t.Errorf("userinfo with nonce: %d %v, want the proof accepted", resp.StatusCode, out)
+		}
 	})
 }
 

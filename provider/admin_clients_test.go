@@ -92,9 +92,17 @@ func TestAdminClients(t *testing.T) {
 
 		// A public client: no secret.
 		r = e.call(ops, http.MethodPost, "/clients", map[string]any{"id": "app", "token_endpoint_auth_method": "none",
-			"redirect_uris": []string{"http://127.0.0.1:8000/cb"}}).want(t, http.StatusCreated)
+			"redirect_uris": []string{"http://127.0.0.1:8000/cb"}, "dpop_bound_access_tokens": true}).want(t, http.StatusCreated)
 		if _, ok := r.json["secret"]; ok {
 			t.Fatalf("a public client got a secret: %s", r.body)
+		}
+		if r.json["dpop_bound_access_tokens"] != true {
+			t.Fatalf("dpop_bound_access_tokens not stored: %s", r.body)
+		}
+		tag = e.call(ops, http.MethodGet, "/clients/app", nil).want(t, http.StatusOK).header.Get("ETag")
+		r = e.call(ops, http.MethodPatch, "/clients/app", map[string]any{"dpop_bound_access_tokens": false}, "If-Match", tag).want(t, http.StatusOK)
+		if app, _ := e.store.Clients.ByID(t.Context(), "app"); r.json["dpop_bound_access_tokens"] != false || app.DPoPBoundAccessTokens {
+			t.Fatalf("dpop_bound_access_tokens not patched: %s", r.body)
 		}
 
 		// Pages.

@@ -23,6 +23,7 @@ type clientFields struct {
 	Audience                []string `json:"audience"`
 	SkipConsent             bool     `json:"skip_consent"`
 	AllowPlainOAuth         bool     `json:"allow_plain_oauth"`
+	DPoPBoundAccessTokens   bool     `json:"dpop_bound_access_tokens"`
 	BackchannelLogoutURI    string   `json:"backchannel_logout_uri"`
 	Introspection           string   `json:"introspection"`
 	// The token signing algorithms; "" means RS256 (clients.SigningAlgs).
@@ -53,6 +54,7 @@ type clientCreate struct {
 	Audience                []string `json:"audience"`
 	SkipConsent             bool     `json:"skip_consent"`
 	AllowPlainOAuth         bool     `json:"allow_plain_oauth"`
+	DPoPBoundAccessTokens   bool     `json:"dpop_bound_access_tokens"`
 	BackchannelLogoutURI    string   `json:"backchannel_logout_uri"`
 	Introspection           string   `json:"introspection"`
 	// The token signing algorithms; "" means RS256 (clients.SigningAlgs).
@@ -64,7 +66,7 @@ func fieldsOfClient(c idp.Client) clientFields {
 	return clientFields{Name: c.Name, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		RedirectURIs: nonNil(c.RedirectURIs), PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs),
 		GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes), Audience: nonNil(c.Audience),
-		SkipConsent: c.SkipConsent, AllowPlainOAuth: c.AllowPlainOAuth,
+		SkipConsent: c.SkipConsent, AllowPlainOAuth: c.AllowPlainOAuth, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 		BackchannelLogoutURI: c.BackchannelLogoutURI, Introspection: c.Introspection,
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg, AccessTokenSignedResponseAlg: c.AccessTokenSignedResponseAlg}
 }
@@ -74,6 +76,7 @@ func (f clientFields) apply(c *idp.Client) {
 	c.RedirectURIs, c.PostLogoutRedirectURIs = f.RedirectURIs, f.PostLogoutRedirectURIs
 	c.GrantTypes, c.Scopes, c.Audience = f.GrantTypes, f.Scopes, f.Audience
 	c.SkipConsent, c.AllowPlainOAuth = f.SkipConsent, f.AllowPlainOAuth
+	c.DPoPBoundAccessTokens = f.DPoPBoundAccessTokens
 	c.BackchannelLogoutURI, c.Introspection = f.BackchannelLogoutURI, f.Introspection
 	c.IDTokenSignedResponseAlg, c.AccessTokenSignedResponseAlg = f.IDTokenSignedResponseAlg, f.AccessTokenSignedResponseAlg
 }
@@ -115,7 +118,8 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 	clientFields{Name: in.Name, TokenEndpointAuthMethod: in.TokenEndpointAuthMethod, RedirectURIs: in.RedirectURIs,
 		PostLogoutRedirectURIs: in.PostLogoutRedirectURIs, GrantTypes: in.GrantTypes, Scopes: in.Scopes,
 		Audience: in.Audience, SkipConsent: in.SkipConsent, AllowPlainOAuth: in.AllowPlainOAuth,
-		BackchannelLogoutURI: in.BackchannelLogoutURI, Introspection: in.Introspection,
+		DPoPBoundAccessTokens: in.DPoPBoundAccessTokens,
+		BackchannelLogoutURI:  in.BackchannelLogoutURI, Introspection: in.Introspection,
 		IDTokenSignedResponseAlg: in.IDTokenSignedResponseAlg, AccessTokenSignedResponseAlg: in.AccessTokenSignedResponseAlg}.apply(&c)
 	confidential := in.TokenEndpointAuthMethod != idp.AuthMethodNone
 	clients.Prepare(&c, confidential)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/idp/idp/dpop"
 	"github.com/idp/idp/dpop/dpoptest"
+	"github.com/idp/idp/internal/idptest"
 )
 
 // TestHelloDPoP: a DPoP-bound token passes only under the DPoP scheme
@@ -19,8 +20,8 @@ func TestHelloDPoP(t *testing.T) {
 	k, thief := dpoptest.NewKey(t), dpoptest.NewKey(t)
 	c := f.claims()
 	c["cnf"] = map[string]any{"jkt": k.JKT(t)}
-	bound := sign(t, f.key, f.kid, "at+jwt", c)
-	bearer := sign(t, f.key, f.kid, "at+jwt", f.claims())
+	bound := idptest.SignJWT(t, f.key, f.kid, "at+jwt", c)
+	bearer := idptest.SignJWT(t, f.key, f.kid, "at+jwt", f.claims())
 	const htu = "http://localhost:9090/hello"
 	proof := func(k *dpoptest.Key, method, url, token string) string {
 		return k.Proof(t, method, url, dpoptest.Claims{IAT: testNow, AccessToken: token})

@@ -111,7 +111,7 @@ func tokenDPoPError(err error) error {
 	if errors.As(err, &e) {
 		return errDPoP(e.Code, e.Description)
 	}
-	return fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
+	return fosite.ErrServerError.WithWrap(err)
 }
 
 func errDPoP(code, desc string) *fosite.RFC6749Error {

@@ -16,8 +16,8 @@ import (
 // handleToken is the token endpoint (RFC 6749 §3.2). fosite runs every
 // grant; this handler only adds what fosite leaves to the provider:
 // granting scopes and audience for client credentials, the absolute
-// lifetime of a refresh token family, and DPoP binding (RFC 9449). fosite writes the response with
-// Cache-Control: no-store (RFC 6749 §5.1).
+// lifetime of a refresh token family, and DPoP binding (RFC 9449). fosite
+// writes the response with Cache-Control: no-store (RFC 6749 §5.1).
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sess := oauth.NewSession()

@@ -24,6 +24,7 @@ type Store struct {
 	Sessions *Sessions
 	Consents *Consents
 	Flows    *Flows
+	Pushed   *Pushed
 	Tokens   *Tokens
 	Outbox   *Outbox
 	Throttle *Throttle
@@ -186,6 +187,7 @@ func newStore(d dialect, pool querier) *Store {
 	s.Sessions = &Sessions{s}
 	s.Consents = &Consents{s}
 	s.Flows = &Flows{s}
+	s.Pushed = &Pushed{s}
 	s.Tokens = &Tokens{s}
 	s.Outbox = &Outbox{s}
 	s.Throttle = &Throttle{s}

@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"Flows", testFlows},
 		{"DeviceGrants", testDeviceGrants},
 		{"DeviceGrantRedeemConcurrent", testDeviceGrantRedeemConcurrent},
+		{"Pushed", testPushed},
+		{"PushedUseConcurrent", testPushedUseConcurrent},
 		{"Tokens", testTokens},
 		{"TokensDeactivate", testTokensDeactivate},
 		{"TokensSuccessor", testTokensSuccessor},

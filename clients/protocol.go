@@ -18,6 +18,11 @@ func checkProtocol(c idp.Client, add func(field, format string, args ...any)) {
 	if c.JWKS != "" && !json.Valid([]byte(c.JWKS)) {
 		add("jwks", "not a JSON object")
 	}
+	// Pushed authorization requests (RFC 9126) are served: requiring them
+	// means something only for a client of the authorization endpoint.
+	if c.RequirePAR && !slices.Contains(c.GrantTypes, idp.GrantAuthorizationCode) {
+		add("require_pushed_authorization_requests", "only for clients of the %s grant", idp.GrantAuthorizationCode)
+	}
 	for _, f := range []struct {
 		name string
 		set  bool
@@ -25,7 +30,6 @@ func checkProtocol(c idp.Client, add func(field, format string, args ...any)) {
 		{"jwks", c.JWKS != ""},
 		{"jwks_uri", c.JWKSURI != ""},
 		{"token_endpoint_auth_signing_alg", c.TokenEndpointAuthSigningAlg != ""},
-		{"require_pushed_authorization_requests", c.RequirePAR},
 	} {
 		if f.set {
 			add(f.name, "not supported by this provider")

@@ -12,10 +12,9 @@ import (
 // a key when they are plain bearer tokens.
 func TestSecurityUnsupportedProtocolMetadataRefused(t *testing.T) {
 	for field, set := range map[string]func(*idp.Client){
-		"jwks":                                  func(c *idp.Client) { c.JWKS = `{"keys":[]}` },
-		"jwks_uri":                              func(c *idp.Client) { c.JWKSURI = "https://app.example/jwks" },
-		"token_endpoint_auth_signing_alg":       func(c *idp.Client) { c.TokenEndpointAuthSigningAlg = "ES256" },
-		"require_pushed_authorization_requests": func(c *idp.Client) { c.RequirePAR = true },
+		"jwks":                            func(c *idp.Client) { c.JWKS = `{"keys":[]}` },
+		"jwks_uri":                        func(c *idp.Client) { c.JWKSURI = "https://app.example/jwks" },
+		"token_endpoint_auth_signing_alg": func(c *idp.Client) { c.TokenEndpointAuthSigningAlg = "ES256" },
 	} {
 		c := webApp()
 		set(&c)

@@ -45,6 +45,9 @@ type discovery struct {
 	BackchannelLogoutSessionSupported          bool     `json:"backchannel_logout_session_supported"`
 	FrontchannelLogoutSupported                bool     `json:"frontchannel_logout_supported"`
 	DPoPSigningAlgValuesSupported              []string `json:"dpop_signing_alg_values_supported"`
+	// RFC 9126 §5.
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
+	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
 }
 
 func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
@@ -84,6 +87,8 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		BackchannelLogoutSupported:                 true,
 		BackchannelLogoutSessionSupported:          true,
 		DPoPSigningAlgValuesSupported:              dpop.AlgorithmNames(),
+		PushedAuthorizationRequestEndpoint:         p.url(pathPushed),
+		RequirePushedAuthorizationRequests:         p.cfg.RequirePAR,
 	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Access-Control-Allow-Origin", "*")

@@ -41,6 +41,8 @@ type Config struct {
 	IDTokenLifespan       time.Duration
 	RefreshTokenLifespan  time.Duration
 	RefreshReuseInterval  time.Duration
+	// PARLifespan is how long a pushed request_uri may be used (RFC 9126).
+	PARLifespan time.Duration
 	// AllowPlainOAuth relaxes PKCE for every confidential client.
 	AllowPlainOAuth bool
 
@@ -79,7 +81,7 @@ func New(cfg Config) *Engine {
 		store:      cfg.Store,
 		clients:    &clientCache{store: cfg.Store, now: cfg.Now, entries: map[string]cachedClient{}},
 		successors: keys.NewBox(cfg.Secret, keys.PurposeSuccessor),
-		now:        cfg.Now, reuseInterval: cfg.RefreshReuseInterval,
+		now:        cfg.Now, reuseInterval: cfg.RefreshReuseInterval, parLifespan: cfg.PARLifespan,
 	}
 	e.OAuth2Provider = e.compose()
 	e.refreshSignature = compose.NewOAuth2HMACStrategy(e.OAuth2Provider.(*fosite.Fosite).Config).RefreshTokenSignature
@@ -139,6 +141,11 @@ func (e *Engine) compose() fosite.OAuth2Provider {
 		// fosite's own page submits with an inline onload handler, which
 		// the provider's Content-Security-Policy blocks.
 		FormPostHTMLTemplate: cfg.FormPost,
+		// PAR (RFC 9126): whether a client must push is decided by
+		// authflow (per client or for all), not by fosite's switch, which
+		// would refuse the parked request replayed after the login.
+		PushedAuthorizeRequestURIPrefix: PARPrefix,
+		PushedAuthorizeContextLifespan:  cfg.PARLifespan,
 	}
 	// Both token strategies sign through the keyring, never a fixed key.
 	strategy := &compose.CommonStrategy{
@@ -157,6 +164,7 @@ func (e *Engine) compose() fosite.OAuth2Provider {
 		compose.OAuth2TokenIntrospectionFactory,
 		compose.OAuth2TokenRevocationFactory,
 		e.deviceFactory(strategy),
+		compose.PushedAuthorizeHandlerFactory,
 		func(c fosite.Configurator, s, st interface{}) interface{} {
 			return &pkceHandler{
 				Handler:  compose.OAuth2PKCEFactory(c, s, st).(*pkce.Handler),

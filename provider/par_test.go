@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/provider"
@@ -139,7 +140,7 @@ func TestPARRequiredFlowFinishes(t *testing.T) {
 // storedPushed returns the stored row of a request_uri.
 func (e *env) storedPushed(requestURI string) (idp.PushedRequest, error) {
 	sum := sha256.Sum256([]byte(requestURI))
-	return e.store.Pushed.Get(context.Background(), hex.EncodeToString(sum[:]), e.cfg.Now())
+	return e.store.Pushed.Get(context.Background(), hex.EncodeToString(sum[:]), time.Now())
 }
 
 // getJSON decodes the JSON answer of a GET to a provider path.

@@ -44,6 +44,8 @@ type metadata struct {
 	EndSessionEndpoint            string   `json:"end_session_endpoint"`
 	JWKSURI                       string   `json:"jwks_uri"`
 	DPoPSigningAlgs               []string `json:"dpop_signing_alg_values_supported"`
+	PAREndpoint                   string   `json:"pushed_authorization_request_endpoint"`
+	RequirePAR                    bool     `json:"require_pushed_authorization_requests"`
 }
 
 func (e *env) metadata() metadata {
@@ -130,6 +132,27 @@ func TestSecurityDiscoveryPromises(t *testing.T) {
 		}
 		if m.RequestParameterSupported || m.RequestURIParameterSupported || !m.AuthorizationResponseISSParam {
 			t.Errorf("request objects or iss advertised wrongly: %+v", m)
+		}
+		// The PAR endpoint takes a pushed request whose request_uri then
+		// completes a code flow (RFC 9126); plain requests are allowed.
+		if m.PAREndpoint != "" {
+			if !strings.HasPrefix(m.PAREndpoint, e.issuer+"/") || m.RequirePAR {
+				t.Errorf("PAR advertised wrongly: %q, required %v", m.PAREndpoint, m.RequirePAR)
+			}
+			r := e.rp("webpost", webSecret, "http://post.localhost/cb", "openid")
+			r.oauth.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+			a := newAuthRequest()
+			u := must(url.Parse(r.authURL(a)))
+			form := u.Query()
+			form.Set("client_secret", webSecret)
+			resp, out := e.postForm(strings.TrimPrefix(m.PAREndpoint, e.issuer), form, "", "")
+			uri, _ := out["request_uri"].(string)
+			if resp.StatusCode != http.StatusCreated || uri == "" {
+				t.Fatalf("PAR endpoint: %d %v", resp.StatusCode, out)
+			}
+			if _, err := r.exchange(e.codeOf(e.browser().responseParams(r.pushedURL(uri, nil)), a), a); err != nil {
+				t.Errorf("pushed request's code: %v", err)
+			}
 		}
 
 		// Every scope at once, every response type, challenge method and

@@ -112,7 +112,6 @@ func (cfg *serveConfig) Validate() error {
 		"session-idle": cfg.SessionIdle, "session-lifetime": cfg.SessionLifetime,
 		"access-token-lifespan": cfg.AccessTokenLifespan, "refresh-token-lifespan": cfg.RefreshTokenLifespan,
 		"device-code-lifespan": cfg.DeviceCodeLifespan,
-		"par-lifespan":         cfg.PARLifespan,
 	} {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s: must be positive, got %v", setting(name), d))
@@ -134,6 +133,9 @@ func (cfg *serveConfig) Validate() error {
 		errs = append(errs, fmt.Errorf("%s: %w", setting("registration"), err))
 	}
 	errs = append(errs, clients.ValidateRegistrationScopes(setting("registration-scopes"), splitList(cfg.RegistrationScopes)))
+	if cfg.PARLifespan < 0 {
+		errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", setting("par-lifespan"), cfg.PARLifespan))
+	}
 	if cfg.RefreshReuseInterval < 0 {
 		errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", setting("refresh-token-reuse-interval"), cfg.RefreshReuseInterval))
 	}

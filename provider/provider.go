@@ -188,8 +188,9 @@ func (p *Provider) collectGarbage(ctx context.Context) {
 	for what, del := range map[string]func(context.Context, time.Time) (int64, error){
 		"tokens": p.store.Tokens.DeleteExpired, "flows": p.store.Flows.DeleteExpired, "pushed requests": p.store.Pushed.DeleteExpired,
 		"sessions": p.store.Sessions.DeleteExpired, "throttle counters": p.store.Throttle.DeleteExpired,
-		"device grants": p.store.DeviceGrants.DeleteExpired,
-		"dpop proofs":   p.store.Proofs.DeleteExpired,
+		"device grants":     p.store.DeviceGrants.DeleteExpired,
+		"dpop proofs":       p.store.Proofs.DeleteExpired,
+		"client assertions": p.store.Assertions.DeleteExpired,
 	} {
 		if n, err := del(ctx, now); err != nil {
 			p.log.Error("delete expired", "what", what, "err", err)

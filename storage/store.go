@@ -25,9 +25,11 @@ type Store struct {
 	Consents *Consents
 	Flows    *Flows
 	Pushed   *Pushed
-	Tokens   *Tokens
-	Outbox   *Outbox
-	Throttle *Throttle
+	// Assertions holds the used private_key_jwt assertions.
+	Assertions *Assertions
+	Tokens     *Tokens
+	Outbox     *Outbox
+	Throttle   *Throttle
 	// Registrations holds dynamic client registration's tokens.
 	Registrations *Registrations
 	// DeviceGrants holds device authorization requests (RFC 8628).
@@ -188,6 +190,7 @@ func newStore(d dialect, pool querier) *Store {
 	s.Consents = &Consents{s}
 	s.Flows = &Flows{s}
 	s.Pushed = &Pushed{s}
+	s.Assertions = &Assertions{s}
 	s.Tokens = &Tokens{s}
 	s.Outbox = &Outbox{s}
 	s.Throttle = &Throttle{s}

@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"DeviceGrantRedeemConcurrent", testDeviceGrantRedeemConcurrent},
 		{"Pushed", testPushed},
 		{"PushedUseConcurrent", testPushedUseConcurrent},
+		{"Assertions", testAssertions},
+		{"AssertionsUseConcurrent", testAssertionsUseConcurrent},
 		{"Tokens", testTokens},
 		{"TokensDeactivate", testTokensDeactivate},
 		{"TokensSuccessor", testTokensSuccessor},

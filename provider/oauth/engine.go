@@ -67,6 +67,8 @@ type Engine struct {
 
 	cfg   Config
 	store *fositeStore
+	// keys are private_key_jwt clients' public keys.
+	keys *keySource
 	// refreshSignature names the row of a refresh token, as fosite does.
 	refreshSignature func(ctx context.Context, token string) string
 	// userCodeKey keys the HMAC of device user codes (keys.PurposeUserCode).
@@ -76,7 +78,7 @@ type Engine struct {
 // New builds the engine. The signer is built once, here, and shared by
 // every token strategy.
 func New(cfg Config) *Engine {
-	e := &Engine{cfg: cfg, Signer: newSigner(cfg.Keys), userCodeKey: keys.Derive(cfg.Secret, keys.PurposeUserCode)}
+	e := &Engine{cfg: cfg, Signer: newSigner(cfg.Keys), userCodeKey: keys.Derive(cfg.Secret, keys.PurposeUserCode), keys: newKeySource(cfg.Now)}
 	e.store = &fositeStore{
 		store:      cfg.Store,
 		clients:    &clientCache{store: cfg.Store, now: cfg.Now, entries: map[string]cachedClient{}},

@@ -67,7 +67,7 @@ func (e *env) addKeyClient(id string, alg jose.SignatureAlgorithm, jwksURI strin
 	kc := &keyClient{e: e, id: id, alg: alg, key: newKey(e.t, alg), kid: id + "-1"}
 	c := idp.Client{
 		ID: id, Name: id, RedirectURIs: []string{"http://" + id + ".localhost/cb"}, SkipConsent: true,
-		GrantTypes: []string{"authorization_code", "client_credentials", "refresh_token"},
+		GrantTypes: []string{"authorization_code", "client_credentials", "refresh_token", idp.GrantDeviceCode},
 		Scopes:     []string{"openid", "offline_access", "api:read"}, Audience: []string{"https://api.example.com"},
 		TokenEndpointAuthMethod: idp.AuthMethodPrivateKeyJWT, TokenEndpointAuthSigningAlg: string(alg),
 		JWKSURI: jwksURI,

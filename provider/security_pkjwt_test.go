@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/idp/idp"
 	"github.com/idp/idp/storage"
 )
 
@@ -41,6 +42,18 @@ func TestPrivateKeyJWT(t *testing.T) {
 		}
 		if in := e.introspectWithKey(kc, at); in["active"] != false {
 			t.Errorf("revoked token still active: %v", in)
+		}
+		// The device authorization endpoint, aud its own URL; the poll
+		// authenticates again with a fresh assertion.
+		resp, da := e.postForm("/oauth2/device/authorize", withAssertion(url.Values{"scope": {"openid"}}, kc.assertion(e.issuer+"/oauth2/device/authorize")), "", "")
+		if resp.StatusCode != http.StatusOK || da["device_code"] == nil {
+			t.Fatalf("device authorization with private_key_jwt: %d %v", resp.StatusCode, da)
+		}
+		resp, poll := e.postForm("/oauth2/token", withAssertion(url.Values{
+			"grant_type": {idp.GrantDeviceCode}, "device_code": {da["device_code"].(string)},
+		}, kc.assertion(e.issuer)), "", "")
+		if resp.StatusCode != http.StatusBadRequest || poll["error"] != "authorization_pending" {
+			t.Errorf("device poll with private_key_jwt: %d %v", resp.StatusCode, poll)
 		}
 		// PAR with an assertion whose aud is the issuer (RFC 9126 §2).
 		a := newAuthRequest()

@@ -77,6 +77,9 @@ type Client struct {
 	UpdatedAt                    time.Time
 }
 
-// Public reports whether the client has no secret, so cannot authenticate
-// at the token endpoint and must use PKCE.
-func (c Client) Public() bool { return c.SecretHash == "" }
+// Public reports whether the client can prove nothing at the token
+// endpoint, so must use PKCE: it has no secret and does not authenticate
+// with a key (private_key_jwt, RFC 7523), whose clients hold no secret.
+func (c Client) Public() bool {
+	return c.SecretHash == "" && c.TokenEndpointAuthMethod != AuthMethodPrivateKeyJWT
+}

@@ -69,3 +69,14 @@ type LogoutDelivery struct {
 	NextAttemptAt time.Time
 	CreatedAt     time.Time
 }
+
+// PushedRequest is an authorization request a client pushed (RFC 9126),
+// waiting to be used once at the authorization endpoint. Only the hash of
+// its request_uri is stored: the URI is a bearer reference to the request.
+type PushedRequest struct {
+	Hash     string
+	ClientID string
+	// Request is the validated request, serialised by the provider.
+	Request   string
+	ExpiresAt time.Time
+}

@@ -60,7 +60,7 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 var (
 	grantTypes    = []string{idp.GrantAuthorizationCode, idp.GrantRefreshToken, idp.GrantClientCredentials, idp.GrantDeviceCode}
 	responseTypes = []string{ResponseTypeCode}
-	authMethods   = []string{idp.AuthMethodBasic, idp.AuthMethodPost, idp.AuthMethodNone}
+	authMethods   = []string{idp.AuthMethodBasic, idp.AuthMethodPost, idp.AuthMethodNone, idp.AuthMethodPrivateKeyJWT}
 )
 
 // Validate checks c against every registration rule and reports all the
@@ -145,6 +145,8 @@ func validateAuthMethod(c idp.Client) []error {
 	switch {
 	case !slices.Contains(authMethods, m):
 		msg = fmt.Sprintf("%q: unknown method; want one of %q", m, authMethods)
+	case m == idp.AuthMethodPrivateKeyJWT && c.SecretHash != "":
+		msg = `"private_key_jwt" clients authenticate with a key and have no secret`
 	case m == idp.AuthMethodNone && !c.Public():
 		msg = `"none" is only for public clients, but this client has a secret`
 	case m != idp.AuthMethodNone && c.Public():

@@ -94,8 +94,10 @@ func TestValidateRefuses(t *testing.T) {
 		{"code response without code grant", func(c *idp.Client) {
 			c.GrantTypes = []string{"client_credentials"}
 		}, "response_types: must be empty without the authorization_code grant"},
-		{"unknown auth method", func(c *idp.Client) { c.TokenEndpointAuthMethod = "private_key_jwt" },
-			`token_endpoint_auth_method: "private_key_jwt": unknown method`},
+		{"unknown auth method", func(c *idp.Client) { c.TokenEndpointAuthMethod = "client_secret_jwt" },
+			`token_endpoint_auth_method: "client_secret_jwt": unknown method`},
+		{"private_key_jwt with a secret", func(c *idp.Client) { c.TokenEndpointAuthMethod = "private_key_jwt" },
+			`token_endpoint_auth_method: "private_key_jwt" clients authenticate with a key and have no secret`},
 		{"empty auth method", func(c *idp.Client) { c.TokenEndpointAuthMethod = "" },
 			`token_endpoint_auth_method: "": unknown method`},
 		{"none with secret", func(c *idp.Client) { c.TokenEndpointAuthMethod = "none" },

@@ -46,7 +46,7 @@ func Prepare(c *idp.Client, confidential bool) {
 // Create stores c as a new client, hashing secret for a confidential one.
 // A taken client_id is an error wrapping idp.ErrConflict.
 func Create(ctx context.Context, store *storage.Store, c *idp.Client, secret string) error {
-	if !c.Public() {
+	if !c.Public() && c.TokenEndpointAuthMethod != idp.AuthMethodPrivateKeyJWT {
 		h, err := HashSecret(secret)
 		if err != nil {
 			return err

@@ -51,6 +51,9 @@ func RotateSecret(ctx context.Context, store *storage.Store, id string) (string,
 		if err != nil {
 			return err
 		}
+		if c.TokenEndpointAuthMethod == idp.AuthMethodPrivateKeyJWT {
+			return &FieldError{Field: "secret", Msg: fmt.Sprintf("client %s authenticates with private_key_jwt: it has no secret", id)}
+		}
 		if c.Public() {
 			return &FieldError{Field: "secret", Msg: fmt.Sprintf("client %s is public: it has no secret to rotate", id)}
 		}

@@ -2,11 +2,14 @@ package provider_test
 
 import (
 	"context"
+	"crypto"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/idp/idp"
@@ -157,6 +160,40 @@ func TestAdminKeys(t *testing.T) {
 		want := map[string]int{"RS256 next": 1, "RS256 active": 1, "ES256 active": 1, "EdDSA next": 1, "EdDSA active": 1}
 		if fmt.Sprint(states) != fmt.Sprint(want) {
 			t.Fatalf("keys after rotation: %v; want each new key next and the old ones active", states)
+		}
+	})
+}
+
+// A private_key_jwt client registered through the API has no secret and
+// gets tokens with assertions signed by the key it registered; requiring
+// pushed authorization requests is a field like any other.
+func TestAdminPrivateKeyJWTClient(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newAdminEnv(t, open)
+		ops := e.clientToken("ops", opsSecret, idp.ScopeAdmin)
+		key := newKey(t, jose.ES256)
+		var set map[string]any
+		_ = json.Unmarshal([]byte(jwks(jose.ES256, map[string]crypto.Signer{"k1": key})), &set)
+		in := map[string]any{"id": "signer", "name": "Signer", "grant_types": []string{"client_credentials"},
+			"scopes": []string{"api:read"}, "token_endpoint_auth_method": "private_key_jwt",
+			"token_endpoint_auth_signing_alg": "ES256", "jwks": set}
+		r := e.call(ops, http.MethodPost, "/clients", in).want(t, http.StatusCreated)
+		if r.str("secret") != "" || r.json["jwks"] == nil || r.str("token_endpoint_auth_signing_alg") != "ES256" {
+			t.Fatalf("create: %s; want no secret and the keys", r.body)
+		}
+		kc := &keyClient{e: e.env, id: "signer", alg: jose.ES256, key: key, kid: "k1"}
+		if resp, out := kc.clientCredentials(kc.assertion(e.issuer)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("token with the registered key: %d %v", resp.StatusCode, out)
+		}
+		e.call(ops, http.MethodPost, "/clients", map[string]any{"id": "nokeys", "token_endpoint_auth_method": "private_key_jwt",
+			"grant_types": []string{"client_credentials"}, "token_endpoint_auth_signing_alg": "ES256"}).
+			want(t, http.StatusUnprocessableEntity, "invalid-field", "jwks")
+
+		web := e.call(ops, http.MethodGet, "/clients/web", nil).want(t, http.StatusOK)
+		r = e.call(ops, http.MethodPatch, "/clients/web", map[string]any{"require_pushed_authorization_requests": true},
+			"If-Match", web.header.Get("ETag")).want(t, http.StatusOK)
+		if r.json["require_pushed_authorization_requests"] != true {
+			t.Fatalf("after the patch: %s", r.body)
 		}
 	})
 }

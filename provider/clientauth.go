@@ -29,7 +29,17 @@ var errClientAuth = fosite.ErrInvalidClient
 // answered temporarily_unavailable without deriving anything.
 func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (fosite.Client, error) {
 	if form.Has("client_assertion") || form.Has("client_assertion_type") {
-		return nil, errClientAuth.WithDebug("client assertions are not supported")
+		// private_key_jwt (RFC 7523 §2.2): one method per request, and
+		// the assertion's aud may name this endpoint or the issuer.
+		if _, _, basic := r.BasicAuth(); basic || form.Has("client_secret") {
+			return nil, errClientAuth.WithHint("Use one client authentication method per request.")
+		}
+		c, err := p.oauth.AuthenticateAssertion(ctx, form, p.cfg.Issuer+r.URL.Path)
+		if err != nil {
+			p.log.Info("client assertion refused", "err", web.Describe(err))
+			return nil, err
+		}
+		return c, nil
 	}
 	id, secret, method, err := clientCredentials(r, form)
 	if err != nil {

@@ -68,6 +68,12 @@ type Config struct {
 	// DeviceInterval is the first wait between the device's polls.
 	DeviceCodeLifespan time.Duration
 	DeviceInterval     time.Duration
+	// PARLifespan is how long a pushed request_uri may be used (RFC 9126
+	// §2.2); RequirePAR refuses every authorization request that was not
+	// pushed, as a client's require_pushed_authorization_requests does
+	// for that client alone.
+	PARLifespan time.Duration
+	RequirePAR  bool
 	// BackchannelPollInterval is how often the back-channel logout worker
 	// looks for due deliveries it was not woken for: retries, and logouts
 	// queued by another replica or by the command line.
@@ -121,7 +127,11 @@ const (
 	DefaultIDTokenLifespan       = time.Hour
 	// DefaultLoginFlowLifespan bounds how long a login page may stay open.
 	DefaultLoginFlowLifespan = 30 * time.Minute
-	DefaultCleanupInterval   = 10 * time.Minute
+	// DefaultPARLifespan: a pushed request is used at once, by a redirect
+	// the client sends right after pushing it (RFC 9126 §2.2 suggests
+	// between 5 and 600 seconds).
+	DefaultPARLifespan     = 60 * time.Second
+	DefaultCleanupInterval = 10 * time.Minute
 	// DefaultBackchannelPollInterval, RetryBase and MaxAttempts: 1 s,
 	// 4 s, 16 s, ~1 min, ~4 min, ~17 min, ~68 min, about an hour and a
 	// half of retries.
@@ -158,6 +168,7 @@ func (c Config) withDefaults() Config {
 	def(&c.LoginFlowLifespan, DefaultLoginFlowLifespan)
 	def(&c.DeviceCodeLifespan, DefaultDeviceCodeLifespan)
 	def(&c.DeviceInterval, DefaultDeviceInterval)
+	def(&c.PARLifespan, DefaultPARLifespan)
 	def(&c.CleanupInterval, DefaultCleanupInterval)
 	if c.KDFConcurrency == 0 {
 		c.KDFConcurrency = runtime.GOMAXPROCS(0)
@@ -214,6 +225,7 @@ func (c Config) Validate() error {
 		"refresh token reuse interval": c.RefreshReuseInterval,
 		"refresh token max lifetime":   c.RefreshTokenMaxLifetime, "login flow lifespan": c.LoginFlowLifespan,
 		"device code lifespan": c.DeviceCodeLifespan, "device interval": c.DeviceInterval,
+		"par lifespan": c.PARLifespan,
 	} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: must not be negative", name))

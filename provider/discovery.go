@@ -45,10 +45,17 @@ type discovery struct {
 	BackchannelLogoutSessionSupported          bool     `json:"backchannel_logout_session_supported"`
 	FrontchannelLogoutSupported                bool     `json:"frontchannel_logout_supported"`
 	DPoPSigningAlgValuesSupported              []string `json:"dpop_signing_alg_values_supported"`
+	// RFC 9126 §5.
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
+	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
+	// The algorithms of private_key_jwt assertions (RFC 8414 §2).
+	TokenEndpointAuthSigningAlgs         []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	IntrospectionEndpointAuthSigningAlgs []string `json:"introspection_endpoint_auth_signing_alg_values_supported"`
+	RevocationEndpointAuthSigningAlgs    []string `json:"revocation_endpoint_auth_signing_alg_values_supported"`
 }
 
 func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
-	auth := []string{idp.AuthMethodBasic, idp.AuthMethodPost}
+	auth := []string{idp.AuthMethodBasic, idp.AuthMethodPost, idp.AuthMethodPrivateKeyJWT}
 	var modes []string
 	for _, m := range oauth.ResponseModes {
 		modes = append(modes, string(m))
@@ -84,6 +91,11 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		BackchannelLogoutSupported:                 true,
 		BackchannelLogoutSessionSupported:          true,
 		DPoPSigningAlgValuesSupported:              dpop.AlgorithmNames(),
+		PushedAuthorizationRequestEndpoint:         p.url(pathPushed),
+		RequirePushedAuthorizationRequests:         p.cfg.RequirePAR,
+		TokenEndpointAuthSigningAlgs:               oauth.AssertionAlgs(),
+		IntrospectionEndpointAuthSigningAlgs:       oauth.AssertionAlgs(),
+		RevocationEndpointAuthSigningAlgs:          oauth.AssertionAlgs(),
 	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Access-Control-Allow-Origin", "*")

@@ -104,13 +104,13 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		Issuer: cfg.Issuer, TokenURL: cfg.Issuer + pathToken, Store: cfg.Store, Secret: cfg.Secret, Keys: p.keys, Now: cfg.Now,
 		AuthorizeCodeLifespan: cfg.AuthorizeCodeLifespan, AccessTokenLifespan: cfg.AccessTokenLifespan,
 		IDTokenLifespan: cfg.IDTokenLifespan, RefreshTokenLifespan: cfg.RefreshTokenLifespan,
-		RefreshReuseInterval: cfg.RefreshReuseInterval, AllowPlainOAuth: cfg.AllowPlainOAuth,
+		RefreshReuseInterval: cfg.RefreshReuseInterval, AllowPlainOAuth: cfg.AllowPlainOAuth, PARLifespan: cfg.PARLifespan,
 		Verifier: p.verifier, Authenticate: p.authenticateClient, FormPost: p.web.Pages.FormPost,
 		DeviceCodeLifespan: cfg.DeviceCodeLifespan, DeviceInterval: cfg.DeviceInterval,
 	})
 	p.flow = authflow.New(authflow.Config{
 		Issuer: cfg.Issuer, LoginFlowLifespan: cfg.LoginFlowLifespan, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
-		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf,
+		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf, RequirePAR: cfg.RequirePAR,
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
 		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.SignLogoutToken,
@@ -186,10 +186,11 @@ func (p *Provider) collectGarbage(ctx context.Context) {
 	}
 	p.throttle.Sweep(now)
 	for what, del := range map[string]func(context.Context, time.Time) (int64, error){
-		"tokens": p.store.Tokens.DeleteExpired, "flows": p.store.Flows.DeleteExpired,
+		"tokens": p.store.Tokens.DeleteExpired, "flows": p.store.Flows.DeleteExpired, "pushed requests": p.store.Pushed.DeleteExpired,
 		"sessions": p.store.Sessions.DeleteExpired, "throttle counters": p.store.Throttle.DeleteExpired,
-		"device grants": p.store.DeviceGrants.DeleteExpired,
-		"dpop proofs":   p.store.Proofs.DeleteExpired,
+		"device grants":     p.store.DeviceGrants.DeleteExpired,
+		"dpop proofs":       p.store.Proofs.DeleteExpired,
+		"client assertions": p.store.Assertions.DeleteExpired,
 	} {
 		if n, err := del(ctx, now); err != nil {
 			p.log.Error("delete expired", "what", what, "err", err)

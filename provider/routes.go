@@ -22,6 +22,7 @@ const (
 	pathJWKS            = "/.well-known/jwks.json"
 	pathAuthorize       = authflow.PathAuthorize
 	pathToken           = "/oauth2/token"
+	pathPushed          = authflow.PathPushed
 	pathUserinfo        = "/oauth2/userinfo"
 	pathIntrospect      = "/oauth2/introspect"
 	pathRevoke          = "/oauth2/revoke"
@@ -50,6 +51,7 @@ func (p *Provider) routes() http.Handler {
 	r.HandleFunc(pathJWKS, p.handleJWKS).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(pathAuthorize, p.flow.HandleAuthorize).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc(pathToken, p.handleToken).Methods(http.MethodPost)
+	r.HandleFunc(pathPushed, p.flow.HandlePushed).Methods(http.MethodPost)
 	r.HandleFunc(pathUserinfo, p.handleUserinfo).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc(pathIntrospect, p.handleIntrospect).Methods(http.MethodPost)
 	r.HandleFunc(pathRevoke, p.handleRevoke).Methods(http.MethodPost)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
 	"github.com/idp/idp"
@@ -44,6 +45,11 @@ type metadata struct {
 	EndSessionEndpoint            string   `json:"end_session_endpoint"`
 	JWKSURI                       string   `json:"jwks_uri"`
 	DPoPSigningAlgs               []string `json:"dpop_signing_alg_values_supported"`
+	PAREndpoint                   string   `json:"pushed_authorization_request_endpoint"`
+	RequirePAR                    bool     `json:"require_pushed_authorization_requests"`
+	TokenAuthSigningAlgs          []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	IntrospectionAuthSigningAlgs  []string `json:"introspection_endpoint_auth_signing_alg_values_supported"`
+	RevocationAuthSigningAlgs     []string `json:"revocation_endpoint_auth_signing_alg_values_supported"`
 }
 
 func (e *env) metadata() metadata {
@@ -130,6 +136,27 @@ func TestSecurityDiscoveryPromises(t *testing.T) {
 		}
 		if m.RequestParameterSupported || m.RequestURIParameterSupported || !m.AuthorizationResponseISSParam {
 			t.Errorf("request objects or iss advertised wrongly: %+v", m)
+		}
+		// The PAR endpoint takes a pushed request whose request_uri then
+		// completes a code flow (RFC 9126); plain requests are allowed.
+		if m.PAREndpoint != "" {
+			if !strings.HasPrefix(m.PAREndpoint, e.issuer+"/") || m.RequirePAR {
+				t.Errorf("PAR advertised wrongly: %q, required %v", m.PAREndpoint, m.RequirePAR)
+			}
+			r := e.rp("webpost", webSecret, "http://post.localhost/cb", "openid")
+			r.oauth.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+			a := newAuthRequest()
+			u := must(url.Parse(r.authURL(a)))
+			form := u.Query()
+			form.Set("client_secret", webSecret)
+			resp, out := e.postForm(strings.TrimPrefix(m.PAREndpoint, e.issuer), form, "", "")
+			uri, _ := out["request_uri"].(string)
+			if resp.StatusCode != http.StatusCreated || uri == "" {
+				t.Fatalf("PAR endpoint: %d %v", resp.StatusCode, out)
+			}
+			if _, err := r.exchange(e.codeOf(e.browser().responseParams(r.pushedURL(uri, nil)), a), a); err != nil {
+				t.Errorf("pushed request's code: %v", err)
+			}
 		}
 
 		// Every scope at once, every response type, challenge method and
@@ -278,6 +305,9 @@ func TestSecurityDiscoveryPromises(t *testing.T) {
 				var resp *http.Response
 				resp, out = e.postForm("/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"svcpost"}, "client_secret": {svcSecret}}, "", "")
 				status = resp.StatusCode
+			case "private_key_jwt":
+				e.exercisePrivateKeyJWT("/oauth2/token", m.TokenAuthSigningAlgs)
+				continue
 			case "none":
 				spa := e.rp("spa", "", "http://127.0.0.1:9999/spa", "openid", "offline_access")
 				a := newAuthRequest()
@@ -305,6 +335,9 @@ func TestSecurityDiscoveryPromises(t *testing.T) {
 				clientID, secret, redirect = "webpost", webSecret, "http://post.localhost/cb"
 			case "none":
 				clientID, redirect = "spa", "http://127.0.0.1:9999/spa"
+			case "private_key_jwt":
+				e.exercisePrivateKeyJWT("/oauth2/revoke", m.RevocationAuthSigningAlgs)
+				continue
 			default:
 				unknown("revocation_endpoint_auth_methods_supported", method)
 				continue
@@ -342,6 +375,10 @@ func TestSecurityDiscoveryPromises(t *testing.T) {
 		// learns its own token is active.
 		for _, method := range m.IntrospectionAuthMethods {
 			clientID, redirect := "web", webRedirect
+			if method == "private_key_jwt" {
+				e.exercisePrivateKeyJWT("/oauth2/introspect", m.IntrospectionAuthSigningAlgs)
+				continue
+			}
 			if method == "client_secret_post" {
 				clientID, redirect = "webpost", "http://post.localhost/cb"
 			}
@@ -410,6 +447,39 @@ func (e *env) exerciseClaimsParameter() {
 		_, c := r.idToken(tok, a.nonce)
 		if want := strings.Contains(tc.shown, "email"); (c["email"] == aliceEmail) != want {
 			e.t.Errorf("claims parameter, %s: ID token email %v, want released %v", tc.id, c["email"], want)
+		}
+	}
+}
+
+// exercisePrivateKeyJWT authenticates at endpoint with an assertion of
+// every listed algorithm (aud the endpoint's URL): a token is issued, its
+// introspection says active, its revocation makes it inactive.
+func (e *env) exercisePrivateKeyJWT(endpoint string, algs []string) {
+	e.t.Helper()
+	if len(algs) == 0 {
+		e.t.Errorf("private_key_jwt advertised for %s without signing algorithms", endpoint)
+	}
+	for _, alg := range algs {
+		kc := e.addKeyClient("disc-"+strings.ToLower(alg)+strings.ReplaceAll(endpoint, "/", "-"), jose.SignatureAlgorithm(alg), "")
+		aud := e.issuer + endpoint
+		resp, out := kc.clientCredentials(kc.assertion(e.issuer + "/oauth2/token"))
+		at, _ := out["access_token"].(string)
+		if resp.StatusCode != http.StatusOK || at == "" {
+			e.t.Errorf("private_key_jwt %s at the token endpoint: %d %v", alg, resp.StatusCode, out)
+			continue
+		}
+		switch endpoint {
+		case "/oauth2/introspect":
+			if _, in := e.postForm(endpoint, withAssertion(url.Values{"token": {at}}, kc.assertion(aud)), "", ""); in["active"] != true {
+				e.t.Errorf("private_key_jwt %s at introspection: %v", alg, in)
+			}
+		case "/oauth2/revoke":
+			if resp, _ := e.postForm(endpoint, withAssertion(url.Values{"token": {at}}, kc.assertion(aud)), "", ""); resp.StatusCode != http.StatusOK {
+				e.t.Errorf("private_key_jwt %s at revocation: %d", alg, resp.StatusCode)
+			}
+			if in := e.introspectWithKey(kc, at); in["active"] != false {
+				e.t.Errorf("private_key_jwt %s: revoked token still active", alg)
+			}
 		}
 	}
 }

@@ -107,6 +107,9 @@ func TestSecurityIntrospectionAdvertisedAuthMethods(t *testing.T) {
 				id, secret = "poster", rsSecret
 				form.Set("client_id", id)
 				form.Set("client_secret", secret)
+			case idp.AuthMethodPrivateKeyJWT:
+				e.exercisePrivateKeyJWT("/oauth2/introspect", []string{"ES256"})
+				continue
 			default:
 				t.Errorf("discovery advertises %q, which this test cannot exercise", m)
 				continue

@@ -140,7 +140,7 @@ func TestDiscovery(t *testing.T) {
 		"id_token_signing_alg_values_supported": {"RS256", "ES256", "EdDSA"},
 		"response_types_supported":              {"code"},
 		"grant_types_supported":                 {"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"},
-		"token_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post", "none"},
+		"token_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
 	}
 	for key, want := range exact {
 		if got, _ := d[key].([]any); !slices.Equal(got, want) {

@@ -24,9 +24,12 @@ type Store struct {
 	Sessions *Sessions
 	Consents *Consents
 	Flows    *Flows
-	Tokens   *Tokens
-	Outbox   *Outbox
-	Throttle *Throttle
+	Pushed   *Pushed
+	// Assertions holds the used private_key_jwt assertions.
+	Assertions *Assertions
+	Tokens     *Tokens
+	Outbox     *Outbox
+	Throttle   *Throttle
 	// Registrations holds dynamic client registration's tokens.
 	Registrations *Registrations
 	// DeviceGrants holds device authorization requests (RFC 8628).
@@ -186,6 +189,8 @@ func newStore(d dialect, pool querier) *Store {
 	s.Sessions = &Sessions{s}
 	s.Consents = &Consents{s}
 	s.Flows = &Flows{s}
+	s.Pushed = &Pushed{s}
+	s.Assertions = &Assertions{s}
 	s.Tokens = &Tokens{s}
 	s.Outbox = &Outbox{s}
 	s.Throttle = &Throttle{s}

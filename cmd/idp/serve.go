@@ -40,6 +40,8 @@ type serveConfig struct {
 	KeepRefreshTokensOnLogout bool
 	AllowPlainOAuth           bool
 	DPoPNonce                 bool
+	RequirePAR                bool
+	PARLifespan               time.Duration
 	KDFConcurrency            int
 	KDFQueue                  int
 	KDFWait                   time.Duration
@@ -69,6 +71,8 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&cfg.KeepRefreshTokensOnLogout, "keep-refresh-tokens-on-logout", false, "leave refresh tokens alive when their session ends")
 	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let confidential clients use the code flow without PKCE")
 	fs.BoolVar(&cfg.DPoPNonce, "dpop-nonce", false, "require a server nonce in every DPoP proof (RFC 9449 §8)")
+	fs.BoolVar(&cfg.RequirePAR, "require-par", false, "refuse authorization requests not pushed to the PAR endpoint first (RFC 9126), for every client")
+	fs.DurationVar(&cfg.PARLifespan, "par-lifespan", provider.DefaultPARLifespan, "how long a pushed request_uri may be used")
 	fs.IntVar(&cfg.KDFConcurrency, "kdf-concurrency", 0, "password and client-secret derivations run at once, 19 MiB each (0: one per CPU core)")
 	fs.IntVar(&cfg.KDFQueue, "kdf-queue", 0, "derivations that may wait for a slot before requests get 503 (0: four per slot)")
 	fs.DurationVar(&cfg.KDFWait, "kdf-wait", provider.DefaultKDFWait, "longest wait for a derivation slot before a request gets 503")
@@ -129,6 +133,9 @@ func (cfg *serveConfig) Validate() error {
 		errs = append(errs, fmt.Errorf("%s: %w", setting("registration"), err))
 	}
 	errs = append(errs, clients.ValidateRegistrationScopes(setting("registration-scopes"), splitList(cfg.RegistrationScopes)))
+	if cfg.PARLifespan < 0 {
+		errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", setting("par-lifespan"), cfg.PARLifespan))
+	}
 	if cfg.RefreshReuseInterval < 0 {
 		errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", setting("refresh-token-reuse-interval"), cfg.RefreshReuseInterval))
 	}
@@ -260,6 +267,8 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 		KeepRefreshTokensOnLogout: cfg.KeepRefreshTokensOnLogout,
 		AllowPlainOAuth:           cfg.AllowPlainOAuth,
 		DPoPNonce:                 cfg.DPoPNonce,
+		RequirePAR:                cfg.RequirePAR,
+		PARLifespan:               cfg.PARLifespan,
 		AccessTokenLifespan:       cfg.AccessTokenLifespan,
 		RefreshTokenLifespan:      cfg.RefreshTokenLifespan,
 		KDFConcurrency:            cfg.KDFConcurrency,

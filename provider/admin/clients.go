@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -29,6 +30,33 @@ type clientFields struct {
 	// The token signing algorithms; "" means RS256 (clients.SigningAlgs).
 	IDTokenSignedResponseAlg     string `json:"id_token_signed_response_alg"`
 	AccessTokenSignedResponseAlg string `json:"access_token_signed_response_alg"`
+	protocolFields
+}
+
+// protocolFields are the metadata of private_key_jwt (RFC 7523: the keys,
+// inline or by URL, and the one assertion algorithm) and of pushed
+// authorization requests (RFC 9126 §6).
+type protocolFields struct {
+	JWKS                        json.RawMessage `json:"jwks,omitempty"`
+	JWKSURI                     string          `json:"jwks_uri"`
+	TokenEndpointAuthSigningAlg string          `json:"token_endpoint_auth_signing_alg"`
+	RequirePAR                  bool            `json:"require_pushed_authorization_requests"`
+}
+
+func protocolOf(c idp.Client) protocolFields {
+	p := protocolFields{JWKSURI: c.JWKSURI, TokenEndpointAuthSigningAlg: c.TokenEndpointAuthSigningAlg, RequirePAR: c.RequirePAR}
+	if c.JWKS != "" {
+		p.JWKS = json.RawMessage(c.JWKS)
+	}
+	return p
+}
+
+func (p protocolFields) apply(c *idp.Client) {
+	c.JWKS = ""
+	if len(p.JWKS) > 0 && string(p.JWKS) != "null" {
+		c.JWKS = string(p.JWKS)
+	}
+	c.JWKSURI, c.TokenEndpointAuthSigningAlg, c.RequirePAR = p.JWKSURI, p.TokenEndpointAuthSigningAlg, p.RequirePAR
 }
 
 // clientJSON is a client as the API shows it: never the secret hash;
@@ -60,6 +88,7 @@ type clientCreate struct {
 	// The token signing algorithms; "" means RS256 (clients.SigningAlgs).
 	IDTokenSignedResponseAlg     string `json:"id_token_signed_response_alg"`
 	AccessTokenSignedResponseAlg string `json:"access_token_signed_response_alg"`
+	protocolFields
 }
 
 func fieldsOfClient(c idp.Client) clientFields {
@@ -68,7 +97,8 @@ func fieldsOfClient(c idp.Client) clientFields {
 		GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes), Audience: nonNil(c.Audience),
 		SkipConsent: c.SkipConsent, AllowPlainOAuth: c.AllowPlainOAuth, DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 		BackchannelLogoutURI: c.BackchannelLogoutURI, Introspection: c.Introspection,
-		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg, AccessTokenSignedResponseAlg: c.AccessTokenSignedResponseAlg}
+		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg, AccessTokenSignedResponseAlg: c.AccessTokenSignedResponseAlg,
+		protocolFields: protocolOf(c)}
 }
 
 func (f clientFields) apply(c *idp.Client) {
@@ -79,6 +109,7 @@ func (f clientFields) apply(c *idp.Client) {
 	c.DPoPBoundAccessTokens = f.DPoPBoundAccessTokens
 	c.BackchannelLogoutURI, c.Introspection = f.BackchannelLogoutURI, f.Introspection
 	c.IDTokenSignedResponseAlg, c.AccessTokenSignedResponseAlg = f.IDTokenSignedResponseAlg, f.AccessTokenSignedResponseAlg
+	f.protocolFields.apply(c)
 }
 
 func renderClient(c idp.Client) clientJSON {
@@ -120,8 +151,10 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 		Audience: in.Audience, SkipConsent: in.SkipConsent, AllowPlainOAuth: in.AllowPlainOAuth,
 		DPoPBoundAccessTokens: in.DPoPBoundAccessTokens,
 		BackchannelLogoutURI:  in.BackchannelLogoutURI, Introspection: in.Introspection,
-		IDTokenSignedResponseAlg: in.IDTokenSignedResponseAlg, AccessTokenSignedResponseAlg: in.AccessTokenSignedResponseAlg}.apply(&c)
-	confidential := in.TokenEndpointAuthMethod != idp.AuthMethodNone
+		IDTokenSignedResponseAlg: in.IDTokenSignedResponseAlg, AccessTokenSignedResponseAlg: in.AccessTokenSignedResponseAlg,
+		protocolFields: in.protocolFields}.apply(&c)
+	// A private_key_jwt client proves itself with its key: no secret.
+	confidential := in.TokenEndpointAuthMethod != idp.AuthMethodNone && in.TokenEndpointAuthMethod != idp.AuthMethodPrivateKeyJWT
 	clients.Prepare(&c, confidential)
 	if err := clients.Validate(c); err != nil {
 		return err

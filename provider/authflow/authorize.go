@@ -28,7 +28,8 @@ func (h *Handlers) HandleAuthorize(w http.ResponseWriter, r *http.Request) {
 		h.writeAuthorizeError(w, r, ar, err)
 		return
 	}
-	h.proceed(w, r, ar, r.Form, nil) // NewAuthorizeRequest parsed the form
+	// The request's form: the parameters sent, or the ones pushed.
+	h.proceed(w, r, ar, ar.GetRequestForm(), nil)
 }
 
 // NewAuthorizeRequest validates an authorization request. What fosite
@@ -43,20 +44,39 @@ func (h *Handlers) NewAuthorizeRequest(ctx context.Context, r *http.Request) (fo
 	if refuse := authorizeRefusal(r.Form); refuse != nil {
 		return h.refuseAuthorize(ctx, r, refuse)
 	}
+	pushed := oauth.IsPushedRequestURI(r.Form.Get("request_uri"))
+	if pushed {
+		// Only the pushed parameters count (RFC 9126 §4): whatever else
+		// the front channel carries is dropped, or fosite would merge it
+		// into the pushed request unvalidated.
+		r.Form = url.Values{"client_id": r.Form["client_id"], "request_uri": r.Form["request_uri"]}
+	}
 	ar, err := h.oauth.NewAuthorizeRequest(ctx, r)
 	if err != nil {
-		return ar, err
+		return ar, pushedRequestError(err)
 	}
+	if !pushed && h.mustPush(ar.GetClient()) {
+		return ar, fosite.ErrInvalidRequest.WithHint("This client must push its authorization requests to the pushed authorization request endpoint first (RFC 9126).")
+	}
+	return ar, checkAuthorizeRequest(ar)
+}
+
+// checkAuthorizeRequest refuses what fosite lets through, whether the
+// request arrived at the authorization endpoint or was pushed: another
+// response type than "code", prompt=none with other values, and a
+// malformed claims parameter, whose scopes it adds to the request.
+func checkAuthorizeRequest(ar fosite.AuthorizeRequester) error {
 	// fosite matches response types regardless of case, but its code
 	// handler only answers "code": "Code" would fail after the sign-in.
 	if !ar.GetResponseTypes().ExactOne("code") {
-		return ar, fosite.ErrUnsupportedResponseType.WithHint("The only supported response_type is \"code\".")
+		return fosite.ErrUnsupportedResponseType.WithHint("The only supported response_type is \"code\".")
 	}
-	if prompt := Prompts(r.Form); slices.Contains(prompt, "none") && len(prompt) > 1 {
-		return ar, fosite.ErrInvalidRequest.WithHint("prompt=none cannot be combined with other prompt values (OpenID Connect Core §3.1.2.1).")
+	form := ar.GetRequestForm()
+	if prompt := Prompts(form); slices.Contains(prompt, "none") && len(prompt) > 1 {
+		return fosite.ErrInvalidRequest.WithHint("prompt=none cannot be combined with other prompt values (OpenID Connect Core §3.1.2.1).")
 	}
 	// A malformed claims parameter is refused before the member signs in.
-	return ar, oauth.RequestClaimScopes(ar, r.Form.Get("claims"))
+	return oauth.RequestClaimScopes(ar, form.Get("claims"))
 }
 
 // authorizeRefusal names what makes a request refused whatever else it
@@ -68,8 +88,8 @@ func authorizeRefusal(form url.Values) *fosite.RFC6749Error {
 	switch {
 	case form.Has("request"):
 		return fosite.ErrRequestNotSupported.WithHint("Request objects are not supported; send the parameters directly.")
-	case form.Has("request_uri"):
-		return fosite.ErrRequestURINotSupported.WithHint("Request URIs are not supported; send the parameters directly.")
+	case form.Has("request_uri") && !oauth.IsPushedRequestURI(form.Get("request_uri")):
+		return fosite.ErrRequestURINotSupported.WithHint("The only request URIs accepted are those of the pushed authorization request endpoint.")
 	}
 	return nil
 }

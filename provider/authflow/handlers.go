@@ -42,6 +42,9 @@ type Config struct {
 	// Throttle counts sign-in attempts; KDF bounds password derivations.
 	Throttle *web.Throttle
 	KDF      *password.Limiter
+	// RequirePAR refuses authorization requests that were not pushed
+	// (RFC 9126 §5), for every client.
+	RequirePAR bool
 }
 
 // Handlers serves the authorization endpoint and the login and consent

@@ -41,6 +41,8 @@ type Config struct {
 	IDTokenLifespan       time.Duration
 	RefreshTokenLifespan  time.Duration
 	RefreshReuseInterval  time.Duration
+	// PARLifespan is how long a pushed request_uri may be used (RFC 9126).
+	PARLifespan time.Duration
 	// AllowPlainOAuth relaxes PKCE for every confidential client.
 	AllowPlainOAuth bool
 
@@ -65,6 +67,8 @@ type Engine struct {
 
 	cfg   Config
 	store *fositeStore
+	// keys are private_key_jwt clients' public keys.
+	keys *keySource
 	// refreshSignature names the row of a refresh token, as fosite does.
 	refreshSignature func(ctx context.Context, token string) string
 	// userCodeKey keys the HMAC of device user codes (keys.PurposeUserCode).
@@ -74,12 +78,12 @@ type Engine struct {
 // New builds the engine. The signer is built once, here, and shared by
 // every token strategy.
 func New(cfg Config) *Engine {
-	e := &Engine{cfg: cfg, Signer: newSigner(cfg.Keys), userCodeKey: keys.Derive(cfg.Secret, keys.PurposeUserCode)}
+	e := &Engine{cfg: cfg, Signer: newSigner(cfg.Keys), userCodeKey: keys.Derive(cfg.Secret, keys.PurposeUserCode), keys: newKeySource(cfg.Now)}
 	e.store = &fositeStore{
 		store:      cfg.Store,
 		clients:    &clientCache{store: cfg.Store, now: cfg.Now, entries: map[string]cachedClient{}},
 		successors: keys.NewBox(cfg.Secret, keys.PurposeSuccessor),
-		now:        cfg.Now, reuseInterval: cfg.RefreshReuseInterval,
+		now:        cfg.Now, reuseInterval: cfg.RefreshReuseInterval, parLifespan: cfg.PARLifespan,
 	}
 	e.OAuth2Provider = e.compose()
 	e.refreshSignature = compose.NewOAuth2HMACStrategy(e.OAuth2Provider.(*fosite.Fosite).Config).RefreshTokenSignature
@@ -139,6 +143,11 @@ func (e *Engine) compose() fosite.OAuth2Provider {
 		// fosite's own page submits with an inline onload handler, which
 		// the provider's Content-Security-Policy blocks.
 		FormPostHTMLTemplate: cfg.FormPost,
+		// PAR (RFC 9126): whether a client must push is decided by
+		// authflow (per client or for all), not by fosite's switch, which
+		// would refuse the parked request replayed after the login.
+		PushedAuthorizeRequestURIPrefix: PARPrefix,
+		PushedAuthorizeContextLifespan:  cfg.PARLifespan,
 	}
 	// Both token strategies sign through the keyring, never a fixed key.
 	strategy := &compose.CommonStrategy{
@@ -157,6 +166,7 @@ func (e *Engine) compose() fosite.OAuth2Provider {
 		compose.OAuth2TokenIntrospectionFactory,
 		compose.OAuth2TokenRevocationFactory,
 		e.deviceFactory(strategy),
+		compose.PushedAuthorizeHandlerFactory,
 		func(c fosite.Configurator, s, st interface{}) interface{} {
 			return &pkceHandler{
 				Handler:  compose.OAuth2PKCEFactory(c, s, st).(*pkce.Handler),

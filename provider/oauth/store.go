@@ -33,6 +33,8 @@ type fositeStore struct {
 	successors    *keys.Box
 	now           func() time.Time
 	reuseInterval time.Duration
+	// parLifespan is how long a pushed request lives.
+	parLifespan time.Duration
 }
 
 // Compile-time checks: compose only finds a missing method at run time.

@@ -42,6 +42,8 @@ type Config struct {
 	// Throttle counts sign-in attempts; KDF bounds password derivations.
 	Throttle *web.Throttle
 	KDF      *password.Limiter
+	// Audit records sign-ins and consents; nil records nothing.
+	Audit Recorder
 }
 
 // Handlers serves the authorization endpoint and the login and consent

@@ -56,7 +56,7 @@ func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if lr.HintSID == s.ID || (lr.HintSID == "" && lr.HintSub != "" && lr.HintSub == s.MemberID) {
-		if err := p.endSession(ctx, s); err != nil {
+		if err := p.logoutSession(ctx, r, s); err != nil {
 			p.web.Internal(w, r, err)
 			return
 		}
@@ -100,7 +100,7 @@ func (p *Provider) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := p.web.Session(ctx, r)
 	if err == nil {
-		err = p.endSession(ctx, s)
+		err = p.logoutSession(ctx, r, s)
 	}
 	if err != nil && !errors.Is(err, web.ErrNoSession) {
 		p.web.Internal(w, r, err)
@@ -226,14 +226,43 @@ func (p *Provider) openLogout(blob string) (logoutRequest, bool) {
 	return lr, true
 }
 
-// endSession ends a provider session as a logout does (sessions.End)
-// and wakes the back-channel notifier, without waiting for its
-// deliveries.
+// endSession ends a provider session nobody signed out of: past its
+// lifetime, idle too long, or replaced by a new sign-in in the same
+// browser. See endWith.
 func (p *Provider) endSession(ctx context.Context, s idp.Session) error {
-	if err := sessions.End(ctx, p.store, []idp.Session{s}, !p.cfg.KeepRefreshTokensOnLogout); err != nil {
+	now := p.cfg.Now()
+	reason := "replaced"
+	switch {
+	case !now.Before(s.ExpiresAt):
+		reason = "expired"
+	case now.Sub(s.LastSeenAt) >= p.cfg.SessionIdleTimeout:
+		reason = "idle"
+	}
+	return p.endWith(ctx, s, idp.AuditEvent{Type: idp.AuditSessionEnded, Actor: idp.ActorSystem,
+		Detail: map[string]any{"reason": reason}})
+}
+
+// logoutSession ends the session the member signed out of at r.
+func (p *Provider) logoutSession(ctx context.Context, r *http.Request, s idp.Session) error {
+	return p.endWith(ctx, s, idp.AuditEvent{Type: idp.AuditLogout, Actor: idp.ActorMember(s.MemberID),
+		Address: p.web.ClientAddr(r)})
+}
+
+// endWith ends a provider session (sessions.End) and records e in the
+// same transaction, then wakes the back-channel notifier, without waiting
+// for its deliveries.
+func (p *Provider) endWith(ctx context.Context, s idp.Session, e idp.AuditEvent) error {
+	e.MemberID, e.SessionID = s.MemberID, s.ID
+	err := p.store.InTx(ctx, func(ctx context.Context) error {
+		if err := sessions.End(ctx, p.store, []idp.Session{s}, !p.cfg.KeepRefreshTokensOnLogout); err != nil {
+			return err
+		}
+		return p.audit.Record(ctx, e)
+	})
+	if err != nil {
 		return err
 	}
-	p.log.Info("session ended", "member", s.MemberID)
+	p.log.InfoContext(ctx, "session ended", "member", s.MemberID, "event", string(e.Type))
 	p.logout.Notify()
 	return nil
 }

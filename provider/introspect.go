@@ -29,7 +29,7 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		p.log.Info("introspection refused", "err", web.Describe(err))
+		p.log.InfoContext(ctx, "introspection refused", "err", web.Describe(err))
 		p.writeIntrospectionError(ctx, w, err)
 		return
 	}
@@ -44,7 +44,7 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil || !mayIntrospect(caller, ar) {
 		if err != nil {
-			p.log.Debug("introspection: inactive token", "client", caller.ID, "err", web.Describe(err))
+			p.log.DebugContext(ctx, "introspection: inactive token", "client", caller.ID, "err", web.Describe(err))
 		}
 		writeIntrospection(w, map[string]any{"active": false})
 		return
@@ -150,7 +150,7 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		p.log.Info("revocation", "err", web.Describe(err))
+		p.log.InfoContext(ctx, "revocation", "err", web.Describe(err))
 	}
 	p.oauth.WriteRevocationResponse(ctx, w, err)
 }

@@ -129,7 +129,7 @@ func (p *Provider) parseLogout(ctx context.Context, form url.Values) logoutReque
 	if hint := form.Get("id_token_hint"); hint != "" {
 		claims, err := p.verifyIDTokenHint(ctx, hint)
 		if err != nil {
-			p.log.Info("logout: id_token_hint rejected", "err", err)
+			p.log.InfoContext(ctx, "logout: id_token_hint rejected", "err", err)
 			trusted = false
 		} else {
 			aud := claimStrings(claims["aud"])

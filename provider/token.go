@@ -59,7 +59,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	case ar.GetGrantTypes().ExactOne(idp.GrantRefreshToken):
 		if p.cfg.Now().Sub(sess.GrantedAt) > p.cfg.RefreshTokenMaxLifetime {
 			if err := p.oauth.RevokeRefreshToken(ctx, ar.GetID()); err != nil {
-				p.log.Error("revoke expired refresh family", "err", err)
+				p.log.ErrorContext(ctx, "revoke expired refresh family", "err", err)
 			}
 			p.writeAccessError(ctx, w, ar, fosite.ErrInvalidGrant.WithHint("The refresh token has reached its maximum lifetime; sign in again."))
 			return
@@ -130,9 +130,9 @@ func (p *Provider) writeAccessError(ctx context.Context, w http.ResponseWriter, 
 	}
 	rfc := fosite.ErrorToRFC6749Error(err)
 	if rfc.CodeField >= 500 {
-		p.log.Error("token request failed", "err", web.Describe(err))
+		p.log.ErrorContext(ctx, "token request failed", "err", web.Describe(err))
 	} else {
-		p.log.Info("token request refused", "err", web.Describe(err))
+		p.log.InfoContext(ctx, "token request refused", "err", web.Describe(err))
 	}
 	setRetryAfter(w, err)
 	p.oauth.WriteAccessError(ctx, w, ar, err)

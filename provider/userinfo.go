@@ -33,7 +33,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil || use != fosite.AccessToken {
-		p.log.Info("userinfo refused", "err", describeOrNil(err))
+		p.log.InfoContext(ctx, "userinfo refused", "err", describeOrNil(err))
 		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The access token is invalid, expired or revoked.")
 		return
 	}
@@ -54,7 +54,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		p.log.Error("userinfo", "err", err)
+		p.log.ErrorContext(ctx, "userinfo", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

@@ -79,7 +79,7 @@ func (h *Handlers) HandleConsent(w http.ResponseWriter, r *http.Request) {
 	}
 	if answer == "deny" {
 		if err := h.store.Flows.Delete(ctx, f.ID); err != nil && !errors.Is(err, idp.ErrNotFound) {
-			h.log.Error("delete denied flow", "err", err)
+			h.log.ErrorContext(ctx, "delete denied flow", "err", err)
 		}
 		h.writeAuthorizeError(w, r, ar, fosite.ErrAccessDenied.WithHint("The member denied the request."))
 		return

@@ -56,7 +56,7 @@ func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if lr.HintSID == s.ID || (lr.HintSID == "" && lr.HintSub != "" && lr.HintSub == s.MemberID) {
-		if err := p.logoutSession(ctx, r, s); err != nil {
+		if err := p.logoutSession(ctx, r, s, lr.ClientID); err != nil {
 			p.web.Internal(w, r, err)
 			return
 		}
@@ -100,7 +100,7 @@ func (p *Provider) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := p.web.Session(ctx, r)
 	if err == nil {
-		err = p.logoutSession(ctx, r, s)
+		err = p.logoutSession(ctx, r, s, lr.ClientID)
 	}
 	if err != nil && !errors.Is(err, web.ErrNoSession) {
 		p.web.Internal(w, r, err)
@@ -242,10 +242,11 @@ func (p *Provider) endSession(ctx context.Context, s idp.Session) error {
 		Detail: map[string]any{"reason": reason}})
 }
 
-// logoutSession ends the session the member signed out of at r.
-func (p *Provider) logoutSession(ctx context.Context, r *http.Request, s idp.Session) error {
+// logoutSession ends the session the member signed out of at r, from
+// the client that sent them, when the request named one.
+func (p *Provider) logoutSession(ctx context.Context, r *http.Request, s idp.Session, clientID string) error {
 	return p.endWith(ctx, s, idp.AuditEvent{Type: idp.AuditLogout, Actor: idp.ActorMember(s.MemberID),
-		Address: p.web.ClientAddr(r)})
+		ClientID: clientID, Address: p.web.ClientAddr(r)})
 }
 
 // endWith ends a provider session (sessions.End) and records e in the

@@ -2,11 +2,13 @@ package provider_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/provider"
@@ -220,4 +222,59 @@ func TestClientCredentialsCountedNotAudited(t *testing.T) {
 			t.Errorf("trail = %+v, want no event for a client-credentials token", got)
 		}
 	})
+}
+
+// TestCleanupExpiresAuditAndInitialTokens: the periodic cleanup deletes
+// audit events older than the retention and expired initial access
+// tokens, and keeps the rest.
+func TestCleanupExpiresAuditAndInitialTokens(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		ctx := context.Background()
+		store := open(t)
+		now := time.Now()
+		for _, e := range []idp.AuditEvent{
+			{Type: idp.AuditLogout, Actor: idp.ActorSystem, Time: now.Add(-3 * time.Hour)},
+			{Type: idp.AuditLogout, Actor: idp.ActorSystem, Time: now.Add(-time.Minute)},
+		} {
+			if err := store.Audit.Append(ctx, &e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tok := range []idp.InitialAccessToken{
+			{Hash: "expired-token-hash", CreatedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)},
+			{Hash: "live-token-hash", CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+		} {
+			if err := store.Registrations.CreateToken(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		newEnv(t, store, func(c *provider.Config) {
+			c.AuditRetention, c.CleanupInterval = time.Hour, 20*time.Millisecond
+		})
+		expiredGone := func() bool {
+			_, err := store.Registrations.Token(ctx, "expired-token-hash", now.Add(-90*time.Minute))
+			return errors.Is(err, idp.ErrNotFound)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for (len(must2(store.Audit.List(ctx, storage.AuditQuery{Type: idp.AuditLogout}))) != 1 || !expiredGone()) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		list := must2(store.Audit.List(ctx, storage.AuditQuery{Type: idp.AuditLogout}))
+		if len(list) != 1 || list[0].Time.Before(now.Add(-time.Hour)) {
+			t.Errorf("events after cleanup = %+v; want only the recent one", list)
+		}
+		if !expiredGone() {
+			t.Error("the expired initial access token survived the cleanup")
+		}
+		if _, err := store.Registrations.Token(ctx, "live-token-hash", now); err != nil {
+			t.Errorf("the live initial access token: %v", err)
+		}
+	})
+}
+
+func must2[T any](v T, _ string, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

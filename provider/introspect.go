@@ -25,7 +25,7 @@ import (
 func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	caller, err := p.introspectionCaller(ctx, r)
-	if p.writeUnavailable(w, pathIntrospect, err) {
+	if p.writeUnavailable(ctx, w, pathIntrospect, err) {
 		return
 	}
 	if err != nil {
@@ -39,7 +39,7 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	use, ar, err := p.oauth.IntrospectToken(ctx, token, fosite.TokenUse(r.PostForm.Get("token_type_hint")), oauth.NewSession())
-	if p.writeUnavailable(w, pathIntrospect, err) {
+	if p.writeUnavailable(ctx, w, pathIntrospect, err) {
 		return
 	}
 	if err != nil || !mayIntrospect(caller, ar) {
@@ -146,7 +146,7 @@ func writeIntrospection(w http.ResponseWriter, body map[string]any) {
 func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	err := p.oauth.NewRevocationRequest(ctx, r)
-	if p.writeUnavailable(w, pathRevoke, err) {
+	if p.writeUnavailable(ctx, w, pathRevoke, err) {
 		return
 	}
 	if err != nil {

@@ -125,7 +125,7 @@ func (p *Provider) newAccessResponse(ctx context.Context, ar fosite.AccessReques
 // writeAccessError logs server-side detail once and writes the RFC 6749
 // §5.2 JSON error.
 func (p *Provider) writeAccessError(ctx context.Context, w http.ResponseWriter, ar fosite.AccessRequester, err error) {
-	if p.writeUnavailable(w, pathToken, err) {
+	if p.writeUnavailable(ctx, w, pathToken, err) {
 		return
 	}
 	rfc := fosite.ErrorToRFC6749Error(err)

@@ -29,7 +29,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	use, ar, err := p.oauth.IntrospectToken(ctx, token, fosite.AccessToken, oauth.NewSession())
-	if p.writeUnavailable(w, pathUserinfo, err) {
+	if p.writeUnavailable(ctx, w, pathUserinfo, err) {
 		return
 	}
 	if err != nil || use != fosite.AccessToken {
@@ -50,7 +50,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The member no longer exists.")
 		return
 	}
-	if p.writeUnavailable(w, pathUserinfo, err) {
+	if p.writeUnavailable(ctx, w, pathUserinfo, err) {
 		return
 	}
 	if err != nil {

@@ -238,32 +238,41 @@ func (p *Provider) endSession(ctx context.Context, s idp.Session) error {
 	case now.Sub(s.LastSeenAt) >= p.cfg.SessionIdleTimeout:
 		reason = "idle"
 	}
-	return p.endWith(ctx, s, idp.AuditEvent{Type: idp.AuditSessionEnded, Actor: idp.ActorSystem,
+	return p.endWith(ctx, s, &idp.AuditEvent{Type: idp.AuditSessionEnded, Actor: idp.ActorSystem,
 		Detail: map[string]any{"reason": reason}})
+}
+
+// endAdminSession ends a session for the admin API, which records the
+// event itself, with the administrator as its actor.
+func (p *Provider) endAdminSession(ctx context.Context, s idp.Session) error {
+	return p.endWith(ctx, s, nil)
 }
 
 // logoutSession ends the session the member signed out of at r, from
 // the client that sent them, when the request named one.
 func (p *Provider) logoutSession(ctx context.Context, r *http.Request, s idp.Session, clientID string) error {
-	return p.endWith(ctx, s, idp.AuditEvent{Type: idp.AuditLogout, Actor: idp.ActorMember(s.MemberID),
+	return p.endWith(ctx, s, &idp.AuditEvent{Type: idp.AuditLogout, Actor: idp.ActorMember(s.MemberID),
 		ClientID: clientID, Address: p.web.ClientAddr(r)})
 }
 
-// endWith ends a provider session (sessions.End) and records e in the
-// same transaction, then wakes the back-channel notifier, without waiting
-// for its deliveries.
-func (p *Provider) endWith(ctx context.Context, s idp.Session, e idp.AuditEvent) error {
-	e.MemberID, e.SessionID = s.MemberID, s.ID
+// endWith ends a provider session (sessions.End) and records e, when
+// given, in the same transaction, then wakes the back-channel notifier,
+// without waiting for its deliveries.
+func (p *Provider) endWith(ctx context.Context, s idp.Session, e *idp.AuditEvent) error {
 	err := p.store.InTx(ctx, func(ctx context.Context) error {
 		if err := sessions.End(ctx, p.store, []idp.Session{s}, !p.cfg.KeepRefreshTokensOnLogout); err != nil {
 			return err
 		}
-		return p.audit.Record(ctx, e)
+		if e == nil {
+			return nil
+		}
+		e.MemberID, e.SessionID = s.MemberID, s.ID
+		return p.audit.Record(ctx, *e)
 	})
 	if err != nil {
 		return err
 	}
-	p.log.InfoContext(ctx, "session ended", "member", s.MemberID, "event", string(e.Type))
+	p.log.InfoContext(ctx, "session ended", "member", s.MemberID)
 	p.logout.Notify()
 	return nil
 }

@@ -19,6 +19,7 @@ type Recorder interface {
 const (
 	reasonBadCredentials  = "bad_credentials"
 	reasonUsernameTooLong = "username_too_long"
+	reasonDisabled        = "disabled" // right password, disabled member
 )
 
 // record writes e when the handlers have a Recorder.

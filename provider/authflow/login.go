@@ -72,13 +72,16 @@ func (h *Handlers) HandleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = h.checkPassword(ctx, m, r.PostFormValue("password"))
+	reason := reasonBadCredentials
 	if err == nil && members.CanSignIn(m) != nil {
-		err = errBadCredentials
+		// The page says what it says for a wrong password; only the
+		// trail and the log tell the operator why.
+		err, reason = errBadCredentials, reasonDisabled
 	}
 	if errors.Is(err, errBadCredentials) {
 		// 200, not 401: a form cannot answer the WWW-Authenticate
 		// challenge RFC 9110 §11.6.1 requires with 401.
-		h.failed(ctx, attempt, idp.AuditLoginFailed, reasonBadCredentials)
+		h.failed(ctx, attempt, idp.AuditLoginFailed, reason)
 		h.renderLogin(w, r, f, username, msgBadCredentials, http.StatusOK)
 		return
 	}

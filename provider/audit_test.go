@@ -34,14 +34,15 @@ func eachBackend(t *testing.T, fn func(t *testing.T, open storagetest.Backend)) 
 }
 
 // TestAuditTrailOfAFlow: a failed sign-in on an unknown account, a
-// sign-in, consent, code exchange, refresh and logout leave exactly their
-// events in the trail, in order, each with its actor; the unknown account
+// sign-in, consent, code exchange, refresh, logout and an administrator's
+// change leave exactly their events in the trail, in order, each with its
+// actor; the unknown account
 // is named only by a keyed reference, in the trail and in the log, and
 // the sign-in log lines carry the address and that reference.
 func TestAuditTrailOfAFlow(t *testing.T) {
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		var logs logBuffer
-		e := newEnv(t, open(t), capturedLog(&logs))
+		e := newAdminEnv(t, open, capturedLog(&logs))
 		alice, err := e.store.Members.ByEmail(context.Background(), aliceEmail)
 		if err != nil {
 			t.Fatal(err)
@@ -67,6 +68,9 @@ func TestAuditTrailOfAFlow(t *testing.T) {
 			t.Fatalf("refresh: %d %v", resp.StatusCode, out)
 		}
 		b.logout(r, url.Values{"id_token_hint": {idTokenOf(t, tok)}})
+		ops := e.clientToken("ops", opsSecret, idp.ScopeAdmin)
+		tag := e.call(ops, http.MethodGet, "/members/"+alice.ID, nil).want(t, http.StatusOK).header.Get("ETag")
+		e.call(ops, http.MethodPatch, "/members/"+alice.ID, map[string]any{"name": "Alice Changed"}, "If-Match", tag).want(t, http.StatusOK)
 
 		member, web := idp.ActorMember(alice.ID), idp.ActorClient("web")
 		want := []struct {
@@ -79,6 +83,7 @@ func TestAuditTrailOfAFlow(t *testing.T) {
 			{idp.AuditTokenIssued, web, idp.GrantAuthorizationCode},
 			{idp.AuditTokenIssued, web, idp.GrantRefreshToken},
 			{idp.AuditLogout, member, ""},
+			{idp.AuditMemberUpdated, idp.ActorClient("ops"), ""},
 		}
 		got := e.trail()
 		if len(got) != len(want) {
@@ -89,9 +94,12 @@ func TestAuditTrailOfAFlow(t *testing.T) {
 			if g.Type != w.typ || g.Actor != w.actor || (w.grant != "" && g.Detail["grant_type"] != w.grant) {
 				t.Errorf("event %d = %s by %s %v; want %s by %s (grant %q)", i, g.Type, g.Actor, g.Detail, w.typ, w.actor, w.grant)
 			}
-			if i > 0 && (g.MemberID != alice.ID || g.ClientID != "web") {
+			if i > 0 && i < 6 && (g.MemberID != alice.ID || g.ClientID != "web") {
 				t.Errorf("event %d (%s): member %q client %q; want alice and web", i, g.Type, g.MemberID, g.ClientID)
 			}
+		}
+		if got[6].MemberID != alice.ID || got[6].Detail["after"].(map[string]any)["name"] != "Alice Changed" {
+			t.Errorf("member.updated = %+v; want alice's new name", got[6])
 		}
 		failed, ok := got[0], got[1]
 		ref, _ := failed.Detail["account"].(string)
@@ -277,4 +285,34 @@ func must2[T any](v T, _ string, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestDisabledSignInAudited: a disabled member with the right password
+// sees the page a wrong password gets, but the trail says why.
+func TestDisabledSignInAudited(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newEnv(t, open(t))
+		ctx := context.Background()
+		bob, err := e.store.Members.ByEmail(ctx, "bob@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob.Disabled = true
+		if err := e.store.Members.Update(ctx, bob); err != nil {
+			t.Fatal(err)
+		}
+		b := e.browser()
+		pg := b.get(e.webRP().authURL(newAuthRequest()))
+		pg = b.submit(pg, url.Values{"username": {"bob"}, "password": {bobPass}}, "", "")
+		if !pg.isLogin() {
+			t.Fatalf("disabled member: want the login page again, got %d", pg.resp.StatusCode)
+		}
+		got := e.trail()
+		if len(got) != 1 || got[0].Type != idp.AuditLoginFailed || got[0].MemberID != bob.ID || got[0].Detail["reason"] != "disabled" {
+			t.Fatalf("trail = %+v; want one login.failed for bob, reason disabled", got)
+		}
+		if v := sample(scrape(t, e.issuer), "idp_logins_total", map[string]string{"result": "disabled"}); v != 1 {
+			t.Errorf(`idp_logins_total{result="disabled"} = %v, want 1`, v)
+		}
+	})
 }

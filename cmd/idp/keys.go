@@ -153,7 +153,14 @@ func (c *cli) keysRemoveCommand() *ffcli.Command {
 				return err
 			}
 			return withStore(ctx, dsn, func(store *storage.Store) error {
-				if err := keys.Remove(ctx, store, kid, time.Now()); err != nil {
+				err := store.InTx(ctx, func(ctx context.Context) error {
+					if err := keys.Remove(ctx, store, kid, time.Now()); err != nil {
+						return err
+					}
+					return recorder(store).Record(ctx, idp.AuditEvent{Type: idp.AuditKeyRemoved, Actor: actorCLI,
+						Detail: map[string]any{"kid": kid}})
+				})
+				if err != nil {
 					return err
 				}
 				fmt.Fprintf(c.stdout, "removed key %s\n", kid)

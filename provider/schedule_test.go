@@ -15,8 +15,8 @@ import (
 )
 
 // TestKeyScheduleInProvider: with --key-rotation-interval, a provider
-// started after the signing key has served the interval adds the next
-// key, publishes it in the JWKS while the old key still signs, and signs
+// started after the signing keys have served the interval adds the next
+// key of each algorithm, publishes it in the JWKS while the old key still signs, and signs
 // with it once its activation time comes; the rotation is in the audit
 // trail, by the system.
 func TestKeyScheduleInProvider(t *testing.T) {
@@ -34,39 +34,44 @@ func TestKeyScheduleInProvider(t *testing.T) {
 			}
 			return out["access_token"].(string)
 		}
-		first := kids(fetchJWKS(t, e.issuer))
-		if len(first) != 1 {
-			t.Fatalf("JWKS kids at start = %v, want one", first)
-		}
+		first := kids(fetchJWKS(t, e.issuer)) // one key per algorithm
+		signer := kidOf(t, token())
 
 		c.advance(keys.MinRotationInterval + time.Minute)
 		e.restart()
 		deadline := time.Now().Add(30 * time.Second)
 		var published []string
-		for published = kids(fetchJWKS(t, e.issuer)); len(published) < 2 && time.Now().Before(deadline); published = kids(fetchJWKS(t, e.issuer)) {
+		for published = kids(fetchJWKS(t, e.issuer)); len(published) < 2*len(first) && time.Now().Before(deadline); published = kids(fetchJWKS(t, e.issuer)) {
 			time.Sleep(50 * time.Millisecond)
 		}
-		if len(published) != 2 || !slices.Contains(published, first[0]) {
-			t.Fatalf("JWKS kids after the interval = %v, want %v and the next key", published, first)
+		if len(published) != 2*len(first) {
+			t.Fatalf("JWKS kids after the interval = %v, want %v and a next key for each", published, first)
 		}
-		if kid := kidOf(t, token()); kid != first[0] {
-			t.Errorf("a token was signed with %s before the next key's activation; want %s", kid, first[0])
+		for _, k := range first {
+			if !slices.Contains(published, k) {
+				t.Fatalf("JWKS kids after the interval = %v, lost %s", published, k)
+			}
 		}
-		next := published[0]
-		if next == first[0] {
-			next = published[1]
+		if kid := kidOf(t, token()); kid != signer {
+			t.Errorf("a token was signed with %s before the next key's activation; want %s", kid, signer)
 		}
 
 		c.advance(keys.MinActivateAfter + time.Second)
-		if kid := kidOf(t, token()); kid != next {
-			t.Errorf("after activation a token was signed with %s, want the next key %s", kid, next)
+		next := kidOf(t, token())
+		if slices.Contains(first, next) || !slices.Contains(published, next) {
+			t.Errorf("after activation a token was signed with %s; want a next key published beforehand (%v)", next, published)
 		}
 		list, _, err := e.store.Audit.List(context.Background(), storage.AuditQuery{Type: idp.AuditKeyRotated})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(list) != 1 || list[0].Actor != idp.ActorSystem || list[0].Detail["kid"] != next {
-			t.Errorf("key.rotated events = %+v; want one by the system for %s", list, next)
+		if len(list) != len(first) {
+			t.Fatalf("key.rotated events = %+v; want one per algorithm", list)
+		}
+		for _, ev := range list {
+			if ev.Actor != idp.ActorSystem || !slices.Contains(published, ev.Detail["kid"].(string)) || slices.Contains(first, ev.Detail["kid"].(string)) {
+				t.Errorf("key.rotated event %+v; want one by the system for a next key", ev)
+			}
 		}
 	})
 }

@@ -10,8 +10,9 @@ type AuditEvent struct {
 	ID   string
 	Time time.Time
 	Type AuditType
-	// Actor is who caused the event: "member:<id>", "client:<id>" or
-	// "system" (periodic cleanup, key schedule).
+	// Actor is who caused the event: "member:<id>", "client:<id>",
+	// "system" (periodic cleanup, key schedule) or "cli" (an operator at
+	// the command line).
 	Actor     string
 	MemberID  string
 	ClientID  string

@@ -9,7 +9,6 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/idp/idp"
-	"github.com/idp/idp/audit"
 	"github.com/idp/idp/members"
 	"github.com/idp/idp/provider/admin"
 	"github.com/idp/idp/provider/oauth"
@@ -25,8 +24,8 @@ func (p *Provider) mountAdmin(r *mux.Router) {
 		Store:      p.store,
 		Members:    members.Service{Store: p.store, EndSessions: p.endMemberSessions},
 		Verifier:   adminVerifier{p},
-		Recorder:   audit.New(p.store, p.log, p.cfg.Now),
-		EndSession: p.endSession,
+		Recorder:   p.audit,
+		EndSession: p.endAdminSession,
 		// Other replicas see a change within the client cache's lifetime.
 		ClientChanged: p.oauth.ForgetClient,
 		Secret:        p.cfg.Secret,

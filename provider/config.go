@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idp/idp/audit"
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/provider/registration"
 	"github.com/idp/idp/storage"
@@ -106,6 +107,15 @@ type Config struct {
 	// zero value serves no registration endpoint.
 	Registration registration.Config
 
+	// KeyRotationInterval, when set, rotates the signing key on a
+	// schedule (keys.Schedule): the next key is published ahead of time
+	// and superseded keys are removed once no unexpired token names them.
+	// Zero, the default, leaves rotation to idp keys rotate.
+	KeyRotationInterval time.Duration
+	// AuditRetention is how long audit events are kept; the periodic
+	// cleanup deletes older ones (default audit.DefaultRetention).
+	AuditRetention time.Duration
+
 	// MetricsElsewhere keeps GET /metrics off the provider's routes, for
 	// when the metrics are served on a listener of their own
 	// (Provider.Metrics().Handler()).
@@ -170,6 +180,7 @@ func (c Config) withDefaults() Config {
 	def(&c.DeviceInterval, DefaultDeviceInterval)
 	def(&c.PARLifespan, DefaultPARLifespan)
 	def(&c.CleanupInterval, DefaultCleanupInterval)
+	def(&c.AuditRetention, audit.DefaultRetention)
 	if c.KDFConcurrency == 0 {
 		c.KDFConcurrency = runtime.GOMAXPROCS(0)
 	}
@@ -225,7 +236,8 @@ func (c Config) Validate() error {
 		"refresh token reuse interval": c.RefreshReuseInterval,
 		"refresh token max lifetime":   c.RefreshTokenMaxLifetime, "login flow lifespan": c.LoginFlowLifespan,
 		"device code lifespan": c.DeviceCodeLifespan, "device interval": c.DeviceInterval,
-		"par lifespan": c.PARLifespan,
+		"par lifespan":    c.PARLifespan,
+		"audit retention": c.AuditRetention, "key rotation interval": c.KeyRotationInterval,
 	} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: must not be negative", name))
@@ -250,6 +262,10 @@ func (c Config) Validate() error {
 		if !pfx.IsValid() {
 			errs = append(errs, fmt.Errorf("trusted proxies: %q is not a valid CIDR prefix", pfx))
 		}
+	}
+	if c.KeyRotationInterval > 0 && c.KeyRotationInterval < keys.MinRotationInterval {
+		errs = append(errs, fmt.Errorf("key rotation interval: %v is shorter than %v (0 turns scheduled rotation off)",
+			c.KeyRotationInterval, keys.MinRotationInterval))
 	}
 	errs = append(errs, c.Registration.Validate())
 	return errors.Join(errs...)

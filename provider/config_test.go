@@ -25,6 +25,20 @@ func TestConfigValidateLifetimes(t *testing.T) {
 	wantErr(t, short, "refresh token max lifetime: 24h0m0s is shorter than the refresh token lifespan 48h0m0s")
 }
 
+// TestConfigValidateScheduleAndRetention: a key rotation interval below
+// keys.MinRotationInterval (other than 0, off) and a negative audit
+// retention are refused, each by name.
+func TestConfigValidateScheduleAndRetention(t *testing.T) {
+	good := provider.Config{Issuer: "https://id.example", Store: storagetest.SQLite(t), Secret: make([]byte, 32),
+		KeyRotationInterval: 2160 * time.Hour, AuditRetention: time.Hour}
+	if err := good.Validate(); err != nil {
+		t.Fatalf("Validate of a good config: %v", err)
+	}
+	bad := good
+	bad.KeyRotationInterval, bad.AuditRetention = 10*time.Minute, -time.Hour
+	wantErr(t, bad, "key rotation interval: 10m0s is shorter than 1h0m0s", "audit retention: must not be negative")
+}
+
 // TestConfigValidateIssuerPath: every route is absolute, so an issuer with
 // a path is refused with a message that says so.
 func TestConfigValidateIssuerPath(t *testing.T) {

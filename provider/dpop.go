@@ -169,8 +169,8 @@ func (p *Provider) checkBinding(w http.ResponseWriter, r *http.Request, token, s
 		p.dpopChallenge(w, http.StatusUnauthorized, e.Code, e.Description)
 		return false
 	case err != nil:
-		if !p.writeUnavailable(w, pathUserinfo, err) {
-			p.log.Error("userinfo: dpop proof", "err", err)
+		if !p.writeUnavailable(r.Context(), w, pathUserinfo, err) {
+			p.log.ErrorContext(r.Context(), "userinfo: dpop proof", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 		}
 		return false

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -20,12 +21,12 @@ import (
 // token; at revocation fosite reports a failed store call as
 // temporarily_unavailable but its writer answers 200, telling the client a
 // token is revoked that may still be alive (RFC 7009 §2.2.1 asks for 503).
-func (p *Provider) writeUnavailable(w http.ResponseWriter, path string, err error) bool {
+func (p *Provider) writeUnavailable(ctx context.Context, w http.ResponseWriter, path string, err error) bool {
 	err = oauth.StoreUnavailable(err)
 	if !errors.Is(err, fosite.ErrTemporarilyUnavailable) {
 		return false
 	}
-	p.log.Warn("temporarily unavailable", "path", path, "err", web.Describe(err))
+	p.log.WarnContext(ctx, "temporarily unavailable", "path", path, "err", web.Describe(err))
 	if !setRetryAfter(w, err) {
 		web.SetRetryAfter(w, idp.UnavailableRetryAfter)
 	}

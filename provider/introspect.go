@@ -25,11 +25,11 @@ import (
 func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	caller, err := p.introspectionCaller(ctx, r)
-	if p.writeUnavailable(w, pathIntrospect, err) {
+	if p.writeUnavailable(ctx, w, pathIntrospect, err) {
 		return
 	}
 	if err != nil {
-		p.log.Info("introspection refused", "err", web.Describe(err))
+		p.log.InfoContext(ctx, "introspection refused", "err", web.Describe(err))
 		p.writeIntrospectionError(ctx, w, err)
 		return
 	}
@@ -39,12 +39,12 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	use, ar, err := p.oauth.IntrospectToken(ctx, token, fosite.TokenUse(r.PostForm.Get("token_type_hint")), oauth.NewSession())
-	if p.writeUnavailable(w, pathIntrospect, err) {
+	if p.writeUnavailable(ctx, w, pathIntrospect, err) {
 		return
 	}
 	if err != nil || !mayIntrospect(caller, ar) {
 		if err != nil {
-			p.log.Debug("introspection: inactive token", "client", caller.ID, "err", web.Describe(err))
+			p.log.DebugContext(ctx, "introspection: inactive token", "client", caller.ID, "err", web.Describe(err))
 		}
 		writeIntrospection(w, map[string]any{"active": false})
 		return
@@ -146,11 +146,11 @@ func writeIntrospection(w http.ResponseWriter, body map[string]any) {
 func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	err := p.oauth.NewRevocationRequest(ctx, r)
-	if p.writeUnavailable(w, pathRevoke, err) {
+	if p.writeUnavailable(ctx, w, pathRevoke, err) {
 		return
 	}
 	if err != nil {
-		p.log.Info("revocation", "err", web.Describe(err))
+		p.log.InfoContext(ctx, "revocation", "err", web.Describe(err))
 	}
 	p.oauth.WriteRevocationResponse(ctx, w, err)
 }

@@ -56,7 +56,7 @@ func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if lr.HintSID == s.ID || (lr.HintSID == "" && lr.HintSub != "" && lr.HintSub == s.MemberID) {
-		if err := p.endSession(ctx, s); err != nil {
+		if err := p.logoutSession(ctx, r, s, lr.ClientID); err != nil {
 			p.web.Internal(w, r, err)
 			return
 		}
@@ -100,7 +100,7 @@ func (p *Provider) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := p.web.Session(ctx, r)
 	if err == nil {
-		err = p.endSession(ctx, s)
+		err = p.logoutSession(ctx, r, s, lr.ClientID)
 	}
 	if err != nil && !errors.Is(err, web.ErrNoSession) {
 		p.web.Internal(w, r, err)
@@ -129,7 +129,7 @@ func (p *Provider) parseLogout(ctx context.Context, form url.Values) logoutReque
 	if hint := form.Get("id_token_hint"); hint != "" {
 		claims, err := p.verifyIDTokenHint(ctx, hint)
 		if err != nil {
-			p.log.Info("logout: id_token_hint rejected", "err", err)
+			p.log.InfoContext(ctx, "logout: id_token_hint rejected", "err", err)
 			trusted = false
 		} else {
 			aud := claimStrings(claims["aud"])
@@ -226,14 +226,53 @@ func (p *Provider) openLogout(blob string) (logoutRequest, bool) {
 	return lr, true
 }
 
-// endSession ends a provider session as a logout does (sessions.End)
-// and wakes the back-channel notifier, without waiting for its
-// deliveries.
+// endSession ends a provider session nobody signed out of: past its
+// lifetime, idle too long, or replaced by a new sign-in in the same
+// browser. See endWith.
 func (p *Provider) endSession(ctx context.Context, s idp.Session) error {
-	if err := sessions.End(ctx, p.store, []idp.Session{s}, !p.cfg.KeepRefreshTokensOnLogout); err != nil {
+	now := p.cfg.Now()
+	reason := "replaced"
+	switch {
+	case !now.Before(s.ExpiresAt):
+		reason = "expired"
+	case now.Sub(s.LastSeenAt) >= p.cfg.SessionIdleTimeout:
+		reason = "idle"
+	}
+	return p.endWith(ctx, s, &idp.AuditEvent{Type: idp.AuditSessionEnded, Actor: idp.ActorSystem,
+		Detail: map[string]any{"reason": reason}})
+}
+
+// endAdminSession ends a session for the admin API, which records the
+// event itself, with the administrator as its actor.
+func (p *Provider) endAdminSession(ctx context.Context, s idp.Session) error {
+	return p.endWith(ctx, s, nil)
+}
+
+// logoutSession ends the session the member signed out of at r, from
+// the client that sent them, when the request named one.
+func (p *Provider) logoutSession(ctx context.Context, r *http.Request, s idp.Session, clientID string) error {
+	return p.endWith(ctx, s, &idp.AuditEvent{Type: idp.AuditLogout, Actor: idp.ActorMember(s.MemberID),
+		ClientID: clientID, Address: p.web.ClientAddr(r)})
+}
+
+// endWith ends a provider session (sessions.End) and records e, when
+// given, in the same transaction, then wakes the back-channel notifier,
+// without waiting for its deliveries.
+func (p *Provider) endWith(ctx context.Context, s idp.Session, e *idp.AuditEvent) error {
+	err := p.store.InTx(ctx, func(ctx context.Context) error {
+		if err := sessions.End(ctx, p.store, []idp.Session{s}, !p.cfg.KeepRefreshTokensOnLogout); err != nil {
+			return err
+		}
+		if e == nil {
+			return nil
+		}
+		e.MemberID, e.SessionID = s.MemberID, s.ID
+		return p.audit.Record(ctx, *e)
+	})
+	if err != nil {
 		return err
 	}
-	p.log.Info("session ended", "member", s.MemberID)
+	p.log.InfoContext(ctx, "session ended", "member", s.MemberID)
 	p.logout.Notify()
 	return nil
 }

@@ -191,6 +191,18 @@ func TestMetricsAfterFlow(t *testing.T) {
 				t.Errorf("%s%v missing", want.name, want.labels)
 			}
 		}
+		// Fed by the audit trail once the sign-in and the exchange commit.
+		for _, want := range []struct {
+			name   string
+			labels map[string]string
+		}{
+			{"idp_logins_total", map[string]string{"result": "success"}},
+			{"idp_tokens_issued_total", map[string]string{"grant_type": "authorization_code"}},
+		} {
+			if v := sample(mfs, want.name, want.labels); v != 1 {
+				t.Errorf("%s%v = %v after one sign-in and one exchange, want 1", want.name, want.labels, v)
+			}
+		}
 	})
 }
 

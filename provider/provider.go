@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idp/idp/audit"
 	"github.com/idp/idp/clients"
 	"github.com/idp/idp/dpop"
 	"github.com/idp/idp/keys"
@@ -54,6 +55,9 @@ type Provider struct {
 	metrics *metrics.Metrics
 	// nonces issues and checks DPoP server nonces (Config.DPoPNonce).
 	nonces *dpop.Nonces
+	// audit records security events in the transaction of the change
+	// they describe, and feeds metrics once they commit.
+	audit *audit.Log
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -79,6 +83,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		stop:        make(chan struct{}),
 	}
 	p.metrics = metrics.New(metrics.Sources{KDF: p.kdf.Stats, Pool: cfg.Store.PoolStats})
+	p.audit = audit.New(cfg.Store, cfg.Logger, cfg.Now)
+	p.audit.Observe(p.metrics.Observe)
 	var err error
 	p.web, err = web.New(web.Config{
 		Issuer: cfg.Issuer, CookieDomain: cfg.CookieDomain, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
@@ -111,10 +117,12 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	p.flow = authflow.New(authflow.Config{
 		Issuer: cfg.Issuer, LoginFlowLifespan: cfg.LoginFlowLifespan, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
 		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf, RequirePAR: cfg.RequirePAR,
+		Audit: p.audit,
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
 		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.SignLogoutToken,
 		Poll: cfg.BackchannelPollInterval, RetryBase: cfg.BackchannelRetryBase, MaxAttempts: cfg.BackchannelMaxAttempts,
+		Delivery: p.metrics.BackchannelDelivery,
 	})
 	p.handler = p.routes()
 
@@ -124,6 +132,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		}
 	})
 	p.background(cfg.CleanupInterval, p.collectGarbage)
+	if cfg.KeyRotationInterval > 0 {
+		p.scheduleKeys()
+	}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -131,6 +142,42 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	}()
 	return p, nil
 }
+
+// scheduleKeys runs the key schedule (Config.KeyRotationInterval) once
+// now, so a provider started after a long stop catches up at once, and
+// then every keys.ScheduleCheckInterval. A key it adds is loaded into
+// this replica's JWKS right away; the others load it within
+// keys.ReloadInterval, well before it signs.
+func (p *Provider) scheduleKeys() {
+	sched := keys.Schedule{
+		Store: p.store, Secret: p.cfg.Secret, Interval: p.cfg.KeyRotationInterval,
+		Retention: max(p.cfg.AccessTokenLifespan, p.cfg.IDTokenLifespan) + time.Hour, Audit: p.audit, Log: p.log,
+	}
+	run := func(ctx context.Context) {
+		res, err := sched.Run(ctx, p.cfg.Now())
+		if err != nil {
+			p.log.Error("key schedule", "err", err)
+			return
+		}
+		if res.Rotated != nil || len(res.Removed) > 0 {
+			if err := p.keys.Reload(ctx); err != nil {
+				p.log.Error("reload signing keys", "err", err)
+			}
+		}
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), keys.ScheduleCheckInterval)
+		defer cancel()
+		run(ctx)
+	}()
+	p.background(keys.ScheduleCheckInterval, run)
+}
+
+// Audit returns the provider's audit trail, for the handlers mounted
+// beside it (admin) to record their changes in it.
+func (p *Provider) Audit() *audit.Log { return p.audit }
 
 // KDFStats reports the counters of the limiter that bounds password and
 // client-secret derivations (Config.KDFConcurrency).
@@ -188,9 +235,11 @@ func (p *Provider) collectGarbage(ctx context.Context) {
 	for what, del := range map[string]func(context.Context, time.Time) (int64, error){
 		"tokens": p.store.Tokens.DeleteExpired, "flows": p.store.Flows.DeleteExpired, "pushed requests": p.store.Pushed.DeleteExpired,
 		"sessions": p.store.Sessions.DeleteExpired, "throttle counters": p.store.Throttle.DeleteExpired,
-		"device grants":     p.store.DeviceGrants.DeleteExpired,
-		"dpop proofs":       p.store.Proofs.DeleteExpired,
-		"client assertions": p.store.Assertions.DeleteExpired,
+		"device grants":         p.store.DeviceGrants.DeleteExpired,
+		"dpop proofs":           p.store.Proofs.DeleteExpired,
+		"client assertions":     p.store.Assertions.DeleteExpired,
+		"initial access tokens": p.store.Registrations.DeleteExpiredTokens,
+		"audit events":          audit.Expire(p.store, p.cfg.AuditRetention),
 	} {
 		if n, err := del(ctx, now); err != nil {
 			p.log.Error("delete expired", "what", what, "err", err)

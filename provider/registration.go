@@ -24,7 +24,7 @@ func (p *Provider) mountRegistration(r *mux.Router) {
 	}
 	r.PathPrefix(registration.Path).Handler(registration.New(registration.Deps{
 		Store: p.store, Config: p.cfg.Registration, Issuer: p.cfg.Issuer, Now: p.cfg.Now, Log: p.log,
-		KDF: p.kdf, ClientAddr: p.web.ClientAddr,
+		KDF: p.kdf, ClientAddr: p.web.ClientAddr, Audit: p.audit,
 		Admit: p.admitRegistration(keys.Derive(p.cfg.Secret, keys.PurposeRegistration)),
 	}))
 }

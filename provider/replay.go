@@ -56,7 +56,7 @@ func (p *Provider) replay(ctx context.Context, w http.ResponseWriter, ar fosite.
 		left := time.Duration(in)*time.Second - p.cfg.Now().Sub(r.IssuedAt)
 		resp.SetExpiresIn(max(left, 0))
 	}
-	p.log.Info("refresh token presented again within the reuse interval", "client_id", r.ClientID)
+	p.log.InfoContext(ctx, "refresh token presented again within the reuse interval", "client_id", r.ClientID)
 	p.oauth.WriteAccessResponse(ctx, w, ar, resp)
 	return true
 }

@@ -161,7 +161,7 @@ func securityHeaders(next http.Handler, https bool) http.Handler {
 func (p *Provider) handleHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if _, err := p.store.Keys.List(r.Context()); err != nil {
-		p.log.Error("health check", "err", err)
+		p.log.ErrorContext(r.Context(), "health check", "err", err)
 		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
 		return
 	}

@@ -41,6 +41,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		p.recordReuse(r, ar, err)
 		p.writeAccessError(ctx, w, ar, err)
 		return
 	}
@@ -58,7 +59,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	case ar.GetGrantTypes().ExactOne(idp.GrantRefreshToken):
 		if p.cfg.Now().Sub(sess.GrantedAt) > p.cfg.RefreshTokenMaxLifetime {
 			if err := p.oauth.RevokeRefreshToken(ctx, ar.GetID()); err != nil {
-				p.log.Error("revoke expired refresh family", "err", err)
+				p.log.ErrorContext(ctx, "revoke expired refresh family", "err", err)
 			}
 			p.writeAccessError(ctx, w, ar, fosite.ErrInvalidGrant.WithHint("The refresh token has reached its maximum lifetime; sign in again."))
 			return
@@ -69,10 +70,11 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var resp fosite.AccessResponder
+	issued := p.issuedEvent(r, ar, sess)
 	if ar.GetGrantTypes().ExactOne(idp.GrantRefreshToken) && p.cfg.RefreshReuseInterval > 0 {
-		resp, err = p.oauth.RotateKeeping(ctx, ar)
+		resp, err = p.oauth.RotateKeeping(ctx, ar, func(ctx context.Context) error { return p.audit.Record(ctx, issued) })
 	} else {
-		resp, err = p.newAccessResponse(ctx, ar)
+		resp, err = p.newAccessResponse(ctx, ar, issued)
 	}
 	if p.replay(ctx, w, ar, err, proof) {
 		return
@@ -84,21 +86,37 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	p.oauth.WriteAccessResponse(ctx, w, ar, resp)
 }
 
-// newAccessResponse issues the tokens of ar. A code exchange (and a device
-// code's, which spends its grant the same way) runs in one
-// transaction: fosite's code handler commits the code, access and refresh
+// newAccessResponse issues the tokens of ar and records issued (the
+// token.issued event) in the same transaction, so the trail never shows
+// tokens that were rolled back. A code exchange (and a device code's,
+// which spends its grant the same way) needs that transaction anyway:
+// fosite's code handler commits the code, access and refresh
 // tokens itself, and the OpenID Connect handler then reads and deletes the
 // ID token session in statements of its own, so a database lost between the
 // two would spend the code without an answer the client can retry.
-func (p *Provider) newAccessResponse(ctx context.Context, ar fosite.AccessRequester) (fosite.AccessResponder, error) {
-	if !ar.GetGrantTypes().ExactOne(idp.GrantAuthorizationCode) && !ar.GetGrantTypes().ExactOne(idp.GrantDeviceCode) {
-		return p.oauth.NewAccessResponse(ctx, ar)
+//
+// Client credentials are the exception: their access token row is written
+// outside any transaction, batched and without waiting for the disk (see
+// storage.Token.Volatile), and an audit row per machine token would cost
+// the hot path a synchronous commit (on the benchmark, up to 7 % more on
+// PostgreSQL, past the 5 % the token path may spend on audit and metrics)
+// and fill the trail with one row per service call. Their issuance is
+// counted (idp_tokens_issued_total) but not written to the trail.
+func (p *Provider) newAccessResponse(ctx context.Context, ar fosite.AccessRequester, issued idp.AuditEvent) (fosite.AccessResponder, error) {
+	if ar.GetGrantTypes().ExactOne(idp.GrantClientCredentials) {
+		resp, err := p.oauth.NewAccessResponse(ctx, ar)
+		if err == nil {
+			p.metrics.Observe(issued)
+		}
+		return resp, err
 	}
 	var resp fosite.AccessResponder
 	err := p.store.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		resp, err = p.oauth.NewAccessResponse(ctx, ar)
-		return err
+		if resp, err = p.oauth.NewAccessResponse(ctx, ar); err != nil {
+			return err
+		}
+		return p.audit.Record(ctx, issued)
 	})
 	if errors.Is(err, idp.ErrConflict) {
 		return nil, fosite.ErrSerializationFailure.WithWrap(err)
@@ -109,14 +127,14 @@ func (p *Provider) newAccessResponse(ctx context.Context, ar fosite.AccessReques
 // writeAccessError logs server-side detail once and writes the RFC 6749
 // §5.2 JSON error.
 func (p *Provider) writeAccessError(ctx context.Context, w http.ResponseWriter, ar fosite.AccessRequester, err error) {
-	if p.writeUnavailable(w, pathToken, err) {
+	if p.writeUnavailable(ctx, w, pathToken, err) {
 		return
 	}
 	rfc := fosite.ErrorToRFC6749Error(err)
 	if rfc.CodeField >= 500 {
-		p.log.Error("token request failed", "err", web.Describe(err))
+		p.log.ErrorContext(ctx, "token request failed", "err", web.Describe(err))
 	} else {
-		p.log.Info("token request refused", "err", web.Describe(err))
+		p.log.InfoContext(ctx, "token request refused", "err", web.Describe(err))
 	}
 	setRetryAfter(w, err)
 	p.oauth.WriteAccessError(ctx, w, ar, err)

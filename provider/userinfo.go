@@ -29,11 +29,11 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	use, ar, err := p.oauth.IntrospectToken(ctx, token, fosite.AccessToken, oauth.NewSession())
-	if p.writeUnavailable(w, pathUserinfo, err) {
+	if p.writeUnavailable(ctx, w, pathUserinfo, err) {
 		return
 	}
 	if err != nil || use != fosite.AccessToken {
-		p.log.Info("userinfo refused", "err", describeOrNil(err))
+		p.log.InfoContext(ctx, "userinfo refused", "err", describeOrNil(err))
 		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The access token is invalid, expired or revoked.")
 		return
 	}
@@ -50,11 +50,11 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		p.bearerError(w, http.StatusUnauthorized, "invalid_token", "The member no longer exists.")
 		return
 	}
-	if p.writeUnavailable(w, pathUserinfo, err) {
+	if p.writeUnavailable(ctx, w, pathUserinfo, err) {
 		return
 	}
 	if err != nil {
-		p.log.Error("userinfo", "err", err)
+		p.log.ErrorContext(ctx, "userinfo", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

@@ -44,6 +44,10 @@ type NotifierConfig struct {
 	Poll        time.Duration
 	RetryBase   time.Duration
 	MaxAttempts int
+	// Delivery, when set, is told the outcome of every attempt:
+	// "delivered", "failed" (to be retried) or "dropped" (no attempts
+	// left); metrics counts them.
+	Delivery func(result string)
 }
 
 // Notifier delivers logout tokens to clients from the store's outbox,
@@ -180,11 +184,14 @@ func (b *Notifier) attempt(d idp.LogoutDelivery) {
 	}
 	switch {
 	case err == nil:
+		b.outcome("delivered")
 		b.Log.Info("back-channel logout delivered", "client", d.ClientID, "attempts", d.Attempts)
 	case d.Attempts >= b.MaxAttempts:
+		b.outcome("dropped")
 		b.Log.Error("back-channel logout dropped after the last attempt", "client", d.ClientID,
 			"attempts", d.Attempts, "err", err)
 	default:
+		b.outcome("failed")
 		next := b.Now().Add(b.retryDelay(d.Attempts))
 		b.Log.Warn("back-channel logout attempt failed", "client", d.ClientID, "attempt", d.Attempts,
 			"retry_at", next, "err", err)
@@ -254,4 +261,11 @@ func randomID() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// outcome tells Delivery, when set, the result of an attempt.
+func (b *Notifier) outcome(result string) {
+	if b.Delivery != nil {
+		b.Delivery(result)
+	}
 }

@@ -109,7 +109,13 @@ func (c *cli) consentsRevokeCommand() *ffcli.Command {
 // exist is an error wrapping idp.ErrNotFound, so a mistyped client ID is
 // not mistaken for a revocation.
 func (c *cli) revokeConsent(ctx context.Context, store *storage.Store, m idp.Member, clientID string) error {
-	err := store.Consents.Revoke(ctx, m.ID, clientID)
+	err := store.InTx(ctx, func(ctx context.Context) error {
+		if err := store.Consents.Revoke(ctx, m.ID, clientID); err != nil {
+			return err
+		}
+		return recorder(store).Record(ctx, idp.AuditEvent{Type: idp.AuditConsentRevoked, Actor: actorCLI,
+			MemberID: m.ID, ClientID: clientID})
+	})
 	if errors.Is(err, idp.ErrNotFound) {
 		return fmt.Errorf("no consent of %s for client %s: %w", m.Email, clientID, idp.ErrNotFound)
 	}

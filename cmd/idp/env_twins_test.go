@@ -56,4 +56,10 @@ func TestServerSettingsKeepTheirTwins(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--issuer/IDP_ISSUER") {
 		t.Fatalf("serve with a bad IDP_ISSUER: %v; want it refused by name", err)
 	}
+	_, _, err = invocation{env: map[string]string{"IDP_DATABASE_URL": dsn, "IDP_KEY_ROTATION_INTERVAL": "10m",
+		"IDP_AUDIT_RETENTION": "-1h"}}.run(t, "serve")
+	if err == nil || !strings.Contains(err.Error(), "--key-rotation-interval/IDP_KEY_ROTATION_INTERVAL: 10m0s") ||
+		!strings.Contains(err.Error(), "--audit-retention/IDP_AUDIT_RETENTION") {
+		t.Fatalf("serve with bad IDP_KEY_ROTATION_INTERVAL and IDP_AUDIT_RETENTION: %v; want both refused by name", err)
+	}
 }

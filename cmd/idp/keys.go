@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idp/idp"
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/storage"
 	"github.com/peterbourgon/ff/v3/ffcli"
@@ -64,7 +65,17 @@ func (c *cli) keysRotateCommand() *ffcli.Command {
 				return err
 			}
 			return withStore(ctx, cfg.Database, func(store *storage.Store) error {
-				key, err := keys.Rotate(ctx, store, secret, cfg.Algorithm, time.Now(), cfg.ActivateAfter)
+				var key idp.SigningKey
+				err := store.InTx(ctx, func(ctx context.Context) error {
+					var err error
+					if key, err = keys.Rotate(ctx, store, secret, cfg.Algorithm, time.Now(), cfg.ActivateAfter); err != nil {
+						return err
+					}
+					return recorder(store).Record(ctx, idp.AuditEvent{
+						Type: idp.AuditKeyRotated, Actor: actorCLI,
+						Detail: map[string]any{"kid": key.ID, "active_at": key.ActiveAt.Format(time.RFC3339)},
+					})
+				})
 				if errors.Is(err, keys.ErrWrongSecret) {
 					return fmt.Errorf("%s: %w; nothing was written", setting("secret"), err)
 				}
@@ -142,7 +153,14 @@ func (c *cli) keysRemoveCommand() *ffcli.Command {
 				return err
 			}
 			return withStore(ctx, dsn, func(store *storage.Store) error {
-				if err := keys.Remove(ctx, store, kid, time.Now()); err != nil {
+				err := store.InTx(ctx, func(ctx context.Context) error {
+					if err := keys.Remove(ctx, store, kid, time.Now()); err != nil {
+						return err
+					}
+					return recorder(store).Record(ctx, idp.AuditEvent{Type: idp.AuditKeyRemoved, Actor: actorCLI,
+						Detail: map[string]any{"kid": kid}})
+				})
+				if err != nil {
 					return err
 				}
 				fmt.Fprintf(c.stdout, "removed key %s\n", kid)

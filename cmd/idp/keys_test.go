@@ -109,6 +109,10 @@ func TestKeysRemove(t *testing.T) {
 		if strings.Contains(list, next[1]) || !strings.Contains(list, active[1]) {
 			t.Fatalf("keys list after remove:\n%s", list)
 		}
+		removed := auditRows(t, db, "--type", "key.removed")
+		if len(removed) != 1 || removed[0].Detail["kid"] != next[1] || removed[0].Actor != actorCLI {
+			t.Fatalf("key.removed events = %+v; want one for %s by cli (none for the refused removals)", removed, next[1])
+		}
 	})
 }
 

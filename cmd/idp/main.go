@@ -68,6 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		c.sessionsCommand(),
 		c.keysCommand(),
 		c.consentsCommand(),
+		c.auditCommand(),
 		c.registrationTokenCommand(),
 		c.healthcheckCommand(),
 		c.versionCommand(),

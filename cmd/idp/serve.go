@@ -16,7 +16,9 @@ import (
 	"unicode"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/audit"
 	"github.com/idp/idp/clients"
+	"github.com/idp/idp/keys"
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/provider/registration"
 	"github.com/idp/idp/storage"
@@ -51,6 +53,8 @@ type serveConfig struct {
 	LogLevel                  slog.Level
 	LogFormat                 string
 	MetricsListen             string
+	KeyRotationInterval       time.Duration
+	AuditRetention            time.Duration
 }
 
 func (cfg *serveConfig) register(fs *flag.FlagSet) {
@@ -83,6 +87,9 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 		"the only scopes a self-registered client may ask for, separated by spaces or commas (never "+idp.ScopeAdmin+")")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text (key=value lines) or json (one JSON object a line)")
+	fs.DurationVar(&cfg.KeyRotationInterval, "key-rotation-interval", 0,
+		"add the next signing key this long after the last one started signing, and remove retired keys once their tokens expired (at least "+keys.MinRotationInterval.String()+"; 0: rotate only with idp keys rotate)")
+	fs.DurationVar(&cfg.AuditRetention, "audit-retention", audit.DefaultRetention, "delete audit events older than this")
 	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "serve GET /metrics on this address only, not on --listen (default: on --listen)")
 }
 
@@ -135,6 +142,13 @@ func (cfg *serveConfig) Validate() error {
 	errs = append(errs, clients.ValidateRegistrationScopes(setting("registration-scopes"), splitList(cfg.RegistrationScopes)))
 	if cfg.PARLifespan < 0 {
 		errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", setting("par-lifespan"), cfg.PARLifespan))
+	}
+	if cfg.KeyRotationInterval < 0 || (cfg.KeyRotationInterval > 0 && cfg.KeyRotationInterval < keys.MinRotationInterval) {
+		errs = append(errs, fmt.Errorf("%s: %v: want 0 (off) or at least %v", setting("key-rotation-interval"),
+			cfg.KeyRotationInterval, keys.MinRotationInterval))
+	}
+	if cfg.AuditRetention <= 0 {
+		errs = append(errs, fmt.Errorf("%s: must be positive, got %v", setting("audit-retention"), cfg.AuditRetention))
 	}
 	if cfg.RefreshReuseInterval < 0 {
 		errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", setting("refresh-token-reuse-interval"), cfg.RefreshReuseInterval))
@@ -278,6 +292,8 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 		DeviceCodeLifespan:        cfg.DeviceCodeLifespan,
 		Registration:              registrationConfig(cfg),
 		MetricsElsewhere:          cfg.MetricsListen != "",
+		KeyRotationInterval:       cfg.KeyRotationInterval,
+		AuditRetention:            cfg.AuditRetention,
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 func TestServeConfigValidate(t *testing.T) {
 	good := serveConfig{Issuer: "https://id.example", Listen: ":8080", Database: "idp.db",
 		SessionIdle: time.Hour, SessionLifetime: time.Hour, AccessTokenLifespan: time.Hour, RefreshTokenLifespan: time.Hour,
-		KDFWait: time.Second, DeviceCodeLifespan: time.Minute}
+		KDFWait: time.Second, DeviceCodeLifespan: time.Minute, AuditRetention: time.Hour}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("Validate of a good config: %v", err)
 	}
@@ -31,6 +31,7 @@ func TestServeConfigValidate(t *testing.T) {
 	bad.KDFConcurrency, bad.KDFQueue, bad.KDFWait = -1, -1, 0
 	bad.TrustedProxies = "10.0.0.0/8, 192.0.2.1 proxy.example,10.1.0.0/33"
 	bad.LogFormat, bad.MetricsListen = "xml", "9100"
+	bad.KeyRotationInterval, bad.AuditRetention = 10*time.Minute, -time.Hour
 	err := bad.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a bad config")
@@ -49,7 +50,9 @@ func TestServeConfigValidate(t *testing.T) {
 		`--trusted-proxies/IDP_TRUSTED_PROXIES: "proxy.example" is not a CIDR prefix or an IP address`,
 		`--trusted-proxies/IDP_TRUSTED_PROXIES: "10.1.0.0/33" is not a CIDR prefix or an IP address`,
 		`--log-format/IDP_LOG_FORMAT: "xml": want text or json`,
-		`--metrics-listen/IDP_METRICS_LISTEN: "9100": want host:port`)
+		`--metrics-listen/IDP_METRICS_LISTEN: "9100": want host:port`,
+		"--key-rotation-interval/IDP_KEY_ROTATION_INTERVAL: 10m0s: want 0 (off) or at least 1h0m0s",
+		"--audit-retention/IDP_AUDIT_RETENTION: must be positive")
 	if strings.Contains(err.Error(), "too-short") {
 		t.Fatal("the error echoes the secret")
 	}

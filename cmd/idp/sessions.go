@@ -103,7 +103,14 @@ func (c *cli) sessionsRevokeCommand() *ffcli.Command {
 				if err != nil {
 					return fmt.Errorf("find session %q: %w", sid, err)
 				}
-				if err := sessions.End(ctx, store, []idp.Session{s}, true); err != nil {
+				err = store.InTx(ctx, func(ctx context.Context) error {
+					if err := sessions.End(ctx, store, []idp.Session{s}, true); err != nil {
+						return err
+					}
+					return recorder(store).Record(ctx, idp.AuditEvent{Type: idp.AuditSessionEnded, Actor: actorCLI,
+						MemberID: s.MemberID, SessionID: s.ID, Detail: map[string]any{"reason": "revoked"}})
+				})
+				if err != nil {
 					return err
 				}
 				fmt.Fprintf(c.stdout, "ended session %s of member %s\n", s.ID, s.MemberID)

@@ -51,6 +51,10 @@ func TestSessionsListAndRevoke(t *testing.T) {
 		if err != nil || len(due) != 1 || due[0].SessionID != a1.ID || due[0].URI != "https://bc.example/logout" {
 			t.Fatalf("outbox = %+v, %v; want the revoked session's logout", due, err)
 		}
+		ended := auditRows(t, db, "--type", string(idp.AuditSessionEnded))
+		if len(ended) != 1 || ended[0].SessionID != a1.ID || ended[0].Actor != actorCLI || ended[0].MemberID != a1.MemberID {
+			t.Fatalf("session.ended events = %+v; want the revoked session's, by %s", ended, actorCLI)
+		}
 		wantContains(t, idpFails(t, "", "sessions", "revoke", db, a1.ID), "not found")
 		wantContains(t, idpFails(t, "", "sessions", "list", db, "--member", "carol"), "not found")
 	})

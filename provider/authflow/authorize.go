@@ -127,7 +127,7 @@ func (h *Handlers) writeAuthorizeError(w http.ResponseWriter, r *http.Request, a
 		h.web.Fail(w, r, web.Refused(err), err)
 		return
 	}
-	h.log.Info("authorization refused", "client", ar.GetClient().GetID(), "err", web.Describe(err))
+	h.log.InfoContext(r.Context(), "authorization refused", "client", ar.GetClient().GetID(), "err", web.Describe(err))
 	if ar.GetResponseMode() == fosite.ResponseModeFormPost {
 		h.writeFormPostError(w, ar, err)
 		return

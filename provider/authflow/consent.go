@@ -1,6 +1,7 @@
 package authflow
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -78,7 +79,7 @@ func (h *Handlers) HandleConsent(w http.ResponseWriter, r *http.Request) {
 	}
 	if answer == "deny" {
 		if err := h.store.Flows.Delete(ctx, f.ID); err != nil && !errors.Is(err, idp.ErrNotFound) {
-			h.log.Error("delete denied flow", "err", err)
+			h.log.ErrorContext(ctx, "delete denied flow", "err", err)
 		}
 		h.writeAuthorizeError(w, r, ar, fosite.ErrAccessDenied.WithHint("The member denied the request."))
 		return
@@ -91,7 +92,15 @@ func (h *Handlers) HandleConsent(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	err = h.store.Consents.Grant(ctx, idp.Consent{MemberID: f.MemberID, ClientID: f.ClientID, Scopes: granted, GrantedAt: h.cfg.Now().UTC()})
+	err = h.store.InTx(ctx, func(ctx context.Context) error {
+		c := idp.Consent{MemberID: f.MemberID, ClientID: f.ClientID, Scopes: granted, GrantedAt: h.cfg.Now().UTC()}
+		if err := h.store.Consents.Grant(ctx, c); err != nil {
+			return err
+		}
+		return h.record(ctx, idp.AuditEvent{Type: idp.AuditConsentGranted, Actor: idp.ActorMember(f.MemberID),
+			MemberID: f.MemberID, ClientID: f.ClientID, SessionID: f.SessionID, Address: h.web.ClientAddr(r),
+			Detail: map[string]any{"scopes": []string(granted)}})
+	})
 	if err != nil {
 		h.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 		return

@@ -45,6 +45,8 @@ type Config struct {
 	// RequirePAR refuses authorization requests that were not pushed
 	// (RFC 9126 §5), for every client.
 	RequirePAR bool
+	// Audit records sign-ins and consents; nil records nothing.
+	Audit Recorder
 }
 
 // Handlers serves the authorization endpoint and the login and consent

@@ -57,7 +57,7 @@ func (h *Handlers) HandleLogin(w http.ResponseWriter, r *http.Request) {
 	if len(username) > web.MaxUsernameBytes {
 		// No account has such a name: refuse it before any work, and do
 		// not echo it back.
-		h.log.Info("sign-in failed", "client", f.ClientID, "reason", "username too long")
+		h.failed(ctx, h.newSignIn(r, f, idp.Member{}, username), idp.AuditLoginFailed, reasonUsernameTooLong)
 		h.renderLogin(w, r, f, "", msgBadCredentials, http.StatusOK)
 		return
 	}
@@ -66,24 +66,28 @@ func (h *Handlers) HandleLogin(w http.ResponseWriter, r *http.Request) {
 		h.web.Internal(w, r, err)
 		return
 	}
-	at, ok := h.admitLogin(w, r, f, web.AccountName(m, username), username)
+	attempt := h.newSignIn(r, f, m, username)
+	at, ok := h.admitLogin(w, r, f, attempt, username)
 	if !ok {
 		return
 	}
 	err = h.checkPassword(ctx, m, r.PostFormValue("password"))
+	reason := reasonBadCredentials
 	if err == nil && members.CanSignIn(m) != nil {
-		err = errBadCredentials
+		// The page says what it says for a wrong password; only the
+		// trail and the log tell the operator why.
+		err, reason = errBadCredentials, reasonDisabled
 	}
 	if errors.Is(err, errBadCredentials) {
 		// 200, not 401: a form cannot answer the WWW-Authenticate
 		// challenge RFC 9110 §11.6.1 requires with 401.
-		h.log.Info("sign-in failed", "client", f.ClientID)
+		h.failed(ctx, attempt, idp.AuditLoginFailed, reason)
 		h.renderLogin(w, r, f, username, msgBadCredentials, http.StatusOK)
 		return
 	}
 	if errors.Is(err, password.ErrBusy) {
 		if err := h.throttle.Released(ctx, at); err != nil {
-			h.log.Error("sign-in throttle", "err", err)
+			h.log.ErrorContext(ctx, "sign-in throttle", "err", err)
 		}
 		web.SetRetryAfter(w, oauth.KDFRetryAfter)
 		h.web.Fail(w, r, web.Busy, err)
@@ -94,19 +98,27 @@ func (h *Handlers) HandleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.throttle.Succeeded(ctx, at); err != nil {
-		h.log.Error("sign-in throttle", "err", err)
+		h.log.ErrorContext(ctx, "sign-in throttle", "err", err)
 	}
-	s, err := h.web.SignIn(ctx, w, r, m.ID)
+	// The session, the flow's progress and the event commit together.
+	err = h.store.InTx(ctx, func(ctx context.Context) error {
+		s, err := h.web.SignIn(ctx, w, r, m.ID)
+		if err != nil {
+			return err
+		}
+		f.MemberID, f.SessionID, f.AuthTime = m.ID, s.ID, s.AuthTime
+		if err := h.store.Flows.Update(ctx, f); err != nil {
+			return err
+		}
+		e := attempt.event(idp.AuditLoginSucceeded, "")
+		e.SessionID = s.ID
+		return h.record(ctx, e)
+	})
 	if err != nil {
 		h.web.Internal(w, r, err)
 		return
 	}
-	f.MemberID, f.SessionID, f.AuthTime = m.ID, s.ID, s.AuthTime
-	if err := h.store.Flows.Update(ctx, f); err != nil {
-		h.web.Internal(w, r, err)
-		return
-	}
-	h.log.Info("signed in", "member", m.ID, "client", f.ClientID)
+	h.log.InfoContext(ctx, "signed in", attempt.logArgs()...)
 	if deviceGrantID(f) != "" {
 		http.Redirect(w, r, PathDeviceConsent+"?flow="+url.QueryEscape(f.ID), http.StatusSeeOther)
 		return
@@ -122,15 +134,16 @@ func (h *Handlers) HandleLogin(w http.ResponseWriter, r *http.Request) {
 // admitLogin counts a sign-in attempt on account against the limits
 // before its password is checked, and answers the attempt itself when it
 // may not go ahead.
-func (h *Handlers) admitLogin(w http.ResponseWriter, r *http.Request, f idp.Flow, account, username string) (web.Attempt, bool) {
-	at := h.throttle.NewAttempt(h.web.ClientAddr(r), account)
+func (h *Handlers) admitLogin(w http.ResponseWriter, r *http.Request, f idp.Flow, s signIn, username string) (web.Attempt, bool) {
+	m := idp.Member{ID: s.memberID}
+	at := h.throttle.NewAttempt(s.address, web.AccountName(m, username))
 	ok, retry, err := h.throttle.Reserve(r.Context(), at)
 	if err != nil {
 		h.web.Internal(w, r, err)
 		return at, false
 	}
 	if !ok {
-		h.log.Warn("sign-in throttled", "client", f.ClientID)
+		h.failed(r.Context(), s, idp.AuditLoginThrottled, "")
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(time.Second, retry.Sub(h.cfg.Now())).Seconds())))
 		h.renderLogin(w, r, f, username, msgThrottled, http.StatusTooManyRequests)
 	}

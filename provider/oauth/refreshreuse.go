@@ -86,8 +86,9 @@ func (s *fositeStore) keep(ctx context.Context, signature string, succ Successor
 // RotateKeeping runs the rotation fosite performs in NewAccessResponse and
 // keeps its answer on the rotated row, all in one transaction, so a
 // concurrent presentation of the same token either loses the rotation race
-// and finds the answer, or sees the token still active.
-func (e *Engine) RotateKeeping(ctx context.Context, ar fosite.AccessRequester) (fosite.AccessResponder, error) {
+// and finds the answer, or sees the token still active. also, when not
+// nil, runs last in that transaction (the audit event of the issuance).
+func (e *Engine) RotateKeeping(ctx context.Context, ar fosite.AccessRequester, also func(context.Context) error) (fosite.AccessResponder, error) {
 	signature := e.refreshSignature(ctx, ar.GetRequestForm().Get("refresh_token"))
 	var resp fosite.AccessResponder
 	err := e.cfg.Store.InTx(ctx, func(ctx context.Context) error {
@@ -95,9 +96,13 @@ func (e *Engine) RotateKeeping(ctx context.Context, ar fosite.AccessRequester) (
 		if resp, err = e.NewAccessResponse(ctx, ar); err != nil {
 			return err
 		}
-		return e.store.keep(ctx, signature, Successor{
+		err = e.store.keep(ctx, signature, Successor{
 			ClientID: ar.GetClient().GetID(), IssuedAt: e.cfg.Now().UTC(), Response: resp.ToMap(),
 		})
+		if err != nil || also == nil {
+			return err
+		}
+		return also(ctx)
 	})
 	if errors.Is(err, fosite.ErrSerializationFailure) {
 		// Another presentation rotated the token first, and committed its

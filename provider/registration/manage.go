@@ -153,7 +153,7 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request, id string) {
 	if h.refused(w, r, "registration: delete client", err) {
 		return
 	}
-	h.d.Log.Info("client deleted its registration", "client_id", id)
+	h.d.Log.InfoContext(r.Context(), "client deleted its registration", "client_id", id)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -88,7 +88,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, "registration: store client", err)
 		return
 	}
-	h.d.Log.Info("client registered", "client_id", c.ID, "mode", string(h.d.Config.Mode))
+	h.d.Log.InfoContext(ctx, "client registered", "client_id", c.ID, "mode", string(h.d.Config.Mode))
 	h.respond(w, http.StatusCreated, c, secret, accessToken)
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -68,11 +69,11 @@ func (k *Kit) Fail(w http.ResponseWriter, r *http.Request, page ErrorPage, err e
 		SetRetryAfter(w, idp.UnavailableRetryAfter)
 	}
 	if err != nil {
-		level := k.cfg.Log.Warn
+		level := slog.LevelWarn
 		if page.Status >= 500 {
-			level = k.cfg.Log.Error
+			level = slog.LevelError
 		}
-		level("request failed", "path", r.URL.Path, "status", page.Status, "code", page.Code, "err", Describe(err))
+		k.cfg.Log.Log(r.Context(), level, "request failed", "path", r.URL.Path, "status", page.Status, "code", page.Code, "err", Describe(err))
 	}
 	k.Render(w, page.Status, k.Pages.errorPage, errorPage{Title: page.Title, Message: page.Message, Code: page.Code})
 }

@@ -30,7 +30,7 @@ func (k *Kit) Session(ctx context.Context, r *http.Request) (idp.Session, error)
 	now := k.cfg.Now()
 	if !now.Before(s.ExpiresAt) || now.Sub(s.LastSeenAt) >= k.cfg.SessionIdleTimeout {
 		if err := k.cfg.EndSession(ctx, s); err != nil {
-			k.cfg.Log.Error("end expired session", "err", err)
+			k.cfg.Log.ErrorContext(ctx, "end expired session", "err", err)
 		}
 		return idp.Session{}, ErrNoSession
 	}

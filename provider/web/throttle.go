@@ -214,3 +214,12 @@ func AccountName(m idp.Member, name string) string {
 	}
 	return "name\x00" + normalizeUsername(name)
 }
+
+// AccountRef is a reference to account (as AccountName gives it) for logs
+// and the audit trail: a keyed hash, the same for every attempt on one
+// account and on every replica, so failed sign-ins on one account can be
+// told apart and counted, but not reversed into the name someone typed
+// (which may be a mistyped password) without the system secret.
+func (t *Throttle) AccountRef(account string) string {
+	return t.hash("ref", account)[:24]
+}

@@ -128,7 +128,7 @@ const (
 // grantTypes are the grant types the provider serves; any other
 // grant_type detail is counted as "other", since the value may come from
 // a client's request.
-var grantTypes = []string{idp.GrantAuthorizationCode, idp.GrantRefreshToken, idp.GrantClientCredentials}
+var grantTypes = idp.SupportedGrants()
 
 const grantOther = "other"
 

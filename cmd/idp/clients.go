@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,6 +47,9 @@ type clientAddConfig struct {
 	SecretStdin            bool
 	IDTokenAlg             string
 	AccessTokenAlg         string
+	JWKS, JWKSURI          string
+	AuthSigningAlg         string
+	RequirePAR             bool
 }
 
 func (cfg *clientAddConfig) register(fs *flag.FlagSet) {
@@ -69,7 +73,15 @@ func (cfg *clientAddConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.IDTokenAlg, "id-token-alg", "", idTokenAlgUsage)
 	fs.StringVar(&cfg.AccessTokenAlg, "access-token-alg", "", accessTokenAlgUsage)
 	fs.BoolVar(&cfg.SecretStdin, "secret-stdin", false, "read the secret from standard input instead of generating one")
+	fs.StringVar(&cfg.JWKS, "jwks", "", jwksUsage)
+	fs.StringVar(&cfg.JWKSURI, "jwks-uri", "", jwksURIUsage)
+	fs.StringVar(&cfg.AuthSigningAlg, "auth-signing-alg", "", authSigningAlgUsage)
+	fs.BoolVar(&cfg.RequirePAR, "require-par", false, requirePARUsage)
 }
+
+// keyAuth reports whether the client authenticates with private_key_jwt,
+// so holds no secret.
+func (cfg clientAddConfig) keyAuth() bool { return cfg.AuthMethod == idp.AuthMethodPrivateKeyJWT }
 
 // client returns the registration with the defaults filled; a
 // confidential client has clients.PendingHash until its secret is hashed.
@@ -83,8 +95,10 @@ func (cfg clientAddConfig) client() idp.Client {
 		Introspection:            cfg.Introspection,
 		IDTokenSignedResponseAlg: cfg.IDTokenAlg, AccessTokenSignedResponseAlg: cfg.AccessTokenAlg,
 		DPoPBoundAccessTokens: cfg.DPoPBound,
+		JWKS:                  cfg.JWKS, JWKSURI: cfg.JWKSURI, TokenEndpointAuthSigningAlg: cfg.AuthSigningAlg,
+		RequirePAR: cfg.RequirePAR,
 	}
-	clients.Prepare(&cl, !cfg.Public)
+	clients.Prepare(&cl, !cfg.Public && !cfg.keyAuth())
 	return cl
 }
 
@@ -97,6 +111,9 @@ func (cfg clientAddConfig) Validate() error {
 	}
 	if cfg.Public && cfg.SecretStdin {
 		errs = append(errs, fmt.Errorf("%s: a public client has no secret", option("secret-stdin")))
+	}
+	if cfg.keyAuth() && cfg.SecretStdin {
+		errs = append(errs, fmt.Errorf("%s: a private_key_jwt client has no secret", option("secret-stdin")))
 	}
 	return errors.Join(errs...)
 }
@@ -119,8 +136,19 @@ var registrationFlags = map[string]string{
 	"grant_types": "grant-type", "scopes": "scope", "audience": "audience",
 	"token_endpoint_auth_method": "auth-method", "backchannel_logout_uri": "backchannel-logout-uri",
 	"introspection": "introspection", "id_token_signed_response_alg": "id-token-alg",
-	"access_token_signed_response_alg": "access-token-alg",
+	"access_token_signed_response_alg": "access-token-alg", "jwks": "jwks", "jwks_uri": "jwks-uri",
+	"token_endpoint_auth_signing_alg":       "auth-signing-alg",
+	"require_pushed_authorization_requests": "require-par",
 }
+
+// Usage of the flags of the key-authenticated and pushed-request fields,
+// shared by add and update.
+const (
+	jwksUsage           = "inline JWK set (JSON) of the public keys that sign its private_key_jwt assertions"
+	jwksURIUsage        = "https URL (or http on loopback) of its JWK set, instead of --jwks"
+	authSigningAlgUsage = "the one algorithm of its private_key_jwt assertions: RS256, ES256 or EdDSA"
+	requirePARUsage     = "refuse its authorization requests unless pushed first (RFC 9126)"
+)
 
 // flagError renames the field of a *clients.FieldError to the flag it came
 // from, keeping the index of a repeated flag: "--redirect-uri[1]: ...".
@@ -173,7 +201,7 @@ func (c *cli) clientsAddCommand() *ffcli.Command {
 // generated.
 func (c *cli) clientSecret(cfg clientAddConfig) (secret string, generated bool, err error) {
 	switch {
-	case cfg.Public:
+	case cfg.Public, cfg.keyAuth():
 		return "", false, nil
 	case cfg.SecretStdin:
 		if secret, err = readSecret(c.stdin, c.stderr, "client secret"); err != nil {
@@ -210,25 +238,30 @@ func (c *cli) clientsListCommand() *ffcli.Command {
 // of the bootstrap file; the secret hash is never printed, only whether
 // there is a secret.
 type clientJSON struct {
-	ID                      string    `json:"id"`
-	Name                    string    `json:"name"`
-	Public                  bool      `json:"public"`
-	TokenEndpointAuthMethod string    `json:"token_endpoint_auth_method"`
-	RedirectURIs            []string  `json:"redirect_uris"`
-	PostLogoutRedirectURIs  []string  `json:"post_logout_redirect_uris"`
-	GrantTypes              []string  `json:"grant_types"`
-	ResponseTypes           []string  `json:"response_types"`
-	Scopes                  []string  `json:"scopes"`
-	Audience                []string  `json:"audience"`
-	SkipConsent             bool      `json:"skip_consent"`
-	AllowPlainOAuth         bool      `json:"allow_plain_oauth"`
-	DPoPBoundAccessTokens   bool      `json:"dpop_bound_access_tokens"`
-	BackchannelLogoutURI    string    `json:"backchannel_logout_uri"`
-	Introspection           string    `json:"introspection"`
-	IDTokenAlg              string    `json:"id_token_signed_response_alg,omitempty"`
-	AccessTokenAlg          string    `json:"access_token_signed_response_alg,omitempty"`
-	CreatedAt               time.Time `json:"created_at"`
-	UpdatedAt               time.Time `json:"updated_at"`
+	ID                      string   `json:"id"`
+	Name                    string   `json:"name"`
+	Public                  bool     `json:"public"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	RedirectURIs            []string `json:"redirect_uris"`
+	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris"`
+	GrantTypes              []string `json:"grant_types"`
+	ResponseTypes           []string `json:"response_types"`
+	Scopes                  []string `json:"scopes"`
+	Audience                []string `json:"audience"`
+	SkipConsent             bool     `json:"skip_consent"`
+	AllowPlainOAuth         bool     `json:"allow_plain_oauth"`
+	DPoPBoundAccessTokens   bool     `json:"dpop_bound_access_tokens"`
+	BackchannelLogoutURI    string   `json:"backchannel_logout_uri"`
+	Introspection           string   `json:"introspection"`
+	IDTokenAlg              string   `json:"id_token_signed_response_alg,omitempty"`
+	AccessTokenAlg          string   `json:"access_token_signed_response_alg,omitempty"`
+	// JWKS is the inline key set as registered (public keys only).
+	JWKS                        json.RawMessage `json:"jwks,omitempty"`
+	JWKSURI                     string          `json:"jwks_uri,omitempty"`
+	TokenEndpointAuthSigningAlg string          `json:"token_endpoint_auth_signing_alg,omitempty"`
+	RequirePAR                  bool            `json:"require_pushed_authorization_requests"`
+	CreatedAt                   time.Time       `json:"created_at"`
+	UpdatedAt                   time.Time       `json:"updated_at"`
 }
 
 func newClientJSON(cl idp.Client) clientJSON {
@@ -241,7 +274,9 @@ func newClientJSON(cl idp.Client) clientJSON {
 		BackchannelLogoutURI: cl.BackchannelLogoutURI, Introspection: cl.Introspection,
 		IDTokenAlg: cl.IDTokenSignedResponseAlg, AccessTokenAlg: cl.AccessTokenSignedResponseAlg,
 		DPoPBoundAccessTokens: cl.DPoPBoundAccessTokens,
-		CreatedAt:             cl.CreatedAt, UpdatedAt: cl.UpdatedAt,
+		JWKS:                  json.RawMessage(cl.JWKS), JWKSURI: cl.JWKSURI,
+		TokenEndpointAuthSigningAlg: cl.TokenEndpointAuthSigningAlg, RequirePAR: cl.RequirePAR,
+		CreatedAt: cl.CreatedAt, UpdatedAt: cl.UpdatedAt,
 	}
 }
 

@@ -52,6 +52,9 @@ func (c *cli) clientsShowCommand() *ffcli.Command {
 				{"Back-channel logout URI", j.BackchannelLogoutURI}, {"Introspection", j.Introspection},
 				{"ID token algorithm", orDefault(j.IDTokenAlg)}, {"Access token algorithm", orDefault(j.AccessTokenAlg)},
 				{"DPoP-bound access tokens", fmt.Sprint(j.DPoPBoundAccessTokens)},
+				{"Requires pushed requests", fmt.Sprint(j.RequirePAR)},
+				{"Assertion algorithm", j.TokenEndpointAuthSigningAlg}, {"JWKS URI", j.JWKSURI},
+				{"Inline JWKS", string(j.JWKS)},
 				{"Created", timestamp(j.CreatedAt)}, {"Updated", timestamp(j.UpdatedAt)},
 			}, j, asJSON)
 		})
@@ -63,8 +66,8 @@ func (c *cli) clientsShowCommand() *ffcli.Command {
 type clientUpdateConfig struct {
 	Database                                                           string
 	Name, AuthMethod, BackchannelLogoutURI, Introspection              string
-	IDTokenAlg, AccessTokenAlg                                         string
-	SkipConsent, AllowPlainOAuth, DPoPBound                            bool
+	IDTokenAlg, AccessTokenAlg, JWKS, JWKSURI, AuthSigningAlg          string
+	SkipConsent, AllowPlainOAuth, DPoPBound, RequirePAR                bool
 	RedirectURIs, PostLogoutRedirectURIs, GrantTypes, Scopes, Audience *listFlag
 }
 
@@ -86,6 +89,10 @@ func (cfg *clientUpdateConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.Introspection, "introspection", "", `"all" or "" (only its own tokens)`)
 	fs.StringVar(&cfg.IDTokenAlg, "id-token-alg", "", idTokenAlgUsage)
 	fs.StringVar(&cfg.AccessTokenAlg, "access-token-alg", "", accessTokenAlgUsage)
+	fs.StringVar(&cfg.JWKS, "jwks", "", jwksUsage+` ("" removes it)`)
+	fs.StringVar(&cfg.JWKSURI, "jwks-uri", "", jwksURIUsage+` ("" removes it)`)
+	fs.StringVar(&cfg.AuthSigningAlg, "auth-signing-alg", "", authSigningAlgUsage)
+	fs.BoolVar(&cfg.RequirePAR, "require-par", false, requirePARUsage)
 }
 
 // apply returns cl with the values of the flags given on fs.
@@ -123,6 +130,14 @@ func (cfg clientUpdateConfig) apply(fs *flag.FlagSet, cl idp.Client) idp.Client 
 			cl.IDTokenSignedResponseAlg = cfg.IDTokenAlg
 		case "access-token-alg":
 			cl.AccessTokenSignedResponseAlg = cfg.AccessTokenAlg
+		case "jwks":
+			cl.JWKS = cfg.JWKS
+		case "jwks-uri":
+			cl.JWKSURI = cfg.JWKSURI
+		case "auth-signing-alg":
+			cl.TokenEndpointAuthSigningAlg = cfg.AuthSigningAlg
+		case "require-par":
+			cl.RequirePAR = cfg.RequirePAR
 		}
 	})
 	return cl

@@ -183,44 +183,17 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, out)
 }
 
-// patchClient applies a JSON merge patch (RFC 7396) under If-Match, read,
-// precondition and write in one transaction; the result must pass every
-// registration rule (clients.Update).
+// patchClient applies a JSON merge patch (RFC 7396) under If-Match; the
+// result must pass every registration rule (clients.Update), and this
+// replica forgets its cached copy at once.
 func (a *API) patchClient(w http.ResponseWriter, r *http.Request) error {
-	check, err := precondition(r)
-	if err != nil {
-		return err
-	}
-	body, err := readPatch(r)
-	if err != nil {
-		return err
-	}
-	var after idp.Client
-	err = a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
-		before, err := a.cfg.Store.Clients.Lock(ctx, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		if err := check(before); err != nil {
-			return err
-		}
-		f := fieldsOfClient(before)
-		if err := patch(body, &f); err != nil {
-			return err
-		}
-		c := before
-		f.apply(&c)
-		if err := clients.Update(ctx, a.cfg.Store, c); err != nil {
-			return err
-		}
-		if after, err = a.cfg.Store.Clients.ByID(ctx, c.ID); err != nil {
-			return err
-		}
-		d := audit.Changes(asMap(fieldsOfClient(before)), asMap(fieldsOfClient(after)))
-		if d == nil {
-			return nil
-		}
-		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditClientUpdated, ClientID: after.ID, Detail: d})
+	after, err := patchResource(a, r, patchable[idp.Client, clientFields]{
+		lock: a.cfg.Store.Clients.Lock, byID: a.cfg.Store.Clients.ByID, fields: fieldsOfClient,
+		id:     func(c idp.Client) string { return c.ID },
+		update: func(ctx context.Context, c idp.Client) error { return clients.Update(ctx, a.cfg.Store, c) },
+		event: func(c idp.Client, d map[string]any) idp.AuditEvent {
+			return idp.AuditEvent{Type: idp.AuditClientUpdated, ClientID: c.ID, Detail: d}
+		},
 	})
 	if err != nil {
 		return err

@@ -111,44 +111,15 @@ func (a *API) createMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 // patchMember applies a JSON merge patch (RFC 7396) under If-Match.
-// The read, the precondition and the write are one transaction. Disabling
-// a member ends their sessions and revokes their refresh tokens
+// Disabling a member ends their sessions and revokes their refresh tokens
 // (members.Service.Update).
 func (a *API) patchMember(w http.ResponseWriter, r *http.Request) error {
-	check, err := precondition(r)
-	if err != nil {
-		return err
-	}
-	body, err := readPatch(r)
-	if err != nil {
-		return err
-	}
-	var after idp.Member
-	err = a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
-		before, err := a.cfg.Store.Members.Lock(ctx, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		if err := check(before); err != nil {
-			return err
-		}
-		f := fieldsOfMember(before)
-		if err := patch(body, &f); err != nil {
-			return err
-		}
-		m := before
-		f.apply(&m)
-		if err := a.cfg.Members.Update(ctx, m); err != nil {
-			return err
-		}
-		if after, err = a.cfg.Store.Members.ByID(ctx, m.ID); err != nil {
-			return err
-		}
-		d := audit.Changes(asMap(fieldsOfMember(before)), asMap(fieldsOfMember(after)))
-		if d == nil {
-			return nil
-		}
-		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditMemberUpdated, MemberID: after.ID, Detail: d})
+	after, err := patchResource(a, r, patchable[idp.Member, memberFields]{
+		lock: a.cfg.Store.Members.Lock, byID: a.cfg.Store.Members.ByID, fields: fieldsOfMember,
+		id: func(m idp.Member) string { return m.ID }, update: a.cfg.Members.Update,
+		event: func(m idp.Member, d map[string]any) idp.AuditEvent {
+			return idp.AuditEvent{Type: idp.AuditMemberUpdated, MemberID: m.ID, Detail: d}
+		},
 	})
 	if err != nil {
 		return err

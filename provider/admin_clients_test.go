@@ -47,6 +47,9 @@ func TestAdminClients(t *testing.T) {
 			want(t, http.StatusUnprocessableEntity, "invalid-field", "secret")
 		e.call(ops, http.MethodPost, "/clients", map[string]any{"id": "bad", "grant_types": "client_credentials"}).
 			want(t, http.StatusUnprocessableEntity, "invalid-field", "grant_types")
+		// A field of an embedded group is named as the client sent it too.
+		e.call(ops, http.MethodPost, "/clients", map[string]any{"id": "bad", "jwks_uri": 7}).
+			want(t, http.StatusUnprocessableEntity, "invalid-field", "jwks_uri")
 		if _, err := e.store.Clients.ByID(t.Context(), "bad"); err == nil {
 			t.Fatal("a refused client was stored")
 		}

@@ -69,26 +69,12 @@ type clientJSON struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// clientCreate is the body of POST /clients. Lists left out get the
-// defaults of clients.Prepare, as in the bootstrap file.
+// clientCreate is the body of POST /clients: the id and the settable
+// fields. Lists left out get the defaults of clients.Prepare, as in the
+// bootstrap file.
 type clientCreate struct {
-	ID                      string   `json:"id"`
-	Name                    string   `json:"name"`
-	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
-	RedirectURIs            []string `json:"redirect_uris"`
-	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris"`
-	GrantTypes              []string `json:"grant_types"`
-	Scopes                  []string `json:"scopes"`
-	Audience                []string `json:"audience"`
-	SkipConsent             bool     `json:"skip_consent"`
-	AllowPlainOAuth         bool     `json:"allow_plain_oauth"`
-	DPoPBoundAccessTokens   bool     `json:"dpop_bound_access_tokens"`
-	BackchannelLogoutURI    string   `json:"backchannel_logout_uri"`
-	Introspection           string   `json:"introspection"`
-	// The token signing algorithms; "" means RS256 (clients.SigningAlgs).
-	IDTokenSignedResponseAlg     string `json:"id_token_signed_response_alg"`
-	AccessTokenSignedResponseAlg string `json:"access_token_signed_response_alg"`
-	protocolFields
+	ID string `json:"id"`
+	clientFields
 }
 
 func fieldsOfClient(c idp.Client) clientFields {
@@ -146,13 +132,7 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := idp.Client{ID: in.ID}
-	clientFields{Name: in.Name, TokenEndpointAuthMethod: in.TokenEndpointAuthMethod, RedirectURIs: in.RedirectURIs,
-		PostLogoutRedirectURIs: in.PostLogoutRedirectURIs, GrantTypes: in.GrantTypes, Scopes: in.Scopes,
-		Audience: in.Audience, SkipConsent: in.SkipConsent, AllowPlainOAuth: in.AllowPlainOAuth,
-		DPoPBoundAccessTokens: in.DPoPBoundAccessTokens,
-		BackchannelLogoutURI:  in.BackchannelLogoutURI, Introspection: in.Introspection,
-		IDTokenSignedResponseAlg: in.IDTokenSignedResponseAlg, AccessTokenSignedResponseAlg: in.AccessTokenSignedResponseAlg,
-		protocolFields: in.protocolFields}.apply(&c)
+	in.clientFields.apply(&c)
 	// A private_key_jwt client proves itself with its key: no secret.
 	confidential := in.TokenEndpointAuthMethod != idp.AuthMethodNone && in.TokenEndpointAuthMethod != idp.AuthMethodPrivateKeyJWT
 	clients.Prepare(&c, confidential)

@@ -72,7 +72,7 @@ func jsonProblem(err error) error {
 		if typeErr.Field == "" {
 			return newProblem(kindBadJSON, "The body must be a JSON object.")
 		}
-		return fieldProblem(typeErr.Field, "must be "+jsonType(typeErr.Type.Kind()))
+		return fieldProblem(bodyField(typeErr.Field), "must be "+jsonType(typeErr.Type.Kind()))
 	}
 	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		field, _ = strconv.Unquote(field)
@@ -258,4 +258,15 @@ func pageOf[R, T any](rows []R, limit int, key func(R) string, render func(R) T)
 		out.Items = append(out.Items, render(r))
 	}
 	return out
+}
+
+// bodyField names a field as the client sent it. encoding/json reports the
+// Go path, which includes the names of embedded structs
+// ("clientFields.protocolFields.jwks_uri"); every admin body is a flat
+// object, so the field is the path's last element.
+func bodyField(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
 }

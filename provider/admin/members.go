@@ -33,11 +33,7 @@ type memberJSON struct {
 // memberCreate is the body of POST /members. It repeats memberFields
 // rather than embedding them, so decoding errors name the JSON field alone.
 type memberCreate struct {
-	Email    string `json:"email"`
-	Username string `json:"username"`
-	Name     string `json:"name"`
-	Role     string `json:"role"`
-	Disabled bool   `json:"disabled"`
+	memberFields
 	Password string `json:"password"`
 }
 
@@ -83,7 +79,7 @@ func (a *API) createMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var m idp.Member
-	memberFields{Email: in.Email, Username: in.Username, Name: in.Name, Role: in.Role, Disabled: in.Disabled}.apply(&m)
+	in.memberFields.apply(&m)
 	members.Normalize(&m)
 	if err := members.Validate(m); err != nil {
 		return err

@@ -73,8 +73,11 @@ type Client struct {
 	// signing algorithm of the client's tokens; empty means RS256.
 	IDTokenSignedResponseAlg     string
 	AccessTokenSignedResponseAlg string
-	CreatedAt                    time.Time
-	UpdatedAt                    time.Time
+	// RequireMFA makes members who sign in to this client pass a second
+	// factor (enrolling one first if they have none).
+	RequireMFA bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Public reports whether the client can prove nothing at the token

@@ -39,7 +39,16 @@ type Member struct {
 	Role         Role
 	// Disabled members cannot sign in; their account, subject and consents
 	// are kept so that enabling them again restores access.
-	Disabled  bool
+	Disabled bool
+	// EmailVerified is true once the member followed a verification link
+	// sent to Email, or an administrator vouched for the address; the
+	// email_verified claim publishes it.
+	EmailVerified bool
+	// MFARequired makes the member enrol a second factor at their next
+	// sign-in before they may continue.
+	MFARequired bool
+	// Profile holds the optional OpenID Connect standard claims.
+	Profile   Profile
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -13,7 +13,15 @@ type Session struct {
 	MemberID  string
 	// AuthTime is when the member last entered their password; "auth_time"
 	// and max_age are computed from it.
-	AuthTime   time.Time
+	AuthTime time.Time
+	// AMR lists the authentication methods (RFC 8176 values) used at
+	// AuthTime, and ACR the assurance level they reach; SSO reuses them.
+	AMR []string
+	ACR string
+	// UserAgent and Address describe the browser that signed in, for the
+	// member's list of their sessions.
+	UserAgent  string
+	Address    string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	// ExpiresAt is the absolute end of the session; the idle limit is
@@ -49,9 +57,19 @@ type Flow struct {
 	MemberID  string
 	SessionID string
 	AuthTime  time.Time
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	// PendingMemberID is the member who passed the first factor of this
+	// flow and must still pass a second; AMR lists the methods passed so
+	// far. The member is signed in (MemberID) only when every required
+	// factor is done.
+	PendingMemberID string
+	AMR             []string
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
 }
+
+// LocalFlow reports whether f signs in to one of the provider's own pages
+// (account, console) rather than for a client: it has no client.
+func (f Flow) LocalFlow() bool { return f.ClientID == "" }
 
 // LogoutDelivery is a back-channel logout (OpenID Connect Back-Channel
 // Logout 1.0) still owed to a client: the session that ended and where to
@@ -80,3 +98,18 @@ type PushedRequest struct {
 	Request   string
 	ExpiresAt time.Time
 }
+
+// Authentication method references (RFC 8176 §2) the provider records in
+// sessions and publishes in the amr claim.
+const (
+	AMRPassword = "pwd"
+	AMROTP      = "otp"
+	AMRMFA      = "mfa"
+	// AMRHardwareKey and AMRSoftwareKey are a passkey proven by a device
+	// (hwk) or kept in software (swk); AMRUser is user presence or
+	// verification (a PIN or biometric) at the authenticator.
+	AMRHardwareKey = "hwk"
+	AMRSoftwareKey = "swk"
+	AMRUser        = "user"
+	AMRFederated   = "fed"
+)

@@ -76,7 +76,7 @@ func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if lr.ClientID != "" {
 		clientName = p.oauth.ClientName(ctx, lr.ClientID)
 	}
-	p.web.Render(w, http.StatusOK, p.web.Pages.Logout, web.LogoutPage{
+	p.web.Render(w, r, http.StatusOK, p.web.Pages.Logout, web.LogoutPage{
 		MemberName: memberName, ClientName: clientName, Flow: blob,
 		CSRFToken: p.web.CSRFToken("logout:"+blob, p.web.Binding(w, r)),
 	})
@@ -95,7 +95,7 @@ func (p *Provider) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("logout") != "yes" {
-		p.web.Render(w, http.StatusOK, p.web.Pages.LoggedOut, web.LoggedOutPage{SignedOut: false})
+		p.web.Render(w, r, http.StatusOK, p.web.Pages.LoggedOut, web.LoggedOutPage{SignedOut: false})
 		return
 	}
 	s, err := p.web.Session(ctx, r)
@@ -115,7 +115,7 @@ func (p *Provider) afterLogout(w http.ResponseWriter, r *http.Request, lr logout
 		http.Redirect(w, r, lr.Redirect, http.StatusSeeOther)
 		return
 	}
-	p.web.Render(w, http.StatusOK, p.web.Pages.LoggedOut, web.LoggedOutPage{SignedOut: true})
+	p.web.Render(w, r, http.StatusOK, p.web.Pages.LoggedOut, web.LoggedOutPage{SignedOut: true})
 }
 
 // parseLogout validates the parameters. Anything doubtful (a hint that

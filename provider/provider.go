@@ -22,6 +22,7 @@ import (
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/metrics"
 	"github.com/idp/idp/password"
+	"github.com/idp/idp/provider/account"
 	"github.com/idp/idp/provider/authflow"
 	"github.com/idp/idp/provider/oauth"
 	"github.com/idp/idp/provider/web"
@@ -38,6 +39,8 @@ type Provider struct {
 	keys  *keys.Ring
 	web   *web.Kit
 	flow  *authflow.Handlers
+	// account serves the member's own pages.
+	account *account.Handlers
 	// logoutState seals the confirmation form's state of RP-initiated
 	// logout, which travels through the browser.
 	logoutState *keys.Box
@@ -118,6 +121,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		Issuer: cfg.Issuer, LoginFlowLifespan: cfg.LoginFlowLifespan, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
 		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf, RequirePAR: cfg.RequirePAR,
 		Audit: p.audit,
+	})
+	p.account = account.New(account.Config{
+		Store: cfg.Store, Web: p.web, Log: p.log, Now: cfg.Now, SignIn: p.flow.StartSignIn,
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
 		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.SignLogoutToken,

@@ -64,6 +64,7 @@ func (p *Provider) routes() http.Handler {
 	p.mountDevice(r)
 	p.mountRegistration(r)
 	p.mountAdmin(r)
+	p.account.Routes(func(path, method string, fn http.HandlerFunc) { r.HandleFunc(path, fn).Methods(method) })
 	r.HandleFunc(pathReady, p.handleReady).Methods(http.MethodGet)
 	if !p.cfg.MetricsElsewhere {
 		r.Handle(pathMetrics, p.metrics.Handler()).Methods(http.MethodGet)

@@ -15,7 +15,7 @@ const clientColumns = `id, name, secret_hash, redirect_uris, post_logout_redirec
 	response_types, scopes, audience, token_endpoint_auth_method, skip_consent, allow_plain_oauth,
 	backchannel_logout_uri, introspection, jwks, jwks_uri, token_endpoint_auth_signing_alg, require_par,
 	dpop_bound_access_tokens, id_token_signed_response_alg, access_token_signed_response_alg,
-	created_at, updated_at`
+	require_mfa, created_at, updated_at`
 
 func scanClient(r row) (idp.Client, error) {
 	var c idp.Client
@@ -24,7 +24,7 @@ func scanClient(r row) (idp.Client, error) {
 		&lists[5], &c.TokenEndpointAuthMethod, &c.SkipConsent, &c.AllowPlainOAuth, &c.BackchannelLogoutURI,
 		&c.Introspection, &c.JWKS, &c.JWKSURI, &c.TokenEndpointAuthSigningAlg, &c.RequirePAR,
 		&c.DPoPBoundAccessTokens, &c.IDTokenSignedResponseAlg, &c.AccessTokenSignedResponseAlg,
-		&c.CreatedAt, &c.UpdatedAt)
+		&c.RequireMFA, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return c, err
 	}
@@ -53,13 +53,13 @@ func (c *Clients) Create(ctx context.Context, cl *idp.Client) error {
 	cl.CreatedAt, cl.UpdatedAt = utc(cl.CreatedAt), utc(cl.UpdatedAt)
 	_, err := c.s.exec(ctx, `INSERT INTO clients (`+clientColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-		$21, $22, $23)`,
+		$21, $22, $23, $24)`,
 		cl.ID, cl.Name, cl.SecretHash, encodeList(cl.RedirectURIs), encodeList(cl.PostLogoutRedirectURIs),
 		encodeList(cl.GrantTypes), encodeList(cl.ResponseTypes), encodeList(cl.Scopes), encodeList(cl.Audience),
 		cl.TokenEndpointAuthMethod, cl.SkipConsent, cl.AllowPlainOAuth, cl.BackchannelLogoutURI,
 		cl.Introspection, cl.JWKS, cl.JWKSURI, cl.TokenEndpointAuthSigningAlg, cl.RequirePAR,
 		cl.DPoPBoundAccessTokens, cl.IDTokenSignedResponseAlg, cl.AccessTokenSignedResponseAlg,
-		cl.CreatedAt, cl.UpdatedAt)
+		cl.RequireMFA, cl.CreatedAt, cl.UpdatedAt)
 	return c.s.wrapUnique("clients: create", err, map[string]string{"id": cl.ID})
 }
 
@@ -85,13 +85,14 @@ func (c *Clients) Update(ctx context.Context, cl idp.Client) error {
 		token_endpoint_auth_method = $10, skip_consent = $11, allow_plain_oauth = $12,
 		backchannel_logout_uri = $13, introspection = $14, jwks = $15, jwks_uri = $16,
 		token_endpoint_auth_signing_alg = $17, require_par = $18, dpop_bound_access_tokens = $19,
-		id_token_signed_response_alg = $20, access_token_signed_response_alg = $21, updated_at = $22
+		id_token_signed_response_alg = $20, access_token_signed_response_alg = $21, require_mfa = $22, updated_at = $23
 		WHERE id = $1`,
 		cl.ID, cl.Name, cl.SecretHash, encodeList(cl.RedirectURIs), encodeList(cl.PostLogoutRedirectURIs),
 		encodeList(cl.GrantTypes), encodeList(cl.ResponseTypes), encodeList(cl.Scopes), encodeList(cl.Audience),
 		cl.TokenEndpointAuthMethod, cl.SkipConsent, cl.AllowPlainOAuth, cl.BackchannelLogoutURI,
 		cl.Introspection, cl.JWKS, cl.JWKSURI, cl.TokenEndpointAuthSigningAlg, cl.RequirePAR,
-		cl.DPoPBoundAccessTokens, cl.IDTokenSignedResponseAlg, cl.AccessTokenSignedResponseAlg, c.s.clock())
+		cl.DPoPBoundAccessTokens, cl.IDTokenSignedResponseAlg, cl.AccessTokenSignedResponseAlg, cl.RequireMFA,
+		c.s.clock())
 	return c.s.wrap("clients: update", affected(n, err))
 }
 

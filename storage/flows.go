@@ -12,12 +12,20 @@ import (
 // consent.
 type Flows struct{ s *Store }
 
-const flowColumns = `id, csrf_hash, client_id, params, member_id, session_id, auth_time, created_at, expires_at, addr_hash`
+// A flow without a client (idp.Flow.LocalFlow) stores NULL, so the
+// foreign key does not apply to it.
+const flowColumns = `id, csrf_hash, COALESCE(client_id, ''), params, member_id, session_id, auth_time, created_at,
+	expires_at, addr_hash, amr, pending_member_id`
+
+const flowInsertColumns = `id, csrf_hash, client_id, params, member_id, session_id, auth_time, created_at,
+	expires_at, addr_hash, amr, pending_member_id`
 
 func scanFlow(r row) (idp.Flow, error) {
 	var f idp.Flow
+	var amr string
 	err := r.Scan(&f.ID, &f.CSRFHash, &f.ClientID, &f.Params, &f.MemberID, &f.SessionID, &f.AuthTime,
-		&f.CreatedAt, &f.ExpiresAt, &f.AddrHash)
+		&f.CreatedAt, &f.ExpiresAt, &f.AddrHash, &amr, &f.PendingMemberID)
+	f.AMR = splitWords(amr)
 	return f, err
 }
 
@@ -36,9 +44,10 @@ func (f *Flows) insert(ctx context.Context, fl *idp.Flow) error {
 		fl.CreatedAt = f.s.clock()
 	}
 	fl.AuthTime, fl.CreatedAt, fl.ExpiresAt = utc(fl.AuthTime), utc(fl.CreatedAt), utc(fl.ExpiresAt)
-	_, err := f.s.exec(ctx, `INSERT INTO flows (`+flowColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	_, err := f.s.exec(ctx, `INSERT INTO flows (`+flowInsertColumns+`)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		fl.ID, fl.CSRFHash, fl.ClientID, fl.Params, fl.MemberID, fl.SessionID, fl.AuthTime, fl.CreatedAt,
-		fl.ExpiresAt, fl.AddrHash)
+		fl.ExpiresAt, fl.AddrHash, joinWords(fl.AMR), fl.PendingMemberID)
 	return err
 }
 
@@ -84,12 +93,13 @@ func (f *Flows) ByID(ctx context.Context, id string) (idp.Flow, error) {
 	return fl, f.s.wrap("flows: by id", err)
 }
 
-// Update stores the MemberID, SessionID, AuthTime and CSRFHash of fl; the
-// other fields never change. It returns an error wrapping idp.ErrNotFound
-// when the flow is gone.
+// Update stores the MemberID, SessionID, AuthTime, CSRFHash, AMR and
+// PendingMemberID of fl; the other fields never change. It returns an
+// error wrapping idp.ErrNotFound when the flow is gone.
 func (f *Flows) Update(ctx context.Context, fl idp.Flow) error {
-	n, err := f.s.exec(ctx, `UPDATE flows SET member_id = $2, session_id = $3, auth_time = $4, csrf_hash = $5
-		WHERE id = $1`, fl.ID, fl.MemberID, fl.SessionID, fl.AuthTime, fl.CSRFHash)
+	n, err := f.s.exec(ctx, `UPDATE flows SET member_id = $2, session_id = $3, auth_time = $4, csrf_hash = $5,
+		amr = $6, pending_member_id = $7 WHERE id = $1`, fl.ID, fl.MemberID, fl.SessionID, utc(fl.AuthTime), fl.CSRFHash,
+		joinWords(fl.AMR), fl.PendingMemberID)
 	return f.s.wrap("flows: update", affected(n, err))
 }
 

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/idp/idp"
 )
@@ -9,14 +11,30 @@ import (
 // Members stores the people who sign in.
 type Members struct{ s *Store }
 
-const memberColumns = `id, email, username, name, password_hash, role, disabled, created_at, updated_at`
+const memberColumns = `id, email, username, name, password_hash, role, disabled, email_verified, mfa_required,
+	profile, created_at, updated_at`
 
 func scanMember(r row) (idp.Member, error) {
 	var m idp.Member
-	var role string
-	err := r.Scan(&m.ID, &m.Email, &m.Username, &m.Name, &m.PasswordHash, &role, &m.Disabled, &m.CreatedAt, &m.UpdatedAt)
+	var role, profile string
+	err := r.Scan(&m.ID, &m.Email, &m.Username, &m.Name, &m.PasswordHash, &role, &m.Disabled, &m.EmailVerified,
+		&m.MFARequired, &profile, &m.CreatedAt, &m.UpdatedAt)
 	m.Role = idp.Role(role)
+	if err == nil && profile != "" {
+		if err = json.Unmarshal([]byte(profile), &m.Profile); err != nil {
+			err = fmt.Errorf("member %s: profile: %w", m.ID, err)
+		}
+	}
 	return m, err
+}
+
+// encodeProfile is the stored form of p: "" when it holds nothing.
+func encodeProfile(p idp.Profile) (string, error) {
+	if p == (idp.Profile{}) {
+		return "", nil
+	}
+	b, err := json.Marshal(p)
+	return string(b), err
 }
 
 // Create inserts mem, filling its ID (a random UUID) when empty and its
@@ -38,8 +56,13 @@ func (m *Members) Create(ctx context.Context, mem *idp.Member) error {
 		mem.UpdatedAt = mem.CreatedAt
 	}
 	mem.CreatedAt, mem.UpdatedAt = utc(mem.CreatedAt), utc(mem.UpdatedAt)
-	_, err := m.s.exec(ctx, `INSERT INTO members (`+memberColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		mem.ID, mem.Email, mem.Username, mem.Name, mem.PasswordHash, string(mem.Role), mem.Disabled, mem.CreatedAt, mem.UpdatedAt)
+	profile, err := encodeProfile(mem.Profile)
+	if err != nil {
+		return fmt.Errorf("members: create: %w", err)
+	}
+	_, err = m.s.exec(ctx, `INSERT INTO members (`+memberColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		mem.ID, mem.Email, mem.Username, mem.Name, mem.PasswordHash, string(mem.Role), mem.Disabled,
+		mem.EmailVerified, mem.MFARequired, profile, mem.CreatedAt, mem.UpdatedAt)
 	return m.s.wrapUnique("members: create", err, memberKeys(*mem))
 }
 
@@ -78,14 +101,20 @@ func (m *Members) List(ctx context.Context) ([]idp.Member, error) {
 	return list, m.s.wrap("members: list", err)
 }
 
-// Update replaces the mutable fields (Email, Username, Name, PasswordHash,
-// Role, Disabled) of the member with mem.ID and sets UpdatedAt to now. It returns an
-// error wrapping idp.ErrNotFound when no such member exists and
-// idp.ErrConflict when the new email or username is taken.
+// Update replaces every field of the member with mem.ID but ID and
+// CreatedAt, and sets UpdatedAt to now. It returns an error wrapping
+// idp.ErrNotFound when no such member exists and idp.ErrConflict when the
+// new email or username is taken.
 func (m *Members) Update(ctx context.Context, mem idp.Member) error {
+	profile, err := encodeProfile(mem.Profile)
+	if err != nil {
+		return fmt.Errorf("members: update: %w", err)
+	}
 	n, err := m.s.exec(ctx, `UPDATE members SET email = $2, username = $3, name = $4, password_hash = $5,
-		role = $6, disabled = $7, updated_at = $8 WHERE id = $1`,
-		mem.ID, mem.Email, mem.Username, mem.Name, mem.PasswordHash, string(mem.Role), mem.Disabled, m.s.clock())
+		role = $6, disabled = $7, email_verified = $8, mfa_required = $9, profile = $10, updated_at = $11
+		WHERE id = $1`,
+		mem.ID, mem.Email, mem.Username, mem.Name, mem.PasswordHash, string(mem.Role), mem.Disabled,
+		mem.EmailVerified, mem.MFARequired, profile, m.s.clock())
 	return m.s.wrapUnique("members: update", affected(n, err), memberKeys(mem))
 }
 

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/idp/idp"
@@ -11,13 +12,29 @@ import (
 // clients each one signed in to (for OpenID Connect Back-Channel Logout).
 type Sessions struct{ s *Store }
 
-const sessionColumns = `id, token_hash, member_id, auth_time, created_at, last_seen_at, expires_at`
+const sessionColumns = `id, token_hash, member_id, auth_time, amr, acr, user_agent, address, created_at,
+	last_seen_at, expires_at`
 
 func scanSession(r row) (idp.Session, error) {
 	var ss idp.Session
-	err := r.Scan(&ss.ID, &ss.TokenHash, &ss.MemberID, &ss.AuthTime, &ss.CreatedAt, &ss.LastSeenAt, &ss.ExpiresAt)
+	var amr string
+	err := r.Scan(&ss.ID, &ss.TokenHash, &ss.MemberID, &ss.AuthTime, &amr, &ss.ACR, &ss.UserAgent, &ss.Address,
+		&ss.CreatedAt, &ss.LastSeenAt, &ss.ExpiresAt)
+	ss.AMR = splitWords(amr)
 	return ss, err
 }
+
+// splitWords and joinWords store a short list of words (authentication
+// method references) as one space-separated column.
+// An empty column is a nil list.
+func splitWords(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Fields(s)
+}
+
+func joinWords(l []string) string { return strings.Join(l, " ") }
 
 // Create inserts sess, filling its ID (a random UUID) when empty, CreatedAt
 // when zero and LastSeenAt (from CreatedAt) when zero; times are normalised
@@ -35,8 +52,9 @@ func (s *Sessions) Create(ctx context.Context, sess *idp.Session) error {
 	}
 	sess.AuthTime, sess.CreatedAt = utc(sess.AuthTime), utc(sess.CreatedAt)
 	sess.LastSeenAt, sess.ExpiresAt = utc(sess.LastSeenAt), utc(sess.ExpiresAt)
-	_, err := s.s.exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		sess.ID, sess.TokenHash, sess.MemberID, sess.AuthTime, sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt)
+	_, err := s.s.exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		sess.ID, sess.TokenHash, sess.MemberID, sess.AuthTime, joinWords(sess.AMR), sess.ACR, sess.UserAgent,
+		sess.Address, sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt)
 	return s.s.wrap("sessions: create", err)
 }
 
@@ -70,12 +88,15 @@ func (s *Sessions) Touch(ctx context.Context, id string, at time.Time) error {
 }
 
 // Update renews a session at sign-in: it replaces the token hash (a new
-// cookie at every sign-in), AuthTime, LastSeenAt and ExpiresAt, keeping
-// the ID, so clients already attached to the session stay attached. It
-// returns an error wrapping idp.ErrNotFound when the session is gone.
+// cookie at every sign-in), AuthTime, AMR, ACR, UserAgent, Address,
+// LastSeenAt and ExpiresAt, keeping the ID, so clients already attached
+// to the session stay attached. It returns an error wrapping
+// idp.ErrNotFound when the session is gone.
 func (s *Sessions) Update(ctx context.Context, sess idp.Session) error {
-	n, err := s.s.exec(ctx, `UPDATE sessions SET token_hash = $2, auth_time = $3, last_seen_at = $4, expires_at = $5 WHERE id = $1`,
-		sess.ID, sess.TokenHash, utc(sess.AuthTime), utc(sess.LastSeenAt), utc(sess.ExpiresAt))
+	n, err := s.s.exec(ctx, `UPDATE sessions SET token_hash = $2, auth_time = $3, amr = $4, acr = $5,
+		user_agent = $6, address = $7, last_seen_at = $8, expires_at = $9 WHERE id = $1`,
+		sess.ID, sess.TokenHash, utc(sess.AuthTime), joinWords(sess.AMR), sess.ACR, sess.UserAgent, sess.Address,
+		utc(sess.LastSeenAt), utc(sess.ExpiresAt))
 	return s.s.wrap("sessions: update", affected(n, err))
 }
 
@@ -105,8 +126,6 @@ func (s *Sessions) Clients(ctx context.Context, sessionID string) ([]string, err
 	return list, s.s.wrap("sessions: clients", err)
 }
 
-// DeleteExpired removes the sessions whose ExpiresAt is at or before now,
-
 // Ended returns up to limit sessions that have ended by now: past their
 // ExpiresAt, or last seen at or before idleSince. The provider ends these
 // one by one (revoking their tokens, telling their clients) rather than
@@ -118,6 +137,7 @@ func (s *Sessions) Ended(ctx context.Context, now, idleSince time.Time, limit in
 	return list, s.s.wrap("sessions: ended", err)
 }
 
+// DeleteExpired removes the sessions whose ExpiresAt is at or before now,
 // and reports how many.
 func (s *Sessions) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	n, err := s.s.exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)

@@ -39,7 +39,7 @@ func (h *Handlers) HandleConsentPage(w http.ResponseWriter, r *http.Request) {
 	if m, err := h.store.Members.ByID(r.Context(), f.MemberID); err == nil {
 		memberName = m.Name
 	}
-	h.web.Render(w, http.StatusOK, h.web.Pages.Consent, web.ConsentPage{
+	h.web.Render(w, r, http.StatusOK, h.web.Pages.Consent, web.ConsentPage{
 		ClientName: h.oauth.ClientName(r.Context(), f.ClientID), MemberName: memberName, FlowID: f.ID,
 		CSRFToken: h.web.FormToken(r, f.ID), Scopes: scopes,
 	})
@@ -50,6 +50,10 @@ func (h *Handlers) consentFlow(w http.ResponseWriter, r *http.Request, id string
 	f, ok := h.loadFlow(w, r, id)
 	if ok && f.MemberID == "" {
 		h.web.Fail(w, r, web.NotSignedIn, errors.New("consent before login"))
+		return idp.Flow{}, false
+	}
+	if ok && f.LocalFlow() {
+		h.web.Fail(w, r, web.FlowExpired, errors.New("consent asked of a local flow"))
 		return idp.Flow{}, false
 	}
 	return f, ok

@@ -52,8 +52,8 @@ func (h *Handlers) HandleDevicePage(w http.ResponseWriter, r *http.Request) {
 	h.renderDevice(w, r, h.web.Binding(w, r), code, "", http.StatusOK)
 }
 
-func (h *Handlers) renderDevice(w http.ResponseWriter, _ *http.Request, binding, code, msg string, status int) {
-	h.web.Render(w, status, h.web.Pages.Device, web.DevicePage{
+func (h *Handlers) renderDevice(w http.ResponseWriter, r *http.Request, binding, code, msg string, status int) {
+	h.web.Render(w, r, status, h.web.Pages.Device, web.DevicePage{
 		CSRFToken: h.web.CSRFToken(deviceCSRFSubject, binding), UserCode: code, Error: msg,
 	})
 }
@@ -201,7 +201,7 @@ func (h *Handlers) HandleDeviceConsentPage(w http.ResponseWriter, r *http.Reques
 	if m, err := h.store.Members.ByID(r.Context(), f.MemberID); err == nil {
 		memberName = m.Name
 	}
-	h.web.Render(w, http.StatusOK, h.web.Pages.DeviceConsent, web.DeviceConsentPage{
+	h.web.Render(w, r, http.StatusOK, h.web.Pages.DeviceConsent, web.DeviceConsentPage{
 		ClientName: h.oauth.ClientName(r.Context(), g.ClientID), MemberName: memberName,
 		FlowID: f.ID, CSRFToken: h.web.FormToken(r, f.ID), Scopes: scopes,
 	})
@@ -254,5 +254,5 @@ func (h *Handlers) answerDevice(w http.ResponseWriter, r *http.Request, f idp.Fl
 		return
 	}
 	h.log.Info("device authorization answered", "client", g.ClientID, "member", f.MemberID, "status", string(status))
-	h.web.Render(w, http.StatusOK, h.web.Pages.DeviceDone, web.DeviceDonePage{Allowed: status == idp.DeviceApproved})
+	h.web.Render(w, r, http.StatusOK, h.web.Pages.DeviceDone, web.DeviceDonePage{Allowed: status == idp.DeviceApproved})
 }

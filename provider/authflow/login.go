@@ -20,6 +20,9 @@ import (
 // unknown account, so the page tells nobody which accounts exist.
 const msgBadCredentials = "The username or password is incorrect."
 
+// accountName stands for the client on the login page of a local flow.
+const accountName = "your account"
+
 // msgThrottled answers too many failed attempts; it says nothing about
 // whether the account exists either.
 const msgThrottled = "Too many failed attempts. Wait a few minutes and try again."
@@ -35,8 +38,12 @@ func (h *Handlers) HandleLoginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) renderLogin(w http.ResponseWriter, r *http.Request, f idp.Flow, username, msg string, status int) {
-	h.web.Render(w, status, h.web.Pages.Login, web.LoginPage{
-		ClientName: h.oauth.ClientName(r.Context(), f.ClientID), FlowID: f.ID,
+	name := accountName
+	if !f.LocalFlow() {
+		name = h.oauth.ClientName(r.Context(), f.ClientID)
+	}
+	h.web.Render(w, r, status, h.web.Pages.Login, web.LoginPage{
+		ClientName: name, FlowID: f.ID,
 		CSRFToken: h.web.FormToken(r, f.ID),
 		Username:  username, Error: msg,
 	})
@@ -100,35 +107,7 @@ func (h *Handlers) HandleLogin(w http.ResponseWriter, r *http.Request) {
 	if err := h.throttle.Succeeded(ctx, at); err != nil {
 		h.log.ErrorContext(ctx, "sign-in throttle", "err", err)
 	}
-	// The session, the flow's progress and the event commit together.
-	err = h.store.InTx(ctx, func(ctx context.Context) error {
-		s, err := h.web.SignIn(ctx, w, r, m.ID)
-		if err != nil {
-			return err
-		}
-		f.MemberID, f.SessionID, f.AuthTime = m.ID, s.ID, s.AuthTime
-		if err := h.store.Flows.Update(ctx, f); err != nil {
-			return err
-		}
-		e := attempt.event(idp.AuditLoginSucceeded, "")
-		e.SessionID = s.ID
-		return h.record(ctx, e)
-	})
-	if err != nil {
-		h.web.Internal(w, r, err)
-		return
-	}
-	h.log.InfoContext(ctx, "signed in", attempt.logArgs()...)
-	if deviceGrantID(f) != "" {
-		http.Redirect(w, r, PathDeviceConsent+"?flow="+url.QueryEscape(f.ID), http.StatusSeeOther)
-		return
-	}
-	ar, params, err := h.resumeRequest(r, f)
-	if err != nil {
-		h.writeAuthorizeError(w, r, ar, err)
-		return
-	}
-	h.proceed(w, r, ar, params, &f)
+	h.factorPassed(w, r, f, attempt, idp.AMRPassword)
 }
 
 // admitLogin counts a sign-in attempt on account against the limits

@@ -40,6 +40,8 @@ var (
 		"The form could not be verified. Go back to the application and try again.", ""}
 	LogoutFormExpired = ErrorPage{http.StatusForbidden, "Form expired",
 		"The sign-out form could not be verified. Nothing was changed.", ""}
+	AccountFormExpired = ErrorPage{http.StatusForbidden, "Form expired",
+		"The form could not be verified. Reload your account page and try again. Nothing was changed.", ""}
 	NotSignedIn = ErrorPage{http.StatusBadRequest, "Not signed in",
 		"Sign in before answering this request. Go back to the application and try again.", ""}
 	DeviceCodeExpired = ErrorPage{http.StatusBadRequest, "Code expired",
@@ -75,7 +77,7 @@ func (k *Kit) Fail(w http.ResponseWriter, r *http.Request, page ErrorPage, err e
 		}
 		k.cfg.Log.Log(r.Context(), level, "request failed", "path", r.URL.Path, "status", page.Status, "code", page.Code, "err", Describe(err))
 	}
-	k.Render(w, page.Status, k.Pages.errorPage, errorPage{Title: page.Title, Message: page.Message, Code: page.Code})
+	k.Render(w, r, page.Status, k.Pages.errorPage, errorPage{Title: page.Title, Message: page.Message, Code: page.Code})
 }
 
 // Internal shows the Internal page for err.

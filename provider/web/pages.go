@@ -17,7 +17,9 @@ type Pages struct {
 	// Device, DeviceConsent and DeviceDone are the pages of the device
 	// authorization grant: the code form, the question, the answer.
 	Device, DeviceConsent, DeviceDone *template.Template
-	errorPage                         *template.Template
+	// Account is the signed-in member's overview (package account).
+	Account   *template.Template
+	errorPage *template.Template
 	// FormPost is fosite's form_post response page; it stands alone, as
 	// fosite executes it with its own data.
 	FormPost *template.Template
@@ -37,6 +39,7 @@ func parsePages() (*Pages, error) {
 		"login.html": &p.Login, "consent.html": &p.Consent, "logout.html": &p.Logout,
 		"loggedout.html": &p.LoggedOut, "error.html": &p.errorPage,
 		"device.html": &p.Device, "device_consent.html": &p.DeviceConsent, "device_done.html": &p.DeviceDone,
+		"account.html": &p.Account,
 	} {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
@@ -72,6 +75,8 @@ type (
 	}
 	// DeviceDonePage is device_done.html: Allowed, or denied.
 	DeviceDonePage struct{ Allowed bool }
+	// AccountPage is account.html.
+	AccountPage struct{ Name, Email, Username, CSRFToken string }
 	// LoggedOutPage is loggedout.html.
 	LoggedOutPage struct{ SignedOut bool }
 	errorPage     struct{ Title, Message, Code string }
@@ -95,7 +100,7 @@ var ScopeDescriptions = map[string]string{
 
 // Render writes a page; it renders into a buffer first so a template error
 // never leaves a half-written page.
-func (k *Kit) Render(w http.ResponseWriter, status int, t *template.Template, data any) {
+func (k *Kit) Render(w http.ResponseWriter, r *http.Request, status int, t *template.Template, data any) {
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
 		k.cfg.Log.Error("render page", "page", t.Name(), "err", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/idp/idp"
@@ -46,18 +47,29 @@ func (k *Kit) Session(ctx context.Context, r *http.Request) (idp.Session, error)
 	return s, nil
 }
 
-// SignIn records a successful password check: it renews the browser's
-// session for the same member (keeping its sid, so apps already signed in
-// stay attached to it) or starts a new one, and sets the cookie.
-func (k *Kit) SignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, memberID string) (idp.Session, error) {
+// maxUserAgent bounds the User-Agent kept with a session: enough to name
+// the browser on the member's list of sessions.
+const maxUserAgent = 256
+
+// SignIn records a successful sign-in with the methods amr (RFC 8176
+// values) reaching acr: it renews the browser's session for the same
+// member (keeping its sid, so apps already signed in stay attached to it)
+// or starts a new one, and sets the cookie.
+func (k *Kit) SignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, memberID string, amr []string, acr string) (idp.Session, error) {
 	now := k.cfg.Now().UTC()
 	authTime := now.Truncate(time.Second)
+	ua := r.UserAgent()
+	if len(ua) > maxUserAgent {
+		ua = strings.ToValidUTF8(ua[:maxUserAgent], "")
+	}
+	addr := k.ClientAddr(r)
 	old, err := k.Session(ctx, r)
 	switch {
 	case err == nil && old.MemberID == memberID:
 		token := RandomToken() // a new cookie value at every sign-in (session fixation)
 		old.TokenHash = HashToken(token)
 		old.AuthTime, old.LastSeenAt, old.ExpiresAt = authTime, now, now.Add(k.cfg.SessionLifetime)
+		old.AMR, old.ACR, old.UserAgent, old.Address = amr, acr, ua, addr
 		if err := k.cfg.Store.Sessions.Update(ctx, old); err != nil {
 			return idp.Session{}, fmt.Errorf("renew session: %w", err)
 		}
@@ -73,7 +85,7 @@ func (k *Kit) SignIn(ctx context.Context, w http.ResponseWriter, r *http.Request
 	token := RandomToken()
 	s := idp.Session{
 		ID: RandomToken()[:22], TokenHash: HashToken(token), MemberID: memberID,
-		AuthTime: authTime, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(k.cfg.SessionLifetime),
+		AuthTime: authTime, AMR: amr, ACR: acr, UserAgent: ua, Address: addr, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(k.cfg.SessionLifetime),
 	}
 	if err := k.cfg.Store.Sessions.Create(ctx, &s); err != nil {
 		return idp.Session{}, fmt.Errorf("create session: %w", err)

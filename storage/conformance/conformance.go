@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"SessionsEnded", testSessionsEnded},
 		{"Consents", testConsents},
 		{"Flows", testFlows},
+		{"People", testPeople},
 		{"DeviceGrants", testDeviceGrants},
 		{"DeviceGrantRedeemConcurrent", testDeviceGrantRedeemConcurrent},
 		{"Pushed", testPushed},

@@ -1,0 +1,114 @@
+// Package account is the signed-in member's own page (/account): who they
+// are, how they sign in, where they are signed in, which apps they let in
+// and what happened to their account. It is server-rendered over the
+// provider's own session: a browser without one is sent through the
+// ordinary login page (authflow's local flow) and comes back here. Every
+// form carries a CSRF token bound to the session, and every rule it
+// applies lives in members, sessions or storage, not here.
+package account
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/idp/idp"
+	"github.com/idp/idp/provider/web"
+	"github.com/idp/idp/storage"
+)
+
+// Path is the account page; its sections live below it.
+const Path = "/account"
+
+// Config is what the account pages need, named rather than reached
+// through the provider.
+type Config struct {
+	Store *storage.Store
+	Web   *web.Kit
+	Log   *slog.Logger
+	Now   func() time.Time
+	// SignIn sends a browser without a session to the login page, to come
+	// back to returnTo (authflow.Handlers.StartSignIn).
+	SignIn func(w http.ResponseWriter, r *http.Request, returnTo string)
+}
+
+// Handlers serves the account pages.
+type Handlers struct {
+	cfg   Config
+	store *storage.Store
+	web   *web.Kit
+}
+
+// New returns the handlers.
+func New(cfg Config) *Handlers {
+	return &Handlers{cfg: cfg, store: cfg.Store, web: cfg.Web}
+}
+
+// Routes registers the account pages on mux-style registration function
+// handle (path, method, handler).
+func (h *Handlers) Routes(handle func(path, method string, fn http.HandlerFunc)) {
+	handle(Path, http.MethodGet, h.HandleOverview)
+}
+
+// Visit is a signed-in member's request to one of the account pages.
+type Visit struct {
+	Member  idp.Member
+	Session idp.Session
+	// CSRFToken is the hidden field every form of the page carries.
+	CSRFToken string
+}
+
+// Visitor returns the signed-in member of r. A browser without a session
+// is sent to sign in and come back to the page it asked for; a member who
+// may no longer sign in is signed out. On false the answer is written.
+func (h *Handlers) Visitor(w http.ResponseWriter, r *http.Request) (Visit, bool) {
+	ctx := r.Context()
+	s, err := h.web.Session(ctx, r)
+	if errors.Is(err, web.ErrNoSession) {
+		h.cfg.SignIn(w, r, r.URL.Path)
+		return Visit{}, false
+	}
+	if err != nil {
+		h.web.Internal(w, r, err)
+		return Visit{}, false
+	}
+	m, err := h.store.Members.ByID(ctx, s.MemberID)
+	if errors.Is(err, idp.ErrNotFound) || (err == nil && m.Disabled) {
+		h.cfg.SignIn(w, r, r.URL.Path)
+		return Visit{}, false
+	}
+	if err != nil {
+		h.web.Internal(w, r, err)
+		return Visit{}, false
+	}
+	return Visit{Member: m, Session: s, CSRFToken: h.web.CSRFToken(csrfSubject(s), h.web.Binding(w, r))}, true
+}
+
+// csrfSubject binds account forms to the session: a token from another
+// session, or from before a sign-in renewed this one, is refused.
+func csrfSubject(s idp.Session) string { return "account\x00" + s.ID + "\x00" + s.TokenHash }
+
+// Change is Visitor for a form submission: it also checks the form's CSRF
+// token. On false the answer is written and nothing may change.
+func (h *Handlers) Change(w http.ResponseWriter, r *http.Request) (Visit, bool) {
+	v, ok := h.Visitor(w, r)
+	if !ok {
+		return v, false
+	}
+	if !h.web.RequireCSRF(w, r, csrfSubject(v.Session), web.AccountFormExpired) {
+		return v, false
+	}
+	return v, true
+}
+
+// HandleOverview shows who is signed in and links to the sections.
+func (h *Handlers) HandleOverview(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.Visitor(w, r)
+	if !ok {
+		return
+	}
+	h.web.Render(w, r, http.StatusOK, h.web.Pages.Account, web.AccountPage{
+		Name: v.Member.Name, Email: v.Member.Email, Username: v.Member.Username, CSRFToken: v.CSRFToken,
+	})
+}

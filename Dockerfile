@@ -3,8 +3,11 @@
 # The provider (default target):     docker build -t idp .
 # The demo apps (rp, service, api):  docker build --target examples -t idp-examples .
 #
-# Every binary is static (CGO_ENABLED=0; the SQLite driver is pure Go) and
-# runs as the distroless "nonroot" user with nothing else in the image.
+# The provider is the release build: GOEXPERIMENT=boringcrypto signs with
+# BoringSSL (RSA-2048 signing about 1.75x the standard library's), which
+# needs cgo and so glibc (distroless "base"). The demo apps are static
+# (CGO_ENABLED=0; the SQLite driver is pure Go). Everything runs as the
+# distroless "nonroot" user with nothing else in the image.
 
 FROM golang:1.26 AS source
 WORKDIR /src
@@ -15,7 +18,7 @@ COPY . .
 
 FROM source AS build-idp
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    go build -ldflags="-s -w" -o /out/idp ./cmd/idp \
+    CGO_ENABLED=1 GOEXPERIMENT=boringcrypto go build -ldflags="-s -w" -o /out/idp ./cmd/idp \
  && mkdir -p /out/data
 
 FROM source AS build-examples
@@ -27,7 +30,7 @@ COPY --from=build-examples /out/rp /out/service /out/api /usr/local/bin/
 USER nonroot:nonroot
 # No default program: run the image with --entrypoint rp, service or api.
 
-FROM gcr.io/distroless/static-debian12:nonroot AS idp
+FROM gcr.io/distroless/base-debian12:nonroot AS idp
 COPY --from=build-idp /out/idp /usr/local/bin/idp
 # With the default SQLite database, idp.db and its generated secret live
 # here; mount a volume to keep them (docker run -v idp-data:/data ...).

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
@@ -44,6 +45,11 @@ func version() string {
 		fmt.Fprintf(&b, " committed %s", t)
 	}
 	fmt.Fprintf(&b, " %s", info.GoVersion)
+	// The release build signs with BoringSSL; say so, as operators choose
+	// images by it.
+	if slices.Contains(strings.Split(settings["GOEXPERIMENT"], ","), "boringcrypto") {
+		b.WriteString(" boringcrypto")
+	}
 	return b.String()
 }
 

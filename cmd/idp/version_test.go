@@ -23,6 +23,13 @@ func TestVersion(t *testing.T) {
 	if got, want := runOK(t, "", "version"), "idp v1.2.3 revision 0123abc-modified committed 2026-01-02T03:04:05Z go1.26.8\n"; got != want {
 		t.Errorf("version = %q; want %q", got, want)
 	}
+	readBuildInfo = func() (*debug.BuildInfo, bool) {
+		return &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/idp/idp", Version: "v1.2.3"},
+			Settings: []debug.BuildSetting{{Key: "GOEXPERIMENT", Value: "boringcrypto"}}}, true
+	}
+	if got, want := runOK(t, "", "version"), "idp v1.2.3 go1.26.8 boringcrypto\n"; got != want {
+		t.Errorf("version of the release build = %q; want %q", got, want)
+	}
 	readBuildInfo = func() (*debug.BuildInfo, bool) { return nil, false }
 	wantContains(t, runOK(t, "", "--version"), "no build information")
 }

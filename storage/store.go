@@ -36,6 +36,8 @@ type Store struct {
 	DeviceGrants *DeviceGrants
 	// Proofs holds the DPoP proofs already used.
 	Proofs *Proofs
+	// MailTokens holds the links sent by mail (reset, verify, invite).
+	MailTokens *MailTokens
 
 	dialect dialect
 	pool    querier        // runs statements outside a transaction
@@ -197,6 +199,7 @@ func newStore(d dialect, pool querier) *Store {
 	s.Registrations = &Registrations{s}
 	s.DeviceGrants = &DeviceGrants{s}
 	s.Proofs = &Proofs{s}
+	s.MailTokens = &MailTokens{s}
 	return s
 }
 

@@ -49,6 +49,15 @@ const (
 	AuditClientDeleted    AuditType = "client.deleted"
 	AuditClientSecretSet  AuditType = "client.secret_rotated"
 	AuditClientRegistered AuditType = "client.registered"
+	// AuditMailSent and AuditMailFailed follow the delivery of a mailed
+	// link (detail: its kind); the link itself is never recorded.
+	AuditMailSent   AuditType = "mail.sent"
+	AuditMailFailed AuditType = "mail.failed"
+	// AuditPasswordReset, AuditEmailVerified and AuditInvitationAccepted
+	// record a mailed link used.
+	AuditPasswordReset      AuditType = "password.reset"
+	AuditEmailVerified      AuditType = "email.verified"
+	AuditInvitationAccepted AuditType = "invitation.accepted"
 )
 
 // ActorSystem is the actor of events nobody asked for directly.

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/idp/idp/audit"
 	"github.com/idp/idp/keys"
+	"github.com/idp/idp/mail"
 	"github.com/idp/idp/provider/registration"
 	"github.com/idp/idp/storage"
 )
@@ -115,6 +117,17 @@ type Config struct {
 	// AuditRetention is how long audit events are kept; the periodic
 	// cleanup deletes older ones (default audit.DefaultRetention).
 	AuditRetention time.Duration
+
+	// SMTPURL is the mail server that password reset, address
+	// verification and invitation links are sent through:
+	// smtp://user:pass@host:port (STARTTLS when offered) or smtps://
+	// (implicit TLS). Empty turns those features off, and the pages say
+	// so. MailFrom is the sender address, required with it.
+	SMTPURL  string
+	MailFrom string
+	// MailTLS is the TLS configuration for the mail server; nil verifies
+	// it against the system roots.
+	MailTLS *tls.Config
 
 	// MetricsElsewhere keeps GET /metrics off the provider's routes, for
 	// when the metrics are served on a listener of their own
@@ -268,5 +281,11 @@ func (c Config) Validate() error {
 			c.KeyRotationInterval, keys.MinRotationInterval))
 	}
 	errs = append(errs, c.Registration.Validate())
+	switch {
+	case c.SMTPURL != "":
+		errs = append(errs, mail.Config{URL: c.SMTPURL, From: c.MailFrom}.Validate())
+	case c.MailFrom != "":
+		errs = append(errs, errors.New("mail from: set only with the smtp url, which is empty"))
+	}
 	return errors.Join(errs...)
 }

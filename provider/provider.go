@@ -20,6 +20,8 @@ import (
 	"github.com/idp/idp/clients"
 	"github.com/idp/idp/dpop"
 	"github.com/idp/idp/keys"
+	"github.com/idp/idp/mail"
+	"github.com/idp/idp/members"
 	"github.com/idp/idp/metrics"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/account"
@@ -61,6 +63,10 @@ type Provider struct {
 	// audit records security events in the transaction of the change
 	// they describe, and feeds metrics once they commit.
 	audit *audit.Log
+	// mail sends and redeems mailed links; mailQueue delivers them, nil
+	// without a mail server.
+	mail      *members.Mail
+	mailQueue *mail.Queue
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -117,13 +123,16 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		Verifier: p.verifier, Authenticate: p.authenticateClient, FormPost: p.web.Pages.FormPost,
 		DeviceCodeLifespan: cfg.DeviceCodeLifespan, DeviceInterval: cfg.DeviceInterval,
 	})
+	if err := p.setUpMail(); err != nil {
+		return nil, err
+	}
 	p.flow = authflow.New(authflow.Config{
 		Issuer: cfg.Issuer, LoginFlowLifespan: cfg.LoginFlowLifespan, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
 		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf, RequirePAR: cfg.RequirePAR,
-		Audit: p.audit,
+		Audit: p.audit, Mail: p.mail,
 	})
 	p.account = account.New(account.Config{
-		Store: cfg.Store, Web: p.web, Log: p.log, Now: cfg.Now, SignIn: p.flow.StartSignIn,
+		Store: cfg.Store, Web: p.web, Log: p.log, Now: cfg.Now, SignIn: p.flow.StartSignIn, Mail: p.mail,
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
 		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.SignLogoutToken,
@@ -146,6 +155,13 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		defer p.wg.Done()
 		p.logout.Run(p.stop)
 	}()
+	if p.mailQueue != nil {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			p.mailQueue.Run(p.stop)
+		}()
+	}
 	return p, nil
 }
 
@@ -243,6 +259,7 @@ func (p *Provider) collectGarbage(ctx context.Context) {
 		"sessions": p.store.Sessions.DeleteExpired, "throttle counters": p.store.Throttle.DeleteExpired,
 		"device grants":         p.store.DeviceGrants.DeleteExpired,
 		"dpop proofs":           p.store.Proofs.DeleteExpired,
+		"mail links":            p.store.MailTokens.DeleteExpired,
 		"client assertions":     p.store.Assertions.DeleteExpired,
 		"initial access tokens": p.store.Registrations.DeleteExpiredTokens,
 		"audit events":          audit.Expire(p.store, p.cfg.AuditRetention),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/idp/idp/members"
 	"github.com/idp/idp/metrics"
 	"github.com/idp/idp/provider/admin"
 	"github.com/idp/idp/provider/authflow"
@@ -60,6 +61,14 @@ func (p *Provider) routes() http.Handler {
 	r.HandleFunc(pathLogin, p.flow.HandleLogin).Methods(http.MethodPost)
 	r.HandleFunc(pathConsent, p.flow.HandleConsentPage).Methods(http.MethodGet)
 	r.HandleFunc(pathConsent, p.flow.HandleConsent).Methods(http.MethodPost)
+	r.HandleFunc(authflow.PathForgot, p.flow.HandleForgotPage).Methods(http.MethodGet)
+	r.HandleFunc(authflow.PathForgot, p.flow.HandleForgot).Methods(http.MethodPost)
+	r.HandleFunc(members.PathReset, p.flow.HandleResetPage).Methods(http.MethodGet)
+	r.HandleFunc(members.PathReset, p.flow.HandleReset).Methods(http.MethodPost)
+	r.HandleFunc(members.PathInvite, p.flow.HandleInvitePage).Methods(http.MethodGet)
+	r.HandleFunc(members.PathInvite, p.flow.HandleInvite).Methods(http.MethodPost)
+	r.HandleFunc(members.PathVerify, p.flow.HandleVerifyPage).Methods(http.MethodGet)
+	r.HandleFunc(members.PathVerify, p.flow.HandleVerify).Methods(http.MethodPost)
 	r.HandleFunc(pathHealth, p.handleHealth).Methods(http.MethodGet)
 	p.mountDevice(r)
 	p.mountRegistration(r)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/members"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/storage"
 )
@@ -31,6 +32,8 @@ type Config struct {
 	// SignIn sends a browser without a session to the login page, to come
 	// back to returnTo (authflow.Handlers.StartSignIn).
 	SignIn func(w http.ResponseWriter, r *http.Request, returnTo string)
+	// Mail sends verification links; disabled without a mail server.
+	Mail *members.Mail
 }
 
 // Handlers serves the account pages.
@@ -49,6 +52,8 @@ func New(cfg Config) *Handlers {
 // handle (path, method, handler).
 func (h *Handlers) Routes(handle func(path, method string, fn http.HandlerFunc)) {
 	handle(Path, http.MethodGet, h.HandleOverview)
+	handle(PathEmail, http.MethodGet, h.HandleEmail)
+	handle(PathEmail, http.MethodPost, h.HandleSendVerification)
 }
 
 // Visit is a signed-in member's request to one of the account pages.

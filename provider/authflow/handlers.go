@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/idp/idp/members"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/oauth"
 	"github.com/idp/idp/provider/web"
@@ -47,6 +48,10 @@ type Config struct {
 	RequirePAR bool
 	// Audit records sign-ins and consents; nil records nothing.
 	Audit Recorder
+	// Mail sends and redeems the mailed links (password reset, address
+	// verification, invitation); without a mail server it is disabled
+	// and the pages say so.
+	Mail *members.Mail
 }
 
 // Handlers serves the authorization endpoint and the login and consent

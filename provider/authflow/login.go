@@ -45,7 +45,7 @@ func (h *Handlers) renderLogin(w http.ResponseWriter, r *http.Request, f idp.Flo
 	h.web.Render(w, r, status, h.web.Pages.Login, web.LoginPage{
 		ClientName: name, FlowID: f.ID,
 		CSRFToken: h.web.FormToken(r, f.ID),
-		Username:  username, Error: msg,
+		Username:  username, Error: msg, ForgotURL: h.forgotURL(f),
 	})
 }
 

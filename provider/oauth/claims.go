@@ -91,9 +91,9 @@ func MemberClaims(m idp.Member, scopes fosite.Arguments) map[string]interface{} 
 		"preferred_username": m.Username,
 		"updated_at":         m.UpdatedAt.Unix(),
 		"email":              m.Email,
-		// Addresses are set by an administrator, not typed in by the
-		// member, so they are published as verified.
-		"email_verified": true,
+		// True once the member followed a verification link sent to the
+		// address, or an administrator vouched for it.
+		"email_verified": m.EmailVerified,
 		"roles":          []string{string(m.Role)},
 	}
 	out := map[string]interface{}{}

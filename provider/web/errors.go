@@ -42,6 +42,8 @@ var (
 		"The sign-out form could not be verified. Nothing was changed.", ""}
 	AccountFormExpired = ErrorPage{http.StatusForbidden, "Form expired",
 		"The form could not be verified. Reload your account page and try again. Nothing was changed.", ""}
+	LinkFormExpired = ErrorPage{http.StatusForbidden, "Form expired",
+		"The form could not be verified. Open the link from your mail again. Nothing was changed.", ""}
 	NotSignedIn = ErrorPage{http.StatusBadRequest, "Not signed in",
 		"Sign in before answering this request. Go back to the application and try again.", ""}
 	DeviceCodeExpired = ErrorPage{http.StatusBadRequest, "Code expired",

@@ -17,9 +17,14 @@ type Pages struct {
 	// Device, DeviceConsent and DeviceDone are the pages of the device
 	// authorization grant: the code form, the question, the answer.
 	Device, DeviceConsent, DeviceDone *template.Template
-	// Account is the signed-in member's overview (package account).
-	Account   *template.Template
-	errorPage *template.Template
+	// Account is the signed-in member's overview (package account);
+	// AccountEmail its email section.
+	Account, AccountEmail *template.Template
+	// Forgot asks for the address to send a reset link to; SetPassword
+	// is where a reset or invitation link leads; VerifyEmail is where a
+	// verification link leads.
+	Forgot, SetPassword, VerifyEmail *template.Template
+	errorPage                        *template.Template
 	// FormPost is fosite's form_post response page; it stands alone, as
 	// fosite executes it with its own data.
 	FormPost *template.Template
@@ -39,7 +44,8 @@ func parsePages() (*Pages, error) {
 		"login.html": &p.Login, "consent.html": &p.Consent, "logout.html": &p.Logout,
 		"loggedout.html": &p.LoggedOut, "error.html": &p.errorPage,
 		"device.html": &p.Device, "device_consent.html": &p.DeviceConsent, "device_done.html": &p.DeviceDone,
-		"account.html": &p.Account,
+		"account.html": &p.Account, "account_email.html": &p.AccountEmail,
+		"forgot.html": &p.Forgot, "set_password.html": &p.SetPassword, "verify_email.html": &p.VerifyEmail,
 	} {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
@@ -56,6 +62,9 @@ type (
 	// LoginPage is login.html.
 	LoginPage struct {
 		ClientName, FlowID, CSRFToken, Username, Error string
+		// ForgotURL links to the password reset form, kept in the flow;
+		// empty when the provider sends no mail.
+		ForgotURL string
 	}
 	// ConsentPage is consent.html.
 	ConsentPage struct {
@@ -77,6 +86,30 @@ type (
 	DeviceDonePage struct{ Allowed bool }
 	// AccountPage is account.html.
 	AccountPage struct{ Name, Email, Username, CSRFToken string }
+	// AccountEmailPage is account_email.html. Sent: a verification link
+	// was just sent. MailOff: the provider sends no mail.
+	AccountEmailPage struct {
+		Email, CSRFToken        string
+		Verified, Sent, MailOff bool
+	}
+	// ForgotPage is forgot.html. Sent shows the one answer, whether or
+	// not the address is known.
+	ForgotPage struct {
+		FlowID, CSRFToken, Email, Error string
+		Sent, MailOff                   bool
+	}
+	// SetPasswordPage is set_password.html, for a reset link and an
+	// invitation alike (Title and Action tell them apart). Invalid: the
+	// link is dead; Done: the password is set.
+	SetPasswordPage struct {
+		Title, Action, Token, CSRFToken, Error string
+		Invalid, Done                          bool
+	}
+	// VerifyEmailPage is verify_email.html.
+	VerifyEmailPage struct {
+		Token, CSRFToken string
+		Invalid, Done    bool
+	}
 	// LoggedOutPage is loggedout.html.
 	LoggedOutPage struct{ SignedOut bool }
 	errorPage     struct{ Title, Message, Code string }

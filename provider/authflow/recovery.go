@@ -127,7 +127,9 @@ func linkSubject(token string) string { return "mail-link\x00" + members.HashLin
 // HandleResetPage and HandleInvitePage show the form a reset or
 // invitation link leads to. Showing it uses nothing: mail scanners that
 // fetch links do not spend them.
-func (h *Handlers) HandleResetPage(w http.ResponseWriter, r *http.Request) { h.passwordPage(w, r, resetPage) }
+func (h *Handlers) HandleResetPage(w http.ResponseWriter, r *http.Request) {
+	h.passwordPage(w, r, resetPage)
+}
 
 // HandleInvitePage: see HandleResetPage.
 func (h *Handlers) HandleInvitePage(w http.ResponseWriter, r *http.Request) {
@@ -136,10 +138,14 @@ func (h *Handlers) HandleInvitePage(w http.ResponseWriter, r *http.Request) {
 
 // HandleReset and HandleInvite set the password a reset or invitation
 // link allows, once.
-func (h *Handlers) HandleReset(w http.ResponseWriter, r *http.Request) { h.setPassword(w, r, resetPage) }
+func (h *Handlers) HandleReset(w http.ResponseWriter, r *http.Request) {
+	h.setPassword(w, r, resetPage)
+}
 
 // HandleInvite: see HandleReset.
-func (h *Handlers) HandleInvite(w http.ResponseWriter, r *http.Request) { h.setPassword(w, r, invitePage) }
+func (h *Handlers) HandleInvite(w http.ResponseWriter, r *http.Request) {
+	h.setPassword(w, r, invitePage)
+}
 
 func (h *Handlers) passwordPage(w http.ResponseWriter, r *http.Request, lp linkPage) {
 	token := r.URL.Query().Get("token")

@@ -44,6 +44,7 @@ const (
 	AuditMemberCreated    AuditType = "member.created"
 	AuditMemberUpdated    AuditType = "member.updated"
 	AuditMemberDeleted    AuditType = "member.deleted"
+	AuditMemberInvited    AuditType = "member.invited"
 	AuditClientCreated    AuditType = "client.created"
 	AuditClientUpdated    AuditType = "client.updated"
 	AuditClientDeleted    AuditType = "client.deleted"

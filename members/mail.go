@@ -124,6 +124,24 @@ func (x *Mail) Invite(ctx context.Context, id string) (idp.Member, error) {
 	return m, x.send(ctx, m, idp.MailTokenInvite)
 }
 
+// EmailChanged sends a verification link to the new address of the
+// member id when a change (before is the member as it was) gave them an
+// address that is not verified; it does nothing without mail. Run it in
+// the change's transaction: the link commits with the change.
+func (x *Mail) EmailChanged(ctx context.Context, before idp.Member, id string) error {
+	if !x.Enabled() {
+		return nil
+	}
+	m, err := x.Store.Members.ByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if strings.EqualFold(m.Email, before.Email) || m.EmailVerified || m.Disabled {
+		return nil
+	}
+	return x.send(ctx, m, idp.MailTokenVerify)
+}
+
 // send stores a new link of kind for m (replacing their earlier one) and
 // queues its mail once the transaction commits.
 func (x *Mail) send(ctx context.Context, m idp.Member, kind idp.MailTokenKind) error {

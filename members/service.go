@@ -24,21 +24,27 @@ type Service struct {
 }
 
 // Create hashes pw and stores m as a new member, setting m.ID. The caller
-// validates m and pw first (Check, CheckPassword). A taken email or
-// username is an error wrapping idp.ErrConflict.
+// validates m and pw first (Check, CheckPassword). An empty pw stores no
+// password: the member cannot sign in until they set one through an
+// invitation (Mail.Invite) or reset link. A taken email or username is an
+// error wrapping idp.ErrConflict.
 func (s Service) Create(ctx context.Context, m *idp.Member, pw string) error {
-	h, err := password.Hash(pw)
-	if err != nil {
-		return fmt.Errorf("hash password: %w", err)
+	m.PasswordHash = ""
+	if pw != "" {
+		h, err := password.Hash(pw)
+		if err != nil {
+			return fmt.Errorf("hash password: %w", err)
+		}
+		m.PasswordHash = h
 	}
-	m.PasswordHash = h
 	if err := s.Store.Members.Create(ctx, m); err != nil {
 		return fmt.Errorf("add member: %w", err)
 	}
 	return nil
 }
 
-// Upsert makes the store hold m, matched by email, with password pw: it
+// Upsert makes the store hold m, matched by email, with password pw (and
+// m.EmailVerified, which it sets but never clears): it
 // creates the member, updates one that differs, or leaves an equal one
 // alone. A stored hash that still verifies against pw is kept, so applying
 // the same input twice writes nothing the second time. It runs in one
@@ -54,6 +60,9 @@ func (s Service) Upsert(ctx context.Context, m idp.Member, pw string) (idp.Chang
 		// The bootstrap file and the CLI have no "disabled": applying
 		// them again must not enable a member an administrator disabled.
 		m.Disabled = old.Disabled
+		// Nor withdraw a verification the member made by mail: they may
+		// vouch for an address, never take one back.
+		m.EmailVerified = m.EmailVerified || old.EmailVerified
 		if m.PasswordHash, err = keepOrHash(old.PasswordHash, pw); err != nil {
 			return err
 		}
@@ -73,7 +82,7 @@ func (s Service) Upsert(ctx context.Context, m idp.Member, pw string) (idp.Chang
 
 func sameMember(a, b idp.Member) bool {
 	return a.Email == b.Email && a.Username == b.Username && a.Name == b.Name &&
-		a.Role == b.Role && a.PasswordHash == b.PasswordHash
+		a.Role == b.Role && a.PasswordHash == b.PasswordHash && a.EmailVerified == b.EmailVerified
 }
 
 // keepOrHash returns the stored hash when it still verifies against pw, so

@@ -3,13 +3,17 @@ package members
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/idp/idp"
 )
 
 // Update replaces the profile of the member m.ID (email, username, name,
-// role, disabled) with m's, keeping their password: a profile change is
-// not a credential change, so it ends no session. Disabling is the
+// role, disabled, email verified) with m's, keeping their password: a
+// profile change is not a credential change, so it ends no session. A new
+// address is unverified unless the same change flips EmailVerified on: an
+// address nobody has proved to read must not be published as verified
+// because the old one was. Disabling is the
 // exception: it ends every session of the member with back-channel logout
 // and revokes their refresh tokens (EndSessions) in the same transaction,
 // so the member is locked out the moment the change commits.
@@ -30,6 +34,9 @@ func (s Service) Update(ctx context.Context, m idp.Member) error {
 			return err
 		}
 		m.PasswordHash = old.PasswordHash
+		if !strings.EqualFold(m.Email, old.Email) && m.EmailVerified == old.EmailVerified {
+			m.EmailVerified = false
+		}
 		if err := s.Store.Members.Update(ctx, m); err != nil {
 			return err
 		}

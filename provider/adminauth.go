@@ -23,6 +23,7 @@ func (p *Provider) mountAdmin(r *mux.Router) {
 	r.PathPrefix(admin.Prefix).Handler(admin.New(admin.Config{
 		Store:      p.store,
 		Members:    members.Service{Store: p.store, EndSessions: p.endMemberSessions},
+		Mail:       p.mail,
 		Verifier:   adminVerifier{p},
 		Recorder:   p.audit,
 		EndSession: p.endAdminSession,

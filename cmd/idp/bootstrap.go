@@ -57,6 +57,10 @@ type bootstrapMember struct {
 	Name     string `yaml:"name"`
 	Password string `yaml:"password"`
 	Role     string `yaml:"role"`
+	// EmailVerified vouches for the address (the email_verified claim).
+	// Applying the file never withdraws a verification: false or absent
+	// leaves a stored member's as it is.
+	EmailVerified bool `yaml:"email_verified"`
 }
 
 // bootstrap is a parsed and validated bootstrap file. Secrets and passwords
@@ -173,7 +177,8 @@ func (fc bootstrapClient) client() idp.Client {
 }
 
 func (fm bootstrapMember) member() idp.Member {
-	m := idp.Member{Email: fm.Email, Username: fm.Username, Name: fm.Name, Role: idp.Role(fm.Role)}
+	m := idp.Member{Email: fm.Email, Username: fm.Username, Name: fm.Name, Role: idp.Role(fm.Role),
+		EmailVerified: fm.EmailVerified}
 	members.Normalize(&m)
 	return m
 }

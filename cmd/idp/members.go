@@ -23,6 +23,8 @@ func (c *cli) membersCommand() *ffcli.Command {
 // memberAddConfig is the configuration of idp members add.
 type memberAddConfig struct {
 	Database, Email, Username, Name, Role string
+	// EmailVerified vouches for the address (email_verified true).
+	EmailVerified bool
 }
 
 // Validate reports every problem with the flags at once.
@@ -31,7 +33,8 @@ func (cfg memberAddConfig) Validate() error {
 }
 
 func (cfg memberAddConfig) member() idp.Member {
-	m := idp.Member{Email: cfg.Email, Username: cfg.Username, Name: cfg.Name, Role: idp.Role(cfg.Role)}
+	m := idp.Member{Email: cfg.Email, Username: cfg.Username, Name: cfg.Name, Role: idp.Role(cfg.Role),
+		EmailVerified: cfg.EmailVerified}
 	members.Normalize(&m)
 	return m
 }
@@ -52,7 +55,8 @@ func (c *cli) membersAddCommand() *ffcli.Command {
 	fs.StringVar(&cfg.Username, "username", "", "username, unique")
 	fs.StringVar(&cfg.Name, "name", "", "display name")
 	fs.StringVar(&cfg.Role, "role", string(idp.RoleMember), "role: admin or member")
-	return c.command("add", "idp members add --email E --username U --name N [--role R] < password",
+	fs.BoolVar(&cfg.EmailVerified, "email-verified", false, "vouch for the address: email_verified is true without a verification mail")
+	return c.command("add", "idp members add --email E --username U --name N [--role R] [--email-verified] < password",
 		"add a member; the password is read from standard input or prompted for", fs,
 		func(ctx context.Context) error {
 			if err := cfg.Validate(); err != nil {
@@ -101,17 +105,19 @@ func (c *cli) membersListCommand() *ffcli.Command {
 
 // memberJSON is a member in idp members list --json: never the hash.
 type memberJSON struct {
-	ID        string    `json:"id"`
-	Email     string    `json:"email"`
-	Username  string    `json:"username"`
-	Name      string    `json:"name"`
-	Role      string    `json:"role"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID       string `json:"id"`
+	Email    string `json:"email"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	// EmailVerified is the email_verified claim.
+	EmailVerified bool      `json:"email_verified"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 func newMemberJSON(m idp.Member) memberJSON {
-	return memberJSON{m.ID, m.Email, m.Username, m.Name, string(m.Role), m.CreatedAt, m.UpdatedAt}
+	return memberJSON{m.ID, m.Email, m.Username, m.Name, string(m.Role), m.EmailVerified, m.CreatedAt, m.UpdatedAt}
 }
 
 // memberSelector names one member by email or username.

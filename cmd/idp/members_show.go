@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/members"
@@ -40,7 +41,7 @@ func (c *cli) membersShowCommand() *ffcli.Command {
 		func(_ context.Context, _ *storage.Store, m idp.Member) error {
 			return c.show([][2]string{
 				{"ID", m.ID}, {"Email", m.Email}, {"Username", m.Username}, {"Name", m.Name},
-				{"Role", string(m.Role)}, {"Created", timestamp(m.CreatedAt)}, {"Updated", timestamp(m.UpdatedAt)},
+				{"Role", string(m.Role)}, {"Email verified", strconv.FormatBool(m.EmailVerified)}, {"Created", timestamp(m.CreatedAt)}, {"Updated", timestamp(m.UpdatedAt)},
 			}, newMemberJSON(m), asJSON)
 		})
 }
@@ -49,6 +50,7 @@ func (c *cli) membersShowCommand() *ffcli.Command {
 // given change the member.
 type memberUpdateConfig struct {
 	Database, Email, Username, Name, Role string
+	EmailVerified                         bool
 	given                                 map[string]bool
 }
 
@@ -66,6 +68,9 @@ func (cfg memberUpdateConfig) apply(m idp.Member) idp.Member {
 	if cfg.given["role"] {
 		m.Role = idp.Role(cfg.Role)
 	}
+	if cfg.given["email-verified"] {
+		m.EmailVerified = cfg.EmailVerified
+	}
 	return m
 }
 
@@ -77,7 +82,9 @@ func (c *cli) membersUpdateCommand() *ffcli.Command {
 	fs.StringVar(&cfg.Username, "username", "", "new username, unique")
 	fs.StringVar(&cfg.Name, "name", "", "new display name")
 	fs.StringVar(&cfg.Role, "role", "", "new role: admin or member")
-	return c.memberArgCommand("update", "idp members update ID|EMAIL|USERNAME [--email E] [--username U] [--name N] [--role R]",
+	fs.BoolVar(&cfg.EmailVerified, "email-verified", false,
+		"vouch for the address (true) or withdraw it (false); a new --email without it is unverified")
+	return c.memberArgCommand("update", "idp members update ID|EMAIL|USERNAME [--email E] [--username U] [--name N] [--role R] [--email-verified=true|false]",
 		"change a member's profile; the flags not given keep their value", fs, &cfg.Database,
 		func(ctx context.Context, store *storage.Store, m idp.Member) error {
 			cfg.given = map[string]bool{}

@@ -36,8 +36,11 @@ type Recorder interface {
 // Config is what the API needs; every field is required except Now and
 // Address.
 type Config struct {
-	Store    *storage.Store
-	Members  members.Service
+	Store   *storage.Store
+	Members members.Service
+	// Mail sends invitations and verification links; disabled (never
+	// nil) without a mail server.
+	Mail     *members.Mail
 	Verifier Verifier
 	Recorder Recorder
 	// EndSession ends one provider session with back-channel logout, as
@@ -90,6 +93,7 @@ func (a *API) routes() {
 	auth("GET "+Prefix+"/members/{id}", a.getMember)
 	auth("PATCH "+Prefix+"/members/{id}", a.patchMember)
 	auth("DELETE "+Prefix+"/members/{id}", a.deleteMember)
+	auth("POST "+Prefix+"/members/{id}/invite", a.inviteMember)
 	auth("GET "+Prefix+"/members/{id}/sessions", a.listSessions)
 	auth("DELETE "+Prefix+"/sessions/{sid}", a.deleteSession)
 	auth("GET "+Prefix+"/members/{id}/consents", a.listConsents)

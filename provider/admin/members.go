@@ -20,6 +20,10 @@ type memberFields struct {
 	Name     string `json:"name"`
 	Role     string `json:"role"`
 	Disabled bool   `json:"disabled"`
+	// EmailVerified is the email_verified claim: an administrator may
+	// vouch for an address; a new address is unverified unless the same
+	// change sets it (members.Service.Update).
+	EmailVerified bool `json:"email_verified"`
 }
 
 // memberJSON is a member as the API shows it: never the password hash.
@@ -35,14 +39,19 @@ type memberJSON struct {
 type memberCreate struct {
 	memberFields
 	Password string `json:"password"`
+	// Invite mails the member a link to choose their password
+	// (members.Mail.Invite); Password may then be left out.
+	Invite bool `json:"invite"`
 }
 
 func fieldsOfMember(m idp.Member) memberFields {
-	return memberFields{Email: m.Email, Username: m.Username, Name: m.Name, Role: string(m.Role), Disabled: m.Disabled}
+	return memberFields{Email: m.Email, Username: m.Username, Name: m.Name, Role: string(m.Role), Disabled: m.Disabled,
+		EmailVerified: m.EmailVerified}
 }
 
 func (f memberFields) apply(m *idp.Member) {
 	m.Email, m.Username, m.Name, m.Role, m.Disabled = f.Email, f.Username, f.Name, idp.Role(f.Role), f.Disabled
+	m.EmailVerified = f.EmailVerified
 }
 
 func renderMember(m idp.Member) memberJSON {
@@ -84,15 +93,26 @@ func (a *API) createMember(w http.ResponseWriter, r *http.Request) error {
 	if err := members.Validate(m); err != nil {
 		return err
 	}
-	if err := members.CheckPassword(in.Password, "password"); err != nil {
-		return fieldProblem("password", strings.TrimPrefix(err.Error(), "password: "))
+	if !in.Invite || in.Password != "" {
+		if err := members.CheckPassword(in.Password, "password"); err != nil {
+			return fieldProblem("password", strings.TrimPrefix(err.Error(), "password: "))
+		}
+	}
+	if in.Invite && !a.cfg.Mail.Enabled() {
+		return members.ErrMailOff
 	}
 	err := a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
 		if err := a.cfg.Members.Create(ctx, &m, in.Password); err != nil {
 			return err
 		}
-		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditMemberCreated, MemberID: m.ID,
-			Detail: audit.Changes(nil, asMap(fieldsOfMember(m)))})
+		if err := a.record(ctx, r, idp.AuditEvent{Type: idp.AuditMemberCreated, MemberID: m.ID,
+			Detail: audit.Changes(nil, asMap(fieldsOfMember(m)))}); err != nil {
+			return err
+		}
+		if !in.Invite {
+			return nil
+		}
+		return a.invite(ctx, r, m.ID)
 	})
 	if err != nil {
 		return err
@@ -112,7 +132,7 @@ func (a *API) createMember(w http.ResponseWriter, r *http.Request) error {
 func (a *API) patchMember(w http.ResponseWriter, r *http.Request) error {
 	after, err := patchResource(a, r, patchable[idp.Member, memberFields]{
 		lock: a.cfg.Store.Members.Lock, byID: a.cfg.Store.Members.ByID, fields: fieldsOfMember,
-		id: func(m idp.Member) string { return m.ID }, update: a.cfg.Members.Update,
+		id: func(m idp.Member) string { return m.ID }, update: a.updateMember,
 		event: func(m idp.Member, d map[string]any) idp.AuditEvent {
 			return idp.AuditEvent{Type: idp.AuditMemberUpdated, MemberID: m.ID, Detail: d}
 		},
@@ -122,6 +142,47 @@ func (a *API) patchMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("ETag", etag(after))
 	return writeJSON(w, http.StatusOK, renderMember(after))
+}
+
+// updateMember writes m through the members rules and, when it gave the
+// member an unverified new address, mails a verification link to it, in
+// the change's transaction.
+func (a *API) updateMember(ctx context.Context, m idp.Member) error {
+	before, err := a.cfg.Store.Members.ByID(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	if err := a.cfg.Members.Update(ctx, m); err != nil {
+		return err
+	}
+	return a.cfg.Mail.EmailChanged(ctx, before, m.ID)
+}
+
+// inviteMember mails the member a link to choose their password; using
+// it also verifies their address (members.Mail.Invite).
+func (a *API) inviteMember(w http.ResponseWriter, r *http.Request) error {
+	var m idp.Member
+	err := a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
+		if err := a.invite(ctx, r, r.PathValue("id")); err != nil {
+			return err
+		}
+		var err error
+		m, err = a.cfg.Store.Members.ByID(ctx, r.PathValue("id"))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusAccepted, renderMember(m))
+}
+
+// invite sends the invitation and records who asked for it.
+func (a *API) invite(ctx context.Context, r *http.Request, id string) error {
+	m, err := a.cfg.Mail.Invite(ctx, id)
+	if err != nil {
+		return err
+	}
+	return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditMemberInvited, MemberID: m.ID})
 }
 
 // deleteMember removes a member; their sessions end with back-channel

@@ -65,6 +65,7 @@ var (
 	kindInvalidField    = kind{"invalid-field", "The input breaks a rule", http.StatusUnprocessableEntity}
 	kindPreconditionReq = kind{"precondition-required", "If-Match is required", http.StatusPreconditionRequired}
 	kindUnavailable     = kind{"unavailable", "The store is unavailable", http.StatusServiceUnavailable}
+	kindMailOff         = kind{"mail-off", "The provider sends no mail", http.StatusConflict}
 	kindInternal        = kind{"internal", "Internal error", http.StatusInternalServerError}
 	errNoRoute          = newProblem(kindNotFound, "There is no such endpoint.")
 	errTooLarge         = newProblem(kindTooLarge, "The body is larger than 64 KiB.")
@@ -98,6 +99,8 @@ func toProblem(err error) *Problem {
 		out := newProblem(kindConflict, dup.Error())
 		out.Field = dup.Field
 		return out
+	case errors.Is(err, members.ErrMailOff):
+		return newProblem(kindMailOff, "Start the provider with --smtp-url and --mail-from to send invitations.")
 	case errors.Is(err, idp.ErrNotFound):
 		return newProblem(kindNotFound, "No such resource.")
 	case errors.Is(err, idp.ErrConflict):

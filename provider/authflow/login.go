@@ -148,7 +148,9 @@ func (h *Handlers) findMember(ctx context.Context, name string) (idp.Member, err
 // accounts. Every derivation runs in the KDF limiter's slots; when none is
 // free the error wraps password.ErrBusy and the password was not checked.
 func (h *Handlers) checkPassword(ctx context.Context, m idp.Member, pw string) error {
-	if m.ID == "" || pw == "" {
+	// A member without a password (invited, not yet accepted) signs in
+	// with none: they set one through their mailed link.
+	if m.ID == "" || pw == "" || m.PasswordHash == "" {
 		if err := h.kdf.VerifyDummy(ctx, pw); err != nil {
 			return err
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/idp/idp/audit"
 	"github.com/idp/idp/clients"
 	"github.com/idp/idp/keys"
+	"github.com/idp/idp/mail"
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/provider/registration"
 	"github.com/idp/idp/storage"
@@ -55,6 +56,9 @@ type serveConfig struct {
 	MetricsListen             string
 	KeyRotationInterval       time.Duration
 	AuditRetention            time.Duration
+	// SMTPURL holds the mail server's password: never printed.
+	SMTPURL  string
+	MailFrom string
 }
 
 func (cfg *serveConfig) register(fs *flag.FlagSet) {
@@ -90,6 +94,9 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.KeyRotationInterval, "key-rotation-interval", 0,
 		"add the next signing key this long after the last one started signing, and remove retired keys once their tokens expired (at least "+keys.MinRotationInterval.String()+"; 0: rotate only with idp keys rotate)")
 	fs.DurationVar(&cfg.AuditRetention, "audit-retention", audit.DefaultRetention, "delete audit events older than this")
+	fs.StringVar(&cfg.SMTPURL, "smtp-url", "",
+		"mail server for password reset, address verification and invitation links: smtp://user:password@host:port (STARTTLS when offered) or smtps://... (implicit TLS); empty: those features are off")
+	fs.StringVar(&cfg.MailFrom, "mail-from", "", "sender of the provider's mail, e.g. \"Example ID <id@example.com>\" (required with --smtp-url)")
 	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "serve GET /metrics on this address only, not on --listen (default: on --listen)")
 }
 
@@ -152,6 +159,15 @@ func (cfg *serveConfig) Validate() error {
 	}
 	if cfg.RefreshReuseInterval < 0 {
 		errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", setting("refresh-token-reuse-interval"), cfg.RefreshReuseInterval))
+	}
+	switch {
+	case cfg.SMTPURL != "":
+		// The errors never repeat the URL's password.
+		if err := (mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom}).Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s, %s: %w", setting("smtp-url"), setting("mail-from"), err))
+		}
+	case cfg.MailFrom != "":
+		errs = append(errs, fmt.Errorf("%s: set only with %s", setting("mail-from"), setting("smtp-url")))
 	}
 	return errors.Join(errs...)
 }
@@ -294,6 +310,8 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 		MetricsElsewhere:          cfg.MetricsListen != "",
 		KeyRotationInterval:       cfg.KeyRotationInterval,
 		AuditRetention:            cfg.AuditRetention,
+		SMTPURL:                   cfg.SMTPURL,
+		MailFrom:                  cfg.MailFrom,
 	}
 }
 

@@ -2,14 +2,17 @@ package provider_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider"
 	"github.com/idp/idp/storage"
 )
 
@@ -199,5 +202,43 @@ func TestSecurityMailFormsCSRF(t *testing.T) {
 	}
 	if done := setPassword(t, b, e.issuer+"/password/reset?token="+url.QueryEscape(token), newPass); !strings.Contains(done.body, `id="done"`) {
 		t.Fatalf("the link was spent by a refused post: %s", done.body)
+	}
+}
+
+// TestSecurityMailLogHoldsNoSecret: with the log at debug level, neither
+// the mail server's password (also when the server refuses it) nor a
+// mailed link's token nor the password set through it is logged.
+func TestSecurityMailLogHoldsNoSecret(t *testing.T) {
+	t.Parallel()
+	mb := newMailbox(t)
+	var logs logBuffer
+	e := newEnv(t, openSQLite(t), withMail(mb), func(c *provider.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	e.forgot(e.browser(), aliceEmail)
+	link := mb.next(1).parse(t).link(t)
+	setPassword(t, e.browser(), link, newPass)
+
+	// A provider whose mail server refuses its password logs the failure.
+	var logs2 logBuffer
+	const wrong = "wrong-smtp-password-77"
+	e2 := newEnv(t, openSQLite(t), withMail(mb), func(c *provider.Config) {
+		c.SMTPURL = "smtp://" + mailUser + ":" + wrong + "@" + mb.addr
+		c.Logger = slog.New(slog.NewTextHandler(&logs2, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	e2.forgot(e2.browser(), aliceEmail)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs2.String(), "mail delivery failed") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(logs2.String(), "mail delivery failed") {
+		t.Fatalf("no delivery failure logged:\n%s", logs2.String())
+	}
+	all := logs.String() + logs2.String()
+	for name, secret := range map[string]string{"smtp password": mailPass, "wrong smtp password": wrong,
+		"link token": tokenOf(t, link), "new password": newPass} {
+		if strings.Contains(all, secret) {
+			t.Errorf("the log holds the %s", name)
+		}
 	}
 }

@@ -36,6 +36,8 @@ type Store struct {
 	DeviceGrants *DeviceGrants
 	// Proofs holds the DPoP proofs already used.
 	Proofs *Proofs
+	// Factors holds members' second factors (TOTP, recovery codes).
+	Factors *Factors
 
 	dialect dialect
 	pool    querier        // runs statements outside a transaction
@@ -197,6 +199,7 @@ func newStore(d dialect, pool querier) *Store {
 	s.Registrations = &Registrations{s}
 	s.DeviceGrants = &DeviceGrants{s}
 	s.Proofs = &Proofs{s}
+	s.Factors = &Factors{s}
 	return s
 }
 

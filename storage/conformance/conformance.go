@@ -60,6 +60,8 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"ClientRegistrations", testClientRegistrations},
 		{"Proofs", testProofs},
 		{"ProofUseConcurrent", testProofUseConcurrent},
+		{"Factors", testFactors},
+		{"FactorsUseConcurrent", testFactorsUseConcurrent},
 		{"ThrottleHitConcurrent", testThrottleHitConcurrent},
 		{"Audit", testAudit},
 		{"AuditPages", testAuditPages},

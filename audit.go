@@ -49,6 +49,15 @@ const (
 	AuditClientDeleted    AuditType = "client.deleted"
 	AuditClientSecretSet  AuditType = "client.secret_rotated"
 	AuditClientRegistered AuditType = "client.registered"
+	// AuditLoginFactorPassed is a sign-in factor passed while another is
+	// still owed (detail "method"); the member is not signed in yet.
+	AuditLoginFactorPassed AuditType = "login.factor_passed"
+	// Second factors: a TOTP confirmed, removed by its member, every
+	// factor reset by an administrator, recovery codes replaced.
+	AuditMFAEnrolled      AuditType = "mfa.enrolled"
+	AuditMFARemoved       AuditType = "mfa.removed"
+	AuditMFAReset         AuditType = "mfa.reset"
+	AuditMFARecoveryCodes AuditType = "mfa.recovery_codes_replaced"
 )
 
 // ActorSystem is the actor of events nobody asked for directly.

@@ -21,6 +21,7 @@ import (
 	"github.com/idp/idp/dpop"
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/metrics"
+	"github.com/idp/idp/mfa"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/account"
 	"github.com/idp/idp/provider/authflow"
@@ -58,6 +59,8 @@ type Provider struct {
 	metrics *metrics.Metrics
 	// nonces issues and checks DPoP server nonces (Config.DPoPNonce).
 	nonces *dpop.Nonces
+	// factors checks and enrols members' second factors.
+	factors *mfa.Factors
 	// audit records security events in the transaction of the change
 	// they describe, and feeds metrics once they commit.
 	audit *audit.Log
@@ -85,6 +88,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		secrets:     newSecretThrottle(cfg.Now),
 		stop:        make(chan struct{}),
 	}
+	p.factors = mfa.New(cfg.Store, cfg.Secret, cfg.Issuer, cfg.Now)
 	p.metrics = metrics.New(metrics.Sources{KDF: p.kdf.Stats, Pool: cfg.Store.PoolStats})
 	p.audit = audit.New(cfg.Store, cfg.Logger, cfg.Now)
 	p.audit.Observe(p.metrics.Observe)
@@ -120,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	p.flow = authflow.New(authflow.Config{
 		Issuer: cfg.Issuer, LoginFlowLifespan: cfg.LoginFlowLifespan, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
 		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf, RequirePAR: cfg.RequirePAR,
-		Audit: p.audit,
+		Audit: p.audit, Factors: p.factors, RequireMFAForRoles: cfg.RequireMFAForRoles,
 	})
 	p.account = account.New(account.Config{
 		Store: cfg.Store, Web: p.web, Log: p.log, Now: cfg.Now, SignIn: p.flow.StartSignIn,

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/idp/idp"
+	"github.com/idp/idp/mfa"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/oauth"
 	"github.com/idp/idp/provider/web"
@@ -47,6 +49,12 @@ type Config struct {
 	RequirePAR bool
 	// Audit records sign-ins and consents; nil records nothing.
 	Audit Recorder
+	// Factors checks and enrols second factors; nil means no member has
+	// one.
+	Factors *mfa.Factors
+	// RequireMFAForRoles makes members of these roles pass a second
+	// factor at every sign-in, enrolling one first if they have none.
+	RequireMFAForRoles []idp.Role
 }
 
 // Handlers serves the authorization endpoint and the login and consent

@@ -17,9 +17,14 @@ type Pages struct {
 	// Device, DeviceConsent and DeviceDone are the pages of the device
 	// authorization grant: the code form, the question, the answer.
 	Device, DeviceConsent, DeviceDone *template.Template
-	// Account is the signed-in member's overview (package account).
-	Account   *template.Template
-	errorPage *template.Template
+	// Account is the signed-in member's overview (package account);
+	// Security their second factors.
+	Account, Security *template.Template
+	// OTP asks for a second factor's code; OTPEnrol sets up an
+	// authenticator app (in a flow or on the account page);
+	// RecoveryCodes shows new recovery codes once.
+	OTP, OTPEnrol, RecoveryCodes *template.Template
+	errorPage                    *template.Template
 	// FormPost is fosite's form_post response page; it stands alone, as
 	// fosite executes it with its own data.
 	FormPost *template.Template
@@ -39,7 +44,8 @@ func parsePages() (*Pages, error) {
 		"login.html": &p.Login, "consent.html": &p.Consent, "logout.html": &p.Logout,
 		"loggedout.html": &p.LoggedOut, "error.html": &p.errorPage,
 		"device.html": &p.Device, "device_consent.html": &p.DeviceConsent, "device_done.html": &p.DeviceDone,
-		"account.html": &p.Account,
+		"account.html": &p.Account, "security.html": &p.Security,
+		"otp.html": &p.OTP, "otp_enrol.html": &p.OTPEnrol, "recovery_codes.html": &p.RecoveryCodes,
 	} {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
@@ -77,6 +83,27 @@ type (
 	DeviceDonePage struct{ Allowed bool }
 	// AccountPage is account.html.
 	AccountPage struct{ Name, Email, Username, CSRFToken string }
+	// OTPPage is otp.html, the second-factor step.
+	OTPPage struct{ ClientName, FlowID, CSRFToken, Error string }
+	// OTPEnrolPage is otp_enrol.html: the key as a QR code (an image the
+	// provider serves at QRURL) and as text. FlowID is set in a sign-in
+	// flow (InFlow), empty on the account page.
+	OTPEnrolPage struct {
+		Action, FlowID, CSRFToken, Error, QRURL, Secret string
+		InFlow                                          bool
+	}
+	// RecoveryCodesPage is recovery_codes.html; its button posts to Action
+	// in a flow (FlowID set) or links back to it on the account page.
+	RecoveryCodesPage struct {
+		Codes                     []string
+		Action, FlowID, CSRFToken string
+	}
+	// SecurityPage is security.html, the member's second factors.
+	SecurityPage struct {
+		CSRFToken, Error, Notice string
+		TOTP                     bool
+		RecoveryCodesLeft        int
+	}
 	// LoggedOutPage is loggedout.html.
 	LoggedOutPage struct{ SignedOut bool }
 	errorPage     struct{ Title, Message, Code string }

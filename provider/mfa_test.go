@@ -199,7 +199,7 @@ func TestMFAStepUp(t *testing.T) {
 			code string
 		}{
 			{"acr_values", b1, oauth2.SetAuthURLParam("acr_values", idp.ACRMFA), totpCode(t, c.now(), 0)},
-			{"claims", b2, oauth2.SetAuthURLParam("claims", `{"id_token":{"acr":{"essential":true,"values":["` + idp.ACRMFA + `"]}}}`),
+			{"claims", b2, oauth2.SetAuthURLParam("claims", `{"id_token":{"acr":{"essential":true,"values":["`+idp.ACRMFA+`"]}}}`),
 				totpCode(t, c.now(), 30*time.Second)},
 		} {
 			name := tc.name

@@ -130,3 +130,19 @@ func (s Service) Remove(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// ResetMFA removes every second factor of the member (TOTP secret,
+// recovery codes), for a member who lost them, and reports whether they
+// had any. A member with mfa_required, or of a role that requires a
+// second factor, enrols again at their next sign-in. The caller records
+// the audit event in the same transaction (ctx).
+func (s Service) ResetMFA(ctx context.Context, memberID string) (bool, error) {
+	if _, err := s.Store.Members.ByID(ctx, memberID); err != nil {
+		return false, err
+	}
+	had, err := s.Store.Factors.DeleteAll(ctx, memberID)
+	if err != nil {
+		return false, fmt.Errorf("reset second factors: %w", err)
+	}
+	return had, nil
+}

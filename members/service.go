@@ -73,7 +73,7 @@ func (s Service) Upsert(ctx context.Context, m idp.Member, pw string) (idp.Chang
 
 func sameMember(a, b idp.Member) bool {
 	return a.Email == b.Email && a.Username == b.Username && a.Name == b.Name &&
-		a.Role == b.Role && a.PasswordHash == b.PasswordHash
+		a.Role == b.Role && a.PasswordHash == b.PasswordHash && a.MFARequired == b.MFARequired
 }
 
 // keepOrHash returns the stored hash when it still verifies against pw, so

@@ -187,6 +187,20 @@ func (f *Factors) SetSecret(ctx context.Context, memberID, secret string) error 
 	})
 }
 
+// HasSecret reports whether the member's confirmed TOTP has the secret
+// (as NormalizeSecret returns it).
+func (f *Factors) HasSecret(ctx context.Context, memberID, secret string) (bool, error) {
+	t, err := f.store.Factors.TOTP(ctx, memberID)
+	if errors.Is(err, idp.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	got, err := f.open(t)
+	return err == nil && t.Confirmed && got == secret, err
+}
+
 // NormalizeSecret checks a base32 TOTP secret (upper or lower case,
 // padded or not, spaces ignored) and returns it upper-case without
 // padding. It must hold at least 80 bits (RFC 4226 §4 asks for 128, and

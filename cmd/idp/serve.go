@@ -274,7 +274,7 @@ func serveMetrics(addr string, metrics http.Handler, log *slog.Logger) (stop fun
 }
 
 func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *slog.Logger) provider.Config {
-	proxies, _ := parsePrefixes(cfg.TrustedProxies) // checked by Validate
+	proxies, _ := parsePrefixes(cfg.TrustedProxies)  // checked by Validate
 	mfaRoles, _ := parseRoles(cfg.RequireMFAForRole) // checked by Validate
 	return provider.Config{
 		TrustedProxies:            proxies,

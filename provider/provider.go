@@ -128,6 +128,10 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	})
 	p.account = account.New(account.Config{
 		Store: cfg.Store, Web: p.web, Log: p.log, Now: cfg.Now, SignIn: p.flow.StartSignIn,
+		Factors: p.factors, Throttle: p.throttle, KDF: p.kdf, Audit: p.audit,
+		WriteQR: func(w http.ResponseWriter, r *http.Request, e mfa.Enrolment) {
+			authflow.WriteQR(w, r, e, p.log.ErrorContext)
+		},
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
 		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.SignLogoutToken,

@@ -8,12 +8,15 @@
 package account
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/mfa"
+	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/storage"
 )
@@ -31,6 +34,21 @@ type Config struct {
 	// SignIn sends a browser without a session to the login page, to come
 	// back to returnTo (authflow.Handlers.StartSignIn).
 	SignIn func(w http.ResponseWriter, r *http.Request, returnTo string)
+	// Factors enrols, checks and removes second factors; WriteQR serves
+	// an enrolment's QR code (authflow.WriteQR).
+	Factors *mfa.Factors
+	WriteQR func(w http.ResponseWriter, r *http.Request, e mfa.Enrolment)
+	// Throttle counts attempts at codes and passwords; KDF bounds
+	// password checks.
+	Throttle *web.Throttle
+	KDF      *password.Limiter
+	// Audit records the member's changes in their transaction.
+	Audit Recorder
+}
+
+// Recorder writes an audit event in the transaction ctx carries.
+type Recorder interface {
+	Record(ctx context.Context, e idp.AuditEvent) error
 }
 
 // Handlers serves the account pages.
@@ -49,6 +67,12 @@ func New(cfg Config) *Handlers {
 // handle (path, method, handler).
 func (h *Handlers) Routes(handle func(path, method string, fn http.HandlerFunc)) {
 	handle(Path, http.MethodGet, h.HandleOverview)
+	handle(PathSecurity, http.MethodGet, h.HandleSecurity)
+	handle(pathTOTP, http.MethodGet, h.HandleTOTPPage)
+	handle(pathTOTP, http.MethodPost, h.HandleTOTPConfirm)
+	handle(pathTOTPQR, http.MethodGet, h.HandleTOTPQR)
+	handle(pathTOTPRemove, http.MethodPost, h.HandleTOTPRemove)
+	handle(pathRecoveryCodes, http.MethodPost, h.HandleRecoveryCodes)
 }
 
 // Visit is a signed-in member's request to one of the account pages.

@@ -142,3 +142,30 @@ func TestSecurityMFABruteForce(t *testing.T) {
 		}
 	})
 }
+
+// TestSecurityMFADeviceStepUp: a device client that requires a second
+// factor is not answered on a password-only SSO session: the code page
+// leads to the second factor first, and only then to the question.
+func TestSecurityMFADeviceStepUp(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e, c := deviceEnv(t, open)
+		tv, err := e.store.Clients.ByID(t.Context(), "tv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tv.RequireMFA = true
+		must(0, e.store.Clients.Update(t.Context(), tv))
+		b := e.browser()
+		e.webRP().signInAs(b, "alice", alicePass) // password only
+		e.giveTOTP(aliceEmail)
+		_, start := e.mustDeviceStart("tv", "", "openid")
+		pg := b.enterCode(start, true)
+		if pg.isDeviceConsent() || !pg.isOTP() {
+			t.Fatalf("device code on a password-only session: want the second factor, got %d %s", pg.resp.StatusCode, pg.resp.Request.URL)
+		}
+		pg = b.submit(pg, url.Values{"otp": {totpCode(t, c.now(), 0)}}, "", "")
+		if !pg.isDeviceConsent() {
+			t.Fatalf("after the code: want the device question, got %d %s", pg.resp.StatusCode, pg.body)
+		}
+	})
+}

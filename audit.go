@@ -59,6 +59,15 @@ const (
 	AuditPasswordReset      AuditType = "password.reset"
 	AuditEmailVerified      AuditType = "email.verified"
 	AuditInvitationAccepted AuditType = "invitation.accepted"
+	// AuditLoginFactorPassed is a sign-in factor passed while another is
+	// still owed (detail "method"); the member is not signed in yet.
+	AuditLoginFactorPassed AuditType = "login.factor_passed"
+	// Second factors: a TOTP confirmed, removed by its member, every
+	// factor reset by an administrator, recovery codes replaced.
+	AuditMFAEnrolled      AuditType = "mfa.enrolled"
+	AuditMFARemoved       AuditType = "mfa.removed"
+	AuditMFAReset         AuditType = "mfa.reset"
+	AuditMFARecoveryCodes AuditType = "mfa.recovery_codes_replaced"
 )
 
 // ActorSystem is the actor of events nobody asked for directly.

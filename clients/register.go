@@ -121,6 +121,7 @@ func sameClient(a, b idp.Client) bool {
 		a.JWKS == b.JWKS && a.JWKSURI == b.JWKSURI &&
 		a.TokenEndpointAuthSigningAlg == b.TokenEndpointAuthSigningAlg &&
 		a.RequirePAR == b.RequirePAR && a.DPoPBoundAccessTokens == b.DPoPBoundAccessTokens &&
+		a.RequireMFA == b.RequireMFA &&
 		a.IDTokenSignedResponseAlg == b.IDTokenSignedResponseAlg &&
 		a.AccessTokenSignedResponseAlg == b.AccessTokenSignedResponseAlg
 }

@@ -38,6 +38,12 @@ const (
 	PurposeUserCode = "idp device user code v1"
 	// PurposeDPoPNonce keys the stateless DPoP server nonces (RFC 9449 §8).
 	PurposeDPoPNonce = "idp dpop nonce v1"
+	// PurposeTOTP seals members' TOTP secrets (RFC 6238), bound to the
+	// member.
+	PurposeTOTP = "idp totp secret sealing v1"
+	// PurposeRecoveryCodes keys the HMAC under which recovery codes are
+	// stored.
+	PurposeRecoveryCodes = "idp recovery code hmac v1"
 )
 
 // Derive returns the 32-byte key for purpose, derived from the system

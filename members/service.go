@@ -82,7 +82,8 @@ func (s Service) Upsert(ctx context.Context, m idp.Member, pw string) (idp.Chang
 
 func sameMember(a, b idp.Member) bool {
 	return a.Email == b.Email && a.Username == b.Username && a.Name == b.Name &&
-		a.Role == b.Role && a.PasswordHash == b.PasswordHash && a.EmailVerified == b.EmailVerified
+		a.Role == b.Role && a.PasswordHash == b.PasswordHash && a.EmailVerified == b.EmailVerified &&
+		a.MFARequired == b.MFARequired
 }
 
 // keepOrHash returns the stored hash when it still verifies against pw, so
@@ -138,4 +139,20 @@ func (s Service) Remove(ctx context.Context, id string) error {
 		return fmt.Errorf("remove member: %w", err)
 	}
 	return nil
+}
+
+// ResetMFA removes every second factor of the member (TOTP secret,
+// recovery codes), for a member who lost them, and reports whether they
+// had any. A member with mfa_required, or of a role that requires a
+// second factor, enrols again at their next sign-in. The caller records
+// the audit event in the same transaction (ctx).
+func (s Service) ResetMFA(ctx context.Context, memberID string) (bool, error) {
+	if _, err := s.Store.Members.ByID(ctx, memberID); err != nil {
+		return false, err
+	}
+	had, err := s.Store.Factors.DeleteAll(ctx, memberID)
+	if err != nil {
+		return false, fmt.Errorf("reset second factors: %w", err)
+	}
+	return had, nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idp/idp"
 	"github.com/idp/idp/audit"
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/mail"
@@ -77,6 +78,10 @@ type Config struct {
 	// for that client alone.
 	PARLifespan time.Duration
 	RequirePAR  bool
+	// RequireMFAForRoles makes members of these roles pass a second
+	// factor at every sign-in (enrolling one at the next sign-in if they
+	// have none), for every client and the provider's own pages.
+	RequireMFAForRoles []idp.Role
 	// BackchannelPollInterval is how often the back-channel logout worker
 	// looks for due deliveries it was not woken for: retries, and logouts
 	// queued by another replica or by the command line.
@@ -279,6 +284,11 @@ func (c Config) Validate() error {
 	if c.KeyRotationInterval > 0 && c.KeyRotationInterval < keys.MinRotationInterval {
 		errs = append(errs, fmt.Errorf("key rotation interval: %v is shorter than %v (0 turns scheduled rotation off)",
 			c.KeyRotationInterval, keys.MinRotationInterval))
+	}
+	for _, role := range c.RequireMFAForRoles {
+		if _, err := idp.ParseRole(string(role)); err != nil {
+			errs = append(errs, fmt.Errorf("require mfa for role: %w", err))
+		}
 	}
 	errs = append(errs, c.Registration.Validate())
 	switch {

@@ -38,6 +38,7 @@ type discovery struct {
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
 	PromptValuesSupported                      []string `json:"prompt_values_supported"`
 	ClaimsParameterSupported                   bool     `json:"claims_parameter_supported"`
+	ACRValuesSupported                         []string `json:"acr_values_supported"`
 	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
 	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
 	AuthorizationResponseISSParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
@@ -86,7 +87,10 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		PromptValuesSupported:                     []string{"none", "login", "consent", "select_account"},
 		// The claims parameter asks the member for the scopes that carry
 		// the named claims (see addedScopes).
-		ClaimsParameterSupported:                   true,
+		ClaimsParameterSupported: true,
+		// idp.ACRPassword and idp.ACRMFA: asking for the second makes a
+		// member with a second factor pass it (authflow.WantsMFA).
+		ACRValuesSupported:                         []string{idp.ACRPassword, idp.ACRMFA},
 		AuthorizationResponseISSParameterSupported: true,
 		BackchannelLogoutSupported:                 true,
 		BackchannelLogoutSessionSupported:          true,

@@ -23,6 +23,7 @@ import (
 	"github.com/idp/idp/mail"
 	"github.com/idp/idp/members"
 	"github.com/idp/idp/metrics"
+	"github.com/idp/idp/mfa"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/account"
 	"github.com/idp/idp/provider/authflow"
@@ -60,6 +61,8 @@ type Provider struct {
 	metrics *metrics.Metrics
 	// nonces issues and checks DPoP server nonces (Config.DPoPNonce).
 	nonces *dpop.Nonces
+	// factors checks and enrols members' second factors.
+	factors *mfa.Factors
 	// audit records security events in the transaction of the change
 	// they describe, and feeds metrics once they commit.
 	audit *audit.Log
@@ -91,6 +94,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		secrets:     newSecretThrottle(cfg.Now),
 		stop:        make(chan struct{}),
 	}
+	p.factors = mfa.New(cfg.Store, cfg.Secret, cfg.Issuer, cfg.Now)
 	p.metrics = metrics.New(metrics.Sources{KDF: p.kdf.Stats, Pool: cfg.Store.PoolStats})
 	p.audit = audit.New(cfg.Store, cfg.Logger, cfg.Now)
 	p.audit.Observe(p.metrics.Observe)
@@ -129,10 +133,14 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	p.flow = authflow.New(authflow.Config{
 		Issuer: cfg.Issuer, LoginFlowLifespan: cfg.LoginFlowLifespan, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
 		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf, RequirePAR: cfg.RequirePAR,
-		Audit: p.audit, Mail: p.mail,
+		Audit: p.audit, Mail: p.mail, Factors: p.factors, RequireMFAForRoles: cfg.RequireMFAForRoles,
 	})
 	p.account = account.New(account.Config{
 		Store: cfg.Store, Web: p.web, Log: p.log, Now: cfg.Now, SignIn: p.flow.StartSignIn, Mail: p.mail,
+		Factors: p.factors, Throttle: p.throttle, KDF: p.kdf, Audit: p.audit,
+		WriteQR: func(w http.ResponseWriter, r *http.Request, e mfa.Enrolment) {
+			authflow.WriteQR(w, r, e, p.log.ErrorContext)
+		},
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
 		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.SignLogoutToken,

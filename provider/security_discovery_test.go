@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
@@ -33,6 +34,7 @@ type metadata struct {
 	CodeChallengeMethods          []string `json:"code_challenge_methods_supported"`
 	PromptValues                  []string `json:"prompt_values_supported"`
 	ClaimsParameterSupported      bool     `json:"claims_parameter_supported"`
+	ACRValues                     []string `json:"acr_values_supported"`
 	RequestParameterSupported     bool     `json:"request_parameter_supported"`
 	RequestURIParameterSupported  bool     `json:"request_uri_parameter_supported"`
 	AuthorizationResponseISSParam bool     `json:"authorization_response_iss_parameter_supported"`
@@ -482,4 +484,36 @@ func (e *env) exercisePrivateKeyJWT(endpoint string, algs []string) {
 			}
 		}
 	}
+}
+
+// TestSecurityDiscoveryACRValues: every advertised acr value is one a
+// sign-in reaches and the ID token says, and asking for it with
+// acr_values gets it from a member who can reach it: a password alone
+// gives the password class, a password and a code the multi-factor one.
+func TestSecurityDiscoveryACRValues(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newEnv(t, open(t))
+		e.giveTOTP(aliceEmail)
+		m := e.metadata()
+		if len(m.ACRValues) == 0 {
+			t.Fatal("acr_values_supported is missing")
+		}
+		r := e.web2RP()
+		for _, acr := range m.ACRValues {
+			a := newAuthRequest(param("acr_values", acr))
+			var claims map[string]any
+			switch acr {
+			case idp.ACRPassword:
+				_, claims = r.signInAs(e.browser(), "bob", bobPass, param("acr_values", acr))
+			case idp.ACRMFA:
+				_, claims = r.redeem(e.browser().passwordThenCode(r.authURL(a), "alice", alicePass, totpCode(t, time.Now(), 0)), a)
+			default:
+				t.Errorf("acr_values_supported advertises %q, which this test cannot exercise", acr)
+				continue
+			}
+			if claims["acr"] != acr {
+				t.Errorf("acr_values=%s: ID token acr %v", acr, claims["acr"])
+			}
+		}
+	})
 }

@@ -38,6 +38,8 @@ type Store struct {
 	Proofs *Proofs
 	// MailTokens holds the links sent by mail (reset, verify, invite).
 	MailTokens *MailTokens
+	// Factors holds members' second factors (TOTP, recovery codes).
+	Factors *Factors
 
 	dialect dialect
 	pool    querier        // runs statements outside a transaction
@@ -200,6 +202,7 @@ func newStore(d dialect, pool querier) *Store {
 	s.DeviceGrants = &DeviceGrants{s}
 	s.Proofs = &Proofs{s}
 	s.MailTokens = &MailTokens{s}
+	s.Factors = &Factors{s}
 	return s
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/idp/idp"
 	"github.com/idp/idp/clients"
 	"github.com/idp/idp/members"
+	"github.com/idp/idp/mfa"
 	"gopkg.in/yaml.v3"
 )
 
@@ -42,6 +43,7 @@ type bootstrapClient struct {
 	JWKSURI                      string         `yaml:"jwks_uri"`
 	TokenEndpointAuthSigningAlg  string         `yaml:"token_endpoint_auth_signing_alg"`
 	RequirePAR                   bool           `yaml:"require_pushed_authorization_requests"`
+	RequireMFA                   bool           `yaml:"require_mfa"`
 	DPoPBoundAccessTokens        bool           `yaml:"dpop_bound_access_tokens"`
 	IDTokenSignedResponseAlg     string         `yaml:"id_token_signed_response_alg"`
 	AccessTokenSignedResponseAlg string         `yaml:"access_token_signed_response_alg"`
@@ -61,6 +63,13 @@ type bootstrapMember struct {
 	// Applying the file never withdraws a verification: false or absent
 	// leaves a stored member's as it is.
 	EmailVerified bool `yaml:"email_verified"`
+	// MFARequired makes the member enrol a second factor at their next
+	// sign-in.
+	MFARequired bool `yaml:"mfa_required"`
+	// TOTPSecret gives the member a confirmed authenticator (base32): for
+	// demos and tests only, like a demo password — a real secret is never
+	// written into a file.
+	TOTPSecret string `yaml:"totp_secret"`
 }
 
 // bootstrap is a parsed and validated bootstrap file. Secrets and passwords
@@ -72,6 +81,8 @@ type bootstrap struct {
 	// the clients with public demo secrets: where someone trying the demo
 	// goes once it runs, which serve's start line names.
 	demoApps []string
+	// factors seals totp_secret values; set when the file is applied.
+	factors *mfa.Factors
 }
 
 // bootstrapEntry is a client with its secret or a member with its password,
@@ -80,6 +91,8 @@ type bootstrapEntry[T any] struct {
 	label  string // e.g. "clients[0] (demo-rp)"
 	value  T
 	secret string
+	// totp is a member's totp_secret, normalised.
+	totp string
 }
 
 // parseBootstrap decodes and validates a bootstrap file. name labels every
@@ -120,7 +133,13 @@ func parseBootstrap(name string, data []byte) (*bootstrap, error) {
 	emails, usernames := map[string]string{}, map[string]string{}
 	for i, fm := range f.Members {
 		e := bootstrapEntry[idp.Member]{label: fmt.Sprintf("members[%d] (%s)", i, fm.Email), value: fm.member(), secret: fm.Password}
-		for _, err := range append(members.Check(e.value, members.Field), members.CheckPassword(fm.Password, "password")) {
+		var totpErr error
+		if fm.TOTPSecret != "" {
+			if e.totp, totpErr = mfa.NormalizeSecret(fm.TOTPSecret); totpErr != nil {
+				totpErr = fmt.Errorf("totp_secret: %w", totpErr)
+			}
+		}
+		for _, err := range append(members.Check(e.value, members.Field), members.CheckPassword(fm.Password, "password"), totpErr) {
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %s: %w", name, e.label, err))
 			}
@@ -168,6 +187,7 @@ func (fc bootstrapClient) client() idp.Client {
 		JWKSURI:                      fc.JWKSURI,
 		TokenEndpointAuthSigningAlg:  fc.TokenEndpointAuthSigningAlg,
 		RequirePAR:                   fc.RequirePAR,
+		RequireMFA:                   fc.RequireMFA,
 		DPoPBoundAccessTokens:        fc.DPoPBoundAccessTokens,
 		IDTokenSignedResponseAlg:     fc.IDTokenSignedResponseAlg,
 		AccessTokenSignedResponseAlg: fc.AccessTokenSignedResponseAlg,
@@ -178,7 +198,7 @@ func (fc bootstrapClient) client() idp.Client {
 
 func (fm bootstrapMember) member() idp.Member {
 	m := idp.Member{Email: fm.Email, Username: fm.Username, Name: fm.Name, Role: idp.Role(fm.Role),
-		EmailVerified: fm.EmailVerified}
+		EmailVerified: fm.EmailVerified, MFARequired: fm.MFARequired}
 	members.Normalize(&m)
 	return m
 }

@@ -9,13 +9,14 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/clients"
+	"github.com/idp/idp/mfa"
 	"github.com/idp/idp/storage"
 )
 
 // applyBootstrapFile reads, validates and applies the bootstrap file at
 // path. It returns the front pages of the demo apps the file registers,
 // if any (see bootstrap.demoApps).
-func applyBootstrapFile(ctx context.Context, store *storage.Store, path string, log *slog.Logger) ([]string, error) {
+func applyBootstrapFile(ctx context.Context, store *storage.Store, path string, secret []byte, log *slog.Logger) ([]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read bootstrap file: %w", err)
@@ -24,6 +25,7 @@ func applyBootstrapFile(ctx context.Context, store *storage.Store, path string, 
 	if err != nil {
 		return nil, err
 	}
+	b.factors = mfa.New(store, secret, "", nil)
 	// Replicas starting together apply the same file at once; the loser of
 	// a race sees a conflict, and on a retry finds the rows in place.
 	var n bootstrapCounts
@@ -80,9 +82,34 @@ func applyBootstrap(ctx context.Context, store *storage.Store, b *bootstrap) (bo
 			if err != nil {
 				return fmt.Errorf("%s: %w", e.label, err)
 			}
+			if e.totp != "" {
+				changed, err := b.setTOTP(ctx, store, e.value.Email, e.totp)
+				if err != nil {
+					return fmt.Errorf("%s: totp_secret: %w", e.label, err)
+				}
+				if changed && c == idp.Unchanged {
+					c = idp.Updated
+				}
+			}
 			n.count(c)
 		}
 		return nil
 	})
 	return n, err
+}
+
+// setTOTP gives the member with email the confirmed TOTP secret, unless
+// they have it already, and reports whether it changed anything.
+func (b *bootstrap) setTOTP(ctx context.Context, store *storage.Store, email, secret string) (bool, error) {
+	if b.factors == nil {
+		return false, errors.New("needs the system secret to seal it")
+	}
+	m, err := store.Members.ByEmail(ctx, email)
+	if err != nil {
+		return false, err
+	}
+	if has, err := b.factors.HasSecret(ctx, m.ID, secret); err != nil || has {
+		return false, err
+	}
+	return true, b.factors.SetSecret(ctx, m.ID, secret)
 }

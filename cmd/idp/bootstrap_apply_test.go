@@ -132,7 +132,7 @@ func TestApplyBootstrapFileNamesTheFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("clients:\n  - id: demo-rp\n    redirect_uris: [http://evil.example/cb]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := applyBootstrapFile(context.Background(), s, path, slog.New(slog.DiscardHandler))
+	_, err := applyBootstrapFile(context.Background(), s, path, testSecret, slog.New(slog.DiscardHandler))
 	want := path + `: clients[0] (demo-rp): redirect_uris[0]: "http://evil.example/cb": http is allowed only for loopback or localhost hosts`
 	if err == nil || err.Error() != want {
 		t.Fatalf("error = %v\nwant %s", err, want)
@@ -152,7 +152,7 @@ func TestApplyBootstrapFileReplicas(t *testing.T) {
 		errs := make(chan error, len(stores))
 		for _, s := range stores {
 			go func() {
-				_, err := applyBootstrapFile(ctx, s, "testdata/bootstrap.yaml", slog.New(slog.DiscardHandler))
+				_, err := applyBootstrapFile(ctx, s, "testdata/bootstrap.yaml", testSecret, slog.New(slog.DiscardHandler))
 				errs <- err
 			}()
 		}
@@ -166,3 +166,7 @@ func TestApplyBootstrapFileReplicas(t *testing.T) {
 		}
 	})
 }
+
+// testSecret is the system secret the bootstrap tests seal totp_secret
+// values under.
+var testSecret = []byte("0123456789abcdef0123456789abcdef-bootstrap-test")

@@ -15,9 +15,9 @@ import (
 )
 
 func (c *cli) membersCommand() *ffcli.Command {
-	return c.group("members", "idp members <add|list|show|update|disable|enable|set-password|remove> [flags]", "manage the people who sign in",
+	return c.group("members", "idp members <add|list|show|update|disable|enable|set-password|reset-mfa|remove> [flags]", "manage the people who sign in",
 		c.membersAddCommand(), c.membersListCommand(), c.membersShowCommand(), c.membersUpdateCommand(),
-		c.membersDisableCommand(), c.membersEnableCommand(), c.membersSetPasswordCommand(), c.membersRemoveCommand())
+		c.membersDisableCommand(), c.membersEnableCommand(), c.membersSetPasswordCommand(), c.membersResetMFACommand(), c.membersRemoveCommand())
 }
 
 // memberAddConfig is the configuration of idp members add.

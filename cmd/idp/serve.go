@@ -44,6 +44,7 @@ type serveConfig struct {
 	AllowPlainOAuth           bool
 	DPoPNonce                 bool
 	RequirePAR                bool
+	RequireMFAForRole         string
 	PARLifespan               time.Duration
 	KDFConcurrency            int
 	KDFQueue                  int
@@ -80,6 +81,8 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&cfg.AllowPlainOAuth, "allow-plain-oauth", false, "let confidential clients use the code flow without PKCE")
 	fs.BoolVar(&cfg.DPoPNonce, "dpop-nonce", false, "require a server nonce in every DPoP proof (RFC 9449 §8)")
 	fs.BoolVar(&cfg.RequirePAR, "require-par", false, "refuse authorization requests not pushed to the PAR endpoint first (RFC 9126), for every client")
+	fs.StringVar(&cfg.RequireMFAForRole, "require-mfa-for-role", "",
+		"comma-separated roles (admin, member) whose members must pass a second factor at every sign-in, enrolling one at their next sign-in if they have none")
 	fs.DurationVar(&cfg.PARLifespan, "par-lifespan", provider.DefaultPARLifespan, "how long a pushed request_uri may be used")
 	fs.IntVar(&cfg.KDFConcurrency, "kdf-concurrency", 0, "password and client-secret derivations run at once, 19 MiB each (0: one per CPU core)")
 	fs.IntVar(&cfg.KDFQueue, "kdf-queue", 0, "derivations that may wait for a slot before requests get 503 (0: four per slot)")
@@ -142,6 +145,9 @@ func (cfg *serveConfig) Validate() error {
 	}
 	if cfg.KDFWait <= 0 {
 		errs = append(errs, fmt.Errorf("%s: must be positive, got %v", setting("kdf-wait"), cfg.KDFWait))
+	}
+	if _, err := parseRoles(cfg.RequireMFAForRole); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", setting("require-mfa-for-role"), err))
 	}
 	if _, err := registration.ParseMode(cfg.Registration); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", setting("registration"), err))
@@ -209,7 +215,7 @@ func (c *cli) serve(ctx context.Context, cfg serveConfig) error {
 	defer store.Close()
 	var demoApps []string
 	if cfg.Bootstrap != "" {
-		if demoApps, err = applyBootstrapFile(ctx, store, cfg.Bootstrap, log); err != nil {
+		if demoApps, err = applyBootstrapFile(ctx, store, cfg.Bootstrap, secret, log); err != nil {
 			return err
 		}
 		// Each bootstrap secret costs a memory-hard derivation; the
@@ -284,7 +290,8 @@ func serveMetrics(addr string, metrics http.Handler, log *slog.Logger) (stop fun
 }
 
 func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *slog.Logger) provider.Config {
-	proxies, _ := parsePrefixes(cfg.TrustedProxies) // checked by Validate
+	proxies, _ := parsePrefixes(cfg.TrustedProxies)  // checked by Validate
+	mfaRoles, _ := parseRoles(cfg.RequireMFAForRole) // checked by Validate
 	return provider.Config{
 		TrustedProxies:            proxies,
 		Issuer:                    cfg.Issuer,
@@ -298,6 +305,7 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 		AllowPlainOAuth:           cfg.AllowPlainOAuth,
 		DPoPNonce:                 cfg.DPoPNonce,
 		RequirePAR:                cfg.RequirePAR,
+		RequireMFAForRoles:        mfaRoles,
 		PARLifespan:               cfg.PARLifespan,
 		AccessTokenLifespan:       cfg.AccessTokenLifespan,
 		RefreshTokenLifespan:      cfg.RefreshTokenLifespan,
@@ -384,4 +392,20 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, msg 
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// parseRoles reads a comma-separated list of role names; empty is none.
+func parseRoles(list string) ([]idp.Role, error) {
+	var roles []idp.Role
+	for _, name := range strings.Split(list, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		r, err := idp.ParseRole(name)
+		if err != nil {
+			return nil, err
+		}
+		roles = append(roles, r)
+	}
+	return roles, nil
 }

@@ -8,6 +8,7 @@
 package account
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/members"
+	"github.com/idp/idp/mfa"
+	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/storage"
 )
@@ -34,6 +37,21 @@ type Config struct {
 	SignIn func(w http.ResponseWriter, r *http.Request, returnTo string)
 	// Mail sends verification links; disabled without a mail server.
 	Mail *members.Mail
+	// Factors enrols, checks and removes second factors; WriteQR serves
+	// an enrolment's QR code (authflow.WriteQR).
+	Factors *mfa.Factors
+	WriteQR func(w http.ResponseWriter, r *http.Request, e mfa.Enrolment)
+	// Throttle counts attempts at codes and passwords; KDF bounds
+	// password checks.
+	Throttle *web.Throttle
+	KDF      *password.Limiter
+	// Audit records the member's changes in their transaction.
+	Audit Recorder
+}
+
+// Recorder writes an audit event in the transaction ctx carries.
+type Recorder interface {
+	Record(ctx context.Context, e idp.AuditEvent) error
 }
 
 // Handlers serves the account pages.
@@ -54,6 +72,12 @@ func (h *Handlers) Routes(handle func(path, method string, fn http.HandlerFunc))
 	handle(Path, http.MethodGet, h.HandleOverview)
 	handle(PathEmail, http.MethodGet, h.HandleEmail)
 	handle(PathEmail, http.MethodPost, h.HandleSendVerification)
+	handle(PathSecurity, http.MethodGet, h.HandleSecurity)
+	handle(pathTOTP, http.MethodGet, h.HandleTOTPPage)
+	handle(pathTOTP, http.MethodPost, h.HandleTOTPConfirm)
+	handle(pathTOTPQR, http.MethodGet, h.HandleTOTPQR)
+	handle(pathTOTPRemove, http.MethodPost, h.HandleTOTPRemove)
+	handle(pathRecoveryCodes, http.MethodPost, h.HandleRecoveryCodes)
 }
 
 // Visit is a signed-in member's request to one of the account pages.

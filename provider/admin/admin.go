@@ -94,6 +94,7 @@ func (a *API) routes() {
 	auth("PATCH "+Prefix+"/members/{id}", a.patchMember)
 	auth("DELETE "+Prefix+"/members/{id}", a.deleteMember)
 	auth("POST "+Prefix+"/members/{id}/invite", a.inviteMember)
+	auth("POST "+Prefix+"/members/{id}/reset-mfa", a.resetMFA)
 	auth("GET "+Prefix+"/members/{id}/sessions", a.listSessions)
 	auth("DELETE "+Prefix+"/sessions/{sid}", a.deleteSession)
 	auth("GET "+Prefix+"/members/{id}/consents", a.listConsents)

@@ -41,10 +41,14 @@ type protocolFields struct {
 	JWKSURI                     string          `json:"jwks_uri"`
 	TokenEndpointAuthSigningAlg string          `json:"token_endpoint_auth_signing_alg"`
 	RequirePAR                  bool            `json:"require_pushed_authorization_requests"`
+	// RequireMFA makes members signing in to the client pass a second
+	// factor.
+	RequireMFA bool `json:"require_mfa"`
 }
 
 func protocolOf(c idp.Client) protocolFields {
-	p := protocolFields{JWKSURI: c.JWKSURI, TokenEndpointAuthSigningAlg: c.TokenEndpointAuthSigningAlg, RequirePAR: c.RequirePAR}
+	p := protocolFields{JWKSURI: c.JWKSURI, TokenEndpointAuthSigningAlg: c.TokenEndpointAuthSigningAlg, RequirePAR: c.RequirePAR,
+		RequireMFA: c.RequireMFA}
 	if c.JWKS != "" {
 		p.JWKS = json.RawMessage(c.JWKS)
 	}
@@ -57,6 +61,7 @@ func (p protocolFields) apply(c *idp.Client) {
 		c.JWKS = string(p.JWKS)
 	}
 	c.JWKSURI, c.TokenEndpointAuthSigningAlg, c.RequirePAR = p.JWKSURI, p.TokenEndpointAuthSigningAlg, p.RequirePAR
+	c.RequireMFA = p.RequireMFA
 }
 
 // clientJSON is a client as the API shows it: never the secret hash;

@@ -24,6 +24,9 @@ type memberFields struct {
 	// vouch for an address; a new address is unverified unless the same
 	// change sets it (members.Service.Update).
 	EmailVerified bool `json:"email_verified"`
+	// MFARequired makes the member enrol a second factor at their next
+	// sign-in and pass it at every sign-in.
+	MFARequired bool `json:"mfa_required"`
 }
 
 // memberJSON is a member as the API shows it: never the password hash.
@@ -46,12 +49,13 @@ type memberCreate struct {
 
 func fieldsOfMember(m idp.Member) memberFields {
 	return memberFields{Email: m.Email, Username: m.Username, Name: m.Name, Role: string(m.Role), Disabled: m.Disabled,
-		EmailVerified: m.EmailVerified}
+		EmailVerified: m.EmailVerified, MFARequired: m.MFARequired}
 }
 
 func (f memberFields) apply(m *idp.Member) {
 	m.Email, m.Username, m.Name, m.Role, m.Disabled = f.Email, f.Username, f.Name, idp.Role(f.Role), f.Disabled
 	m.EmailVerified = f.EmailVerified
+	m.MFARequired = f.MFARequired
 }
 
 func renderMember(m idp.Member) memberJSON {
@@ -198,6 +202,25 @@ func (a *API) deleteMember(w http.ResponseWriter, r *http.Request) error {
 		}
 		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditMemberDeleted, MemberID: m.ID,
 			Detail: audit.Changes(asMap(fieldsOfMember(m)), nil)})
+	})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// resetMFA removes every second factor of a member who lost them
+// (members.Service.ResetMFA), audited as mfa.reset in the same
+// transaction. It answers 204 whether or not the member had any.
+func (a *API) resetMFA(w http.ResponseWriter, r *http.Request) error {
+	err := a.cfg.Store.InTx(r.Context(), func(ctx context.Context) error {
+		id := r.PathValue("id")
+		had, err := a.cfg.Members.ResetMFA(ctx, id)
+		if err != nil {
+			return err
+		}
+		return a.record(ctx, r, idp.AuditEvent{Type: idp.AuditMFAReset, MemberID: id, Detail: map[string]any{"had_factors": had}})
 	})
 	if err != nil {
 		return err

@@ -172,7 +172,7 @@ func (h *Handlers) proceed(w http.ResponseWriter, r *http.Request, ar fosite.Aut
 
 	var login authn
 	if flow != nil && flow.MemberID != "" {
-		login = authn{memberID: flow.MemberID, sessionID: flow.SessionID, authTime: flow.AuthTime, requestedAt: flow.CreatedAt}
+		login = authn{memberID: flow.MemberID, sessionID: flow.SessionID, authTime: flow.AuthTime, requestedAt: flow.CreatedAt, amr: flow.AMR}
 	} else {
 		s, err := h.web.Session(ctx, r)
 		if err != nil && !errors.Is(err, web.ErrNoSession) {
@@ -188,7 +188,22 @@ func (h *Handlers) proceed(w http.ResponseWriter, r *http.Request, ar fosite.Aut
 			h.startFlow(w, r, ar, params, authn{}, PathLogin)
 			return
 		}
-		login = authn{memberID: s.MemberID, sessionID: s.ID, authTime: s.AuthTime, requestedAt: h.cfg.Now()}
+		login = authn{memberID: s.MemberID, sessionID: s.ID, authTime: s.AuthTime, requestedAt: h.cfg.Now(), amr: s.AMR}
+		// SSO reuses the session's factors; one the request or the
+		// policy needs and the session lacks is asked for alone.
+		next, err := h.missingFactor(ctx, s.MemberID, s.AMR, c.ID, keptParams(params).Encode(), false)
+		if err != nil {
+			h.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+			return
+		}
+		if next != "" {
+			if none {
+				h.writeAuthorizeError(w, r, ar, fosite.ErrLoginRequired.WithHint("The member must pass a second factor, but prompt=none was requested."))
+				return
+			}
+			h.parkFlow(w, r, ar, params, idp.Flow{PendingMemberID: s.MemberID, AMR: s.AMR}, next)
+			return
+		}
 	}
 
 	need, err := h.needsConsent(ctx, c, login.memberID, ar.GetRequestedScopes(), prompt)
@@ -218,6 +233,9 @@ type authn struct {
 	// requestedAt is when the authorization request arrived; fosite checks
 	// prompt=login and max_age against it.
 	requestedAt time.Time
+	// amr lists the methods the member passed (RFC 8176), for the ID
+	// token's amr and acr.
+	amr []string
 }
 
 // maxAgeExceeded reports whether the last sign-in is older than max_age
@@ -264,6 +282,13 @@ func (h *Handlers) needsConsent(ctx context.Context, c oauth.Client, memberID st
 // live flows per browser and per address are bounded, so unauthenticated
 // requests cannot grow the store without limit.
 func (h *Handlers) startFlow(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, login authn, page string) {
+	h.parkFlow(w, r, ar, params, idp.Flow{MemberID: login.memberID, SessionID: login.sessionID, AuthTime: login.authTime, AMR: login.amr}, page)
+}
+
+// parkFlow is startFlow with the member's progress given as a flow's
+// fields: signed in (MemberID, SessionID, AuthTime, AMR) or owing a factor
+// (PendingMemberID, AMR).
+func (h *Handlers) parkFlow(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, params url.Values, progress idp.Flow, page string) {
 	stored := keptParams(params).Encode()
 	if len(stored) > maxFlowBytes {
 		h.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHintf("The authorization request is larger than %d bytes.", maxFlowBytes))
@@ -273,7 +298,8 @@ func (h *Handlers) startFlow(w http.ResponseWriter, r *http.Request, ar fosite.A
 	f := idp.Flow{
 		ID: web.RandomToken(), CSRFHash: web.HashToken(h.web.Binding(w, r)), ClientID: ar.GetClient().GetID(),
 		Params: stored, AddrHash: web.HashToken(h.web.ClientAddr(r)),
-		MemberID: login.memberID, SessionID: login.sessionID, AuthTime: login.authTime,
+		MemberID: progress.MemberID, SessionID: progress.SessionID, AuthTime: progress.AuthTime,
+		PendingMemberID: progress.PendingMemberID, AMR: progress.AMR,
 		CreatedAt: now, ExpiresAt: now.Add(h.cfg.LoginFlowLifespan),
 	}
 	err := h.store.Flows.CreateBounded(r.Context(), &f, maxFlowsPerBrowser, maxFlowsPerAddress)

@@ -109,6 +109,6 @@ func (h *Handlers) HandleConsent(w http.ResponseWriter, r *http.Request) {
 		h.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 		return
 	}
-	login := authn{memberID: f.MemberID, sessionID: f.SessionID, authTime: f.AuthTime, requestedAt: f.CreatedAt}
+	login := authn{memberID: f.MemberID, sessionID: f.SessionID, authTime: f.AuthTime, requestedAt: f.CreatedAt, amr: f.AMR}
 	h.finish(w, r, ar, login, &f)
 }

@@ -119,7 +119,18 @@ func (h *Handlers) startDeviceFlow(w http.ResponseWriter, r *http.Request, g idp
 	s, err := h.web.Session(ctx, r)
 	switch {
 	case err == nil:
-		f.MemberID, f.SessionID, f.AuthTime = s.MemberID, s.ID, s.AuthTime
+		// The session's factors serve, unless the client or the policy
+		// needs one it lacks: then that factor alone is asked first.
+		missing, err := h.missingFactor(ctx, s.MemberID, s.AMR, g.ClientID, "", false)
+		if err != nil {
+			h.web.Internal(w, r, err)
+			return
+		}
+		if missing != "" {
+			f.PendingMemberID, f.AMR, next = s.MemberID, s.AMR, missing
+			break
+		}
+		f.MemberID, f.SessionID, f.AuthTime, f.AMR = s.MemberID, s.ID, s.AuthTime, s.AMR
 		next = PathDeviceConsent
 	case !errors.Is(err, web.ErrNoSession):
 		h.web.Internal(w, r, err)

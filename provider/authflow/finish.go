@@ -80,7 +80,12 @@ func (h *Handlers) memberSession(m idp.Member, c oauth.Client, login authn, gran
 		Subject:     m.ID,
 		AuthTime:    login.authTime.UTC().Truncate(time.Second),
 		RequestedAt: login.requestedAt.UTC().Truncate(time.Second),
-		Extra:       extra,
+		// OpenID Connect Core §2: what the member passed, and the class
+		// it reaches (idp.ACRPassword, idp.ACRMFA). Refresh keeps them,
+		// as the stored session's claims.
+		AuthenticationMethodsReferences:     login.amr,
+		AuthenticationContextClassReference: idp.ACRFor(login.amr),
+		Extra:                               extra,
 	}
 	return sess
 }

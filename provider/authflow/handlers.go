@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/idp/idp"
 	"github.com/idp/idp/members"
+	"github.com/idp/idp/mfa"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/oauth"
 	"github.com/idp/idp/provider/web"
@@ -52,6 +54,12 @@ type Config struct {
 	// verification, invitation); without a mail server it is disabled
 	// and the pages say so.
 	Mail *members.Mail
+	// Factors checks and enrols second factors; nil means no member has
+	// one.
+	Factors *mfa.Factors
+	// RequireMFAForRoles makes members of these roles pass a second
+	// factor at every sign-in, enrolling one first if they have none.
+	RequireMFAForRoles []idp.Role
 }
 
 // Handlers serves the authorization endpoint and the login and consent

@@ -159,7 +159,7 @@ var scopeClaims = map[string][]string{
 // idTokenClaims are the claims every ID token may carry whatever its
 // scopes; the member claims follow from scopeClaims, so a claim added to a
 // scope is advertised with it.
-var idTokenClaims = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid"}
+var idTokenClaims = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr", "acr"}
 
 // SupportedClaims is discovery's claims_supported: the ID token's own
 // claims and every member claim a scope carries.

@@ -18,13 +18,17 @@ type Pages struct {
 	// authorization grant: the code form, the question, the answer.
 	Device, DeviceConsent, DeviceDone *template.Template
 	// Account is the signed-in member's overview (package account);
-	// AccountEmail its email section.
-	Account, AccountEmail *template.Template
+	// AccountEmail its email section; Security their second factors.
+	Account, AccountEmail, Security *template.Template
 	// Forgot asks for the address to send a reset link to; SetPassword
 	// is where a reset or invitation link leads; VerifyEmail is where a
 	// verification link leads.
 	Forgot, SetPassword, VerifyEmail *template.Template
-	errorPage                        *template.Template
+	// OTP asks for a second factor's code; OTPEnrol sets up an
+	// authenticator app (in a flow or on the account page);
+	// RecoveryCodes shows new recovery codes once.
+	OTP, OTPEnrol, RecoveryCodes *template.Template
+	errorPage                    *template.Template
 	// FormPost is fosite's form_post response page; it stands alone, as
 	// fosite executes it with its own data.
 	FormPost *template.Template
@@ -44,8 +48,9 @@ func parsePages() (*Pages, error) {
 		"login.html": &p.Login, "consent.html": &p.Consent, "logout.html": &p.Logout,
 		"loggedout.html": &p.LoggedOut, "error.html": &p.errorPage,
 		"device.html": &p.Device, "device_consent.html": &p.DeviceConsent, "device_done.html": &p.DeviceDone,
-		"account.html": &p.Account, "account_email.html": &p.AccountEmail,
+		"account.html": &p.Account, "account_email.html": &p.AccountEmail, "security.html": &p.Security,
 		"forgot.html": &p.Forgot, "set_password.html": &p.SetPassword, "verify_email.html": &p.VerifyEmail,
+		"otp.html": &p.OTP, "otp_enrol.html": &p.OTPEnrol, "recovery_codes.html": &p.RecoveryCodes,
 	} {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
@@ -109,6 +114,27 @@ type (
 	VerifyEmailPage struct {
 		Token, CSRFToken string
 		Invalid, Done    bool
+	}
+	// OTPPage is otp.html, the second-factor step.
+	OTPPage struct{ ClientName, FlowID, CSRFToken, Error string }
+	// OTPEnrolPage is otp_enrol.html: the key as a QR code (an image the
+	// provider serves at QRURL) and as text. FlowID is set in a sign-in
+	// flow (InFlow), empty on the account page.
+	OTPEnrolPage struct {
+		Action, FlowID, CSRFToken, Error, QRURL, Secret string
+		InFlow                                          bool
+	}
+	// RecoveryCodesPage is recovery_codes.html; its button posts to Action
+	// in a flow (FlowID set) or links back to it on the account page.
+	RecoveryCodesPage struct {
+		Codes                     []string
+		Action, FlowID, CSRFToken string
+	}
+	// SecurityPage is security.html, the member's second factors.
+	SecurityPage struct {
+		CSRFToken, Error, Notice string
+		TOTP                     bool
+		RecoveryCodesLeft        int
 	}
 	// LoggedOutPage is loggedout.html.
 	LoggedOutPage struct{ SignedOut bool }

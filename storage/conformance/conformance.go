@@ -62,6 +62,8 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"ProofUseConcurrent", testProofUseConcurrent},
 		{"MailTokens", testMailTokens},
 		{"MailTokenUseConcurrent", testMailTokenUseConcurrent},
+		{"Factors", testFactors},
+		{"FactorsUseConcurrent", testFactorsUseConcurrent},
 		{"ThrottleHitConcurrent", testThrottleHitConcurrent},
 		{"Audit", testAudit},
 		{"AuditPages", testAuditPages},

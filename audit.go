@@ -49,6 +49,12 @@ const (
 	AuditClientDeleted    AuditType = "client.deleted"
 	AuditClientSecretSet  AuditType = "client.secret_rotated"
 	AuditClientRegistered AuditType = "client.registered"
+	// A member added, renamed or removed a passkey, or signed in with one
+	// (the sign-in itself is login.succeeded; passkey.used marks which).
+	AuditPasskeyAdded   AuditType = "passkey.added"
+	AuditPasskeyRenamed AuditType = "passkey.renamed"
+	AuditPasskeyRemoved AuditType = "passkey.removed"
+	AuditPasskeyUsed    AuditType = "passkey.used"
 )
 
 // ActorSystem is the actor of events nobody asked for directly.

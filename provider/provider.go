@@ -243,6 +243,7 @@ func (p *Provider) collectGarbage(ctx context.Context) {
 		"sessions": p.store.Sessions.DeleteExpired, "throttle counters": p.store.Throttle.DeleteExpired,
 		"device grants":         p.store.DeviceGrants.DeleteExpired,
 		"dpop proofs":           p.store.Proofs.DeleteExpired,
+		"webauthn challenges":   p.store.WebAuthnChallenges.DeleteExpired,
 		"client assertions":     p.store.Assertions.DeleteExpired,
 		"initial access tokens": p.store.Registrations.DeleteExpiredTokens,
 		"audit events":          audit.Expire(p.store, p.cfg.AuditRetention),

@@ -36,6 +36,10 @@ type Store struct {
 	DeviceGrants *DeviceGrants
 	// Proofs holds the DPoP proofs already used.
 	Proofs *Proofs
+	// Passkeys holds members' WebAuthn credentials; WebAuthnChallenges
+	// the ceremonies under way.
+	Passkeys           *Passkeys
+	WebAuthnChallenges *WebAuthnChallenges
 
 	dialect dialect
 	pool    querier        // runs statements outside a transaction
@@ -197,6 +201,8 @@ func newStore(d dialect, pool querier) *Store {
 	s.Registrations = &Registrations{s}
 	s.DeviceGrants = &DeviceGrants{s}
 	s.Proofs = &Proofs{s}
+	s.Passkeys = &Passkeys{s}
+	s.WebAuthnChallenges = &WebAuthnChallenges{s}
 	return s
 }
 

@@ -10,6 +10,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,6 +26,7 @@ import (
 	"github.com/idp/idp/provider/account"
 	"github.com/idp/idp/provider/authflow"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/passkey"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/sessions"
 	"github.com/idp/idp/storage"
@@ -65,6 +67,10 @@ type Provider struct {
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
+
+// passkeyRPName is the name authenticators show while creating a
+// passkey for this provider.
+const passkeyRPName = "Sign-in"
 
 // New validates cfg, loads (or on first start creates) the signing key and
 // returns the provider. Close stops its background work.
@@ -117,13 +123,23 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		Verifier: p.verifier, Authenticate: p.authenticateClient, FormPost: p.web.Pages.FormPost,
 		DeviceCodeLifespan: cfg.DeviceCodeLifespan, DeviceInterval: cfg.DeviceInterval,
 	})
+	// WebAuthn needs a domain as relying party id: an issuer on an IP
+	// address (development) offers no passkeys.
+	pk, err := passkey.New(passkey.Config{Issuer: cfg.Issuer, RPName: passkeyRPName, Store: cfg.Store, Now: cfg.Now})
+	if errors.Is(err, passkey.ErrUnavailable) {
+		pk, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	p.flow = authflow.New(authflow.Config{
 		Issuer: cfg.Issuer, LoginFlowLifespan: cfg.LoginFlowLifespan, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
 		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf, RequirePAR: cfg.RequirePAR,
-		Audit: p.audit,
+		Audit: p.audit, Passkeys: pk,
 	})
 	p.account = account.New(account.Config{
 		Store: cfg.Store, Web: p.web, Log: p.log, Now: cfg.Now, SignIn: p.flow.StartSignIn,
+		Audit: p.audit, Passkeys: pk,
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
 		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.SignLogoutToken,

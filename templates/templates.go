@@ -7,7 +7,7 @@ package templates
 import "embed"
 
 // FS holds every page (*.html), the stylesheet (style.css) and the
-// form_post script (form_post.js).
+// form_post script (form_post.js) and the passkey script (passkey.js).
 //
-//go:embed *.html style.css form_post.js
+//go:embed *.html style.css form_post.js passkey.js
 var FS embed.FS

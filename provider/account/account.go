@@ -8,12 +8,14 @@
 package account
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/provider/passkey"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/storage"
 )
@@ -31,6 +33,17 @@ type Config struct {
 	// SignIn sends a browser without a session to the login page, to come
 	// back to returnTo (authflow.Handlers.StartSignIn).
 	SignIn func(w http.ResponseWriter, r *http.Request, returnTo string)
+	// Audit records the member's changes in their transaction; nil
+	// records nothing.
+	Audit Recorder
+	// Passkeys runs passkey registration; nil when the issuer cannot be a
+	// WebAuthn relying party.
+	Passkeys *passkey.Service
+}
+
+// Recorder writes an audit event in the transaction ctx carries.
+type Recorder interface {
+	Record(ctx context.Context, e idp.AuditEvent) error
 }
 
 // Handlers serves the account pages.
@@ -49,6 +62,10 @@ func New(cfg Config) *Handlers {
 // handle (path, method, handler).
 func (h *Handlers) Routes(handle func(path, method string, fn http.HandlerFunc)) {
 	handle(Path, http.MethodGet, h.HandleOverview)
+	handle(PathPasskeys, http.MethodGet, h.HandlePasskeys)
+	handle(PathPasskeys, http.MethodPost, h.HandlePasskeyAdd)
+	handle(PathPasskeys+"/rename", http.MethodPost, h.HandlePasskeyRename)
+	handle(PathPasskeys+"/remove", http.MethodPost, h.HandlePasskeyRemove)
 }
 
 // Visit is a signed-in member's request to one of the account pages.

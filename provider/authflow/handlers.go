@@ -12,6 +12,7 @@ import (
 
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/passkey"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/storage"
 )
@@ -47,6 +48,9 @@ type Config struct {
 	RequirePAR bool
 	// Audit records sign-ins and consents; nil records nothing.
 	Audit Recorder
+	// Passkeys verifies passkey sign-ins; nil when the issuer cannot be a
+	// WebAuthn relying party (its host is an IP address).
+	Passkeys *passkey.Service
 }
 
 // Handlers serves the authorization endpoint and the login and consent

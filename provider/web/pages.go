@@ -18,7 +18,9 @@ type Pages struct {
 	// authorization grant: the code form, the question, the answer.
 	Device, DeviceConsent, DeviceDone *template.Template
 	// Account is the signed-in member's overview (package account).
-	Account   *template.Template
+	Account *template.Template
+	// Passkeys is the member's passkeys (package account).
+	Passkeys  *template.Template
 	errorPage *template.Template
 	// FormPost is fosite's form_post response page; it stands alone, as
 	// fosite executes it with its own data.
@@ -39,7 +41,7 @@ func parsePages() (*Pages, error) {
 		"login.html": &p.Login, "consent.html": &p.Consent, "logout.html": &p.Logout,
 		"loggedout.html": &p.LoggedOut, "error.html": &p.errorPage,
 		"device.html": &p.Device, "device_consent.html": &p.DeviceConsent, "device_done.html": &p.DeviceDone,
-		"account.html": &p.Account,
+		"account.html": &p.Account, "passkeys.html": &p.Passkeys,
 	} {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
@@ -56,6 +58,9 @@ type (
 	// LoginPage is login.html.
 	LoginPage struct {
 		ClientName, FlowID, CSRFToken, Username, Error string
+		// PasskeyOptions are the WebAuthn request options (JSON) for
+		// passkey.js; empty when passkeys are off.
+		PasskeyOptions string
 	}
 	// ConsentPage is consent.html.
 	ConsentPage struct {
@@ -77,6 +82,16 @@ type (
 	DeviceDonePage struct{ Allowed bool }
 	// AccountPage is account.html.
 	AccountPage struct{ Name, Email, Username, CSRFToken string }
+	// PasskeysPage is passkeys.html. CreateOptions are the WebAuthn
+	// creation options (JSON) for passkey.js; empty when passkeys cannot
+	// be added (Available false: the issuer is no WebAuthn relying party).
+	PasskeysPage struct {
+		CSRFToken, Error, CreateOptions string
+		Available                       bool
+		Passkeys                        []PasskeyRow
+	}
+	// PasskeyRow is one passkey of PasskeysPage.
+	PasskeyRow struct{ ID, Name, Created, LastUsed string }
 	// LoggedOutPage is loggedout.html.
 	LoggedOutPage struct{ SignedOut bool }
 	errorPage     struct{ Title, Message, Code string }

@@ -68,10 +68,6 @@ type Provider struct {
 	wg   sync.WaitGroup
 }
 
-// passkeyRPName is the name authenticators show while creating a
-// passkey for this provider.
-const passkeyRPName = "Sign-in"
-
 // New validates cfg, loads (or on first start creates) the signing key and
 // returns the provider. Close stops its background work.
 func New(ctx context.Context, cfg Config) (*Provider, error) {
@@ -125,7 +121,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	})
 	// WebAuthn needs a domain as relying party id: an issuer on an IP
 	// address (development) offers no passkeys.
-	pk, err := passkey.New(passkey.Config{Issuer: cfg.Issuer, RPName: passkeyRPName, Store: cfg.Store, Now: cfg.Now})
+	pk, err := passkey.New(passkey.Config{Issuer: cfg.Issuer, Store: cfg.Store, Now: cfg.Now})
 	if errors.Is(err, passkey.ErrUnavailable) {
 		pk, err = nil, nil
 	}

@@ -249,7 +249,8 @@ func TestPasskeyAccountPage(t *testing.T) {
 		alice := e.browser()
 		k := newSoftKey(t, e.issuer)
 		pg := e.registerSoftKey(alice, k, "alice", alicePass, "  Laptop  ")
-		if !strings.Contains(pg.body, "<td>Laptop</td>") || !strings.Contains(pg.body, "never") {
+		if !strings.Contains(pg.body, "<td>Laptop</td>") || !strings.Contains(pg.body, "never") ||
+			!strings.Contains(pg.body, "needs JavaScript") {
 			t.Fatalf("list after adding: %s", pg.body)
 		}
 		// The same authenticator again is refused.
@@ -296,6 +297,57 @@ func TestPasskeyAccountPage(t *testing.T) {
 			if err != nil || len(list) != want {
 				t.Errorf("%s events = %d, %v; want %d", typ, len(list), err, want)
 			}
+		}
+	})
+}
+
+// TestSecurityPasskeySecondFactor: a flow waiting for alice's second
+// factor offers only her passkeys and refuses an answer from bob's, even
+// a perfectly valid one; hers passes the factor after the password.
+// Until the password step that sets PendingMemberID lands, the flow's
+// state is set in the store as that step will set it.
+func TestSecurityPasskeySecondFactor(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newPasskeyEnv(t, open(t))
+		ctx := context.Background()
+		k, b, _, login := passkeySetup(t, e)
+		bobKey := newSoftKey(t, e.issuer)
+		e.registerSoftKey(e.browser(), bobKey, "bob", bobPass, "Bob's phone")
+		alice := memberID(t, e, "alice")
+
+		pending := func() passkeyForm {
+			t.Helper()
+			flowID := passkeyFormOf(t, login, "data-passkey-get").fields.Get("flow")
+			f, err := e.store.Flows.ByID(ctx, flowID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.PendingMemberID, f.AMR = alice, []string{idp.AMRPassword}
+			if err := e.store.Flows.Update(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+			login = b.get(e.issuer + "/login?flow=" + url.QueryEscape(flowID))
+			pf := passkeyFormOf(t, login, "data-passkey-get")
+			if !strings.Contains(pf.options, b64u.EncodeToString(k.id)) || strings.Contains(pf.options, b64u.EncodeToString(bobKey.id)) {
+				t.Fatalf("second-factor options do not allow exactly alice's passkey: %s", pf.options)
+			}
+			return pf
+		}
+		f := pending()
+		refusedPasskey(t, e, b.postPasskey("/login/passkey", f, bobKey.sign(bobKey.answer(f.options)), nil), "could not be verified")
+
+		f = pending()
+		pg := b.postPasskey("/login/passkey", f, k.sign(k.answer(f.options)), nil)
+		if !pg.isConsent() {
+			t.Fatalf("alice's passkey as second factor: want consent, got %d %s", pg.resp.StatusCode, pg.body)
+		}
+		fl, err := e.store.Flows.ByID(ctx, f.fields.Get("flow"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fl.MemberID != alice || fl.PendingMemberID != "" ||
+			!slices.Equal(fl.AMR, []string{idp.AMRPassword, idp.AMRUser, idp.AMRHardwareKey}) {
+			t.Errorf("flow after the second factor: member %q pending %q amr %q", fl.MemberID, fl.PendingMemberID, fl.AMR)
 		}
 	})
 }

@@ -102,18 +102,15 @@ func (s *Service) BeginLogin(ctx context.Context, b Binding, memberID string) (o
 	if memberID == "" {
 		assertion, sess, err = s.wa.BeginDiscoverableLogin(uv)
 	} else {
-		m, err := s.store.Members.ByID(ctx, memberID)
-		if err != nil {
+		var m idp.Member
+		if m, err = s.store.Members.ByID(ctx, memberID); err != nil {
 			return "", false, err
 		}
-		u, err := s.loadUser(ctx, m)
-		if err != nil || len(u.keys) == 0 {
+		var u user
+		if u, err = s.loadUser(ctx, m); err != nil || len(u.keys) == 0 {
 			return "", false, err
 		}
 		assertion, sess, err = s.wa.BeginLogin(u, uv)
-		if err != nil {
-			return "", false, fmt.Errorf("passkey: begin login: %w", err)
-		}
 	}
 	if err != nil {
 		return "", false, fmt.Errorf("passkey: begin login: %w", err)
@@ -163,8 +160,8 @@ func (s *Service) FinishLogin(ctx context.Context, key, response, memberID strin
 			u = found.(user)
 		}
 	} else {
-		m, err := s.store.Members.ByID(ctx, memberID)
-		if err != nil {
+		var m idp.Member
+		if m, err = s.store.Members.ByID(ctx, memberID); err != nil {
 			return Login{}, err
 		}
 		if u, err = s.loadUser(ctx, m); err != nil {

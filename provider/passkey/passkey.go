@@ -63,7 +63,8 @@ var (
 // Config is what the service needs.
 type Config struct {
 	Issuer string
-	// RPName is shown by the authenticator while it creates a passkey.
+	// RPName is shown by the authenticator while it creates a passkey;
+	// the issuer's host when empty.
 	RPName string
 	Store  *storage.Store
 	Now    func() time.Time
@@ -89,6 +90,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if net.ParseIP(u.Hostname()) != nil {
 		return nil, ErrUnavailable
+	}
+	if cfg.RPName == "" {
+		cfg.RPName = u.Hostname()
 	}
 	wa, err := webauthn.New(&webauthn.Config{
 		RPID: u.Hostname(), RPDisplayName: cfg.RPName, RPOrigins: []string{u.Scheme + "://" + u.Host},

@@ -68,6 +68,12 @@ const (
 	AuditMFARemoved       AuditType = "mfa.removed"
 	AuditMFAReset         AuditType = "mfa.reset"
 	AuditMFARecoveryCodes AuditType = "mfa.recovery_codes_replaced"
+	// A member added, renamed or removed a passkey, or signed in with one
+	// (the sign-in itself is login.succeeded; passkey.used marks which).
+	AuditPasskeyAdded   AuditType = "passkey.added"
+	AuditPasskeyRenamed AuditType = "passkey.renamed"
+	AuditPasskeyRemoved AuditType = "passkey.removed"
+	AuditPasskeyUsed    AuditType = "passkey.used"
 )
 
 // ActorSystem is the actor of events nobody asked for directly.

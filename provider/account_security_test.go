@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -159,35 +157,5 @@ func TestAccountSecurityChromium(t *testing.T) {
 	})
 }
 
-// chromium finds the browser or skips (fails when IDP_TEST_REQUIRE_BROWSER=1).
-func chromium(t *testing.T) string {
-	t.Helper()
-	required := os.Getenv("IDP_TEST_REQUIRE_BROWSER") == "1"
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if required {
-		t.Fatal("no Chromium in PATH, and IDP_TEST_REQUIRE_BROWSER=1")
-	}
-	t.Skip("no Chromium in PATH")
-	return ""
-}
-
 // launch starts a headless Chromium for the test and returns its context.
-func launch(t *testing.T, exe string) context.Context {
-	t.Helper()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("no-proxy-server", true))
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return ctx
-}
+func launch(t *testing.T, exe string) context.Context { return launchHeadless(t, exe) }

@@ -10,6 +10,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -28,6 +29,7 @@ import (
 	"github.com/idp/idp/provider/account"
 	"github.com/idp/idp/provider/authflow"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/passkey"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/sessions"
 	"github.com/idp/idp/storage"
@@ -130,14 +132,23 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if err := p.setUpMail(); err != nil {
 		return nil, err
 	}
+	// WebAuthn needs a domain as relying party id: an issuer on an IP
+	// address (development) offers no passkeys.
+	pk, err := passkey.New(passkey.Config{Issuer: cfg.Issuer, Store: cfg.Store, Now: cfg.Now})
+	if errors.Is(err, passkey.ErrUnavailable) {
+		pk, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	p.flow = authflow.New(authflow.Config{
 		Issuer: cfg.Issuer, LoginFlowLifespan: cfg.LoginFlowLifespan, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
 		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf, RequirePAR: cfg.RequirePAR,
-		Audit: p.audit, Mail: p.mail, Factors: p.factors, RequireMFAForRoles: cfg.RequireMFAForRoles,
+		Audit: p.audit, Mail: p.mail, Factors: p.factors, RequireMFAForRoles: cfg.RequireMFAForRoles, Passkeys: pk,
 	})
 	p.account = account.New(account.Config{
 		Store: cfg.Store, Web: p.web, Log: p.log, Now: cfg.Now, SignIn: p.flow.StartSignIn, Mail: p.mail,
-		Factors: p.factors, Throttle: p.throttle, KDF: p.kdf, Audit: p.audit,
+		Factors: p.factors, Throttle: p.throttle, KDF: p.kdf, Audit: p.audit, Passkeys: pk,
 		WriteQR: func(w http.ResponseWriter, r *http.Request, e mfa.Enrolment) {
 			authflow.WriteQR(w, r, e, p.log.ErrorContext)
 		},
@@ -268,6 +279,7 @@ func (p *Provider) collectGarbage(ctx context.Context) {
 		"device grants":         p.store.DeviceGrants.DeleteExpired,
 		"dpop proofs":           p.store.Proofs.DeleteExpired,
 		"mail links":            p.store.MailTokens.DeleteExpired,
+		"webauthn challenges":   p.store.WebAuthnChallenges.DeleteExpired,
 		"client assertions":     p.store.Assertions.DeleteExpired,
 		"initial access tokens": p.store.Registrations.DeleteExpiredTokens,
 		"audit events":          audit.Expire(p.store, p.cfg.AuditRetention),

@@ -65,6 +65,7 @@ func (p *Provider) routes() http.Handler {
 	r.HandleFunc(authflow.PathOTPEnrol, p.flow.HandleOTPEnrol).Methods(http.MethodPost)
 	r.HandleFunc(authflow.PathOTPQR, p.flow.HandleOTPQR).Methods(http.MethodGet)
 	r.HandleFunc(authflow.PathOTPDone, p.flow.HandleOTPDone).Methods(http.MethodPost)
+	r.HandleFunc(authflow.PathPasskey, p.flow.HandlePasskey).Methods(http.MethodPost)
 	r.HandleFunc(pathConsent, p.flow.HandleConsentPage).Methods(http.MethodGet)
 	r.HandleFunc(pathConsent, p.flow.HandleConsent).Methods(http.MethodPost)
 	r.HandleFunc(authflow.PathForgot, p.flow.HandleForgotPage).Methods(http.MethodGet)
@@ -85,7 +86,7 @@ func (p *Provider) routes() http.Handler {
 		r.Handle(pathMetrics, p.metrics.Handler()).Methods(http.MethodGet)
 	}
 	static, _ := fs.Sub(templates.FS, ".")
-	for _, name := range []string{"style.css", "form_post.js"} {
+	for _, name := range []string{"style.css", "form_post.js", "passkey.js"} {
 		r.Handle("/static/"+name, http.StripPrefix("/static/", http.FileServerFS(static))).Methods(http.MethodGet)
 	}
 	r.NotFoundHandler = observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -157,7 +158,7 @@ func withDeadline(next http.Handler) http.Handler {
 // securityHeaders sets the headers every response carries: no framing
 // (clickjacking, RFC 9700 §4.16), no sniffing, no referrer leaking codes or
 // flow ids, and a strict content policy for the pages, whose only script
-// is the provider's own form_post submitter. An https provider also pins
+// is the provider's own form_post submitter or passkey script. An https provider also pins
 // browsers to https (RFC 6797); an http one (development) must not, or
 // it would break every other http service on the host.
 func securityHeaders(next http.Handler, https bool) http.Handler {

@@ -27,6 +27,8 @@ type dialect struct {
 	// Flows.CreateBounded for that address for the rest of the transaction;
 	// empty where the write transaction already does (SQLite).
 	lockFlows string
+	// lockChallenges is lockFlows for WebAuthnChallenges.Put.
+	lockChallenges string
 	// forUpdate ends a SELECT of one row that a read-modify-write will
 	// change, locking the row until the transaction ends; empty where the
 	// write transaction already holds the only write lock (SQLite).
@@ -48,13 +50,14 @@ func advisoryKey(name string) string {
 }
 
 var postgresDialect = dialect{
-	name:      "postgres",
-	lockKeys:  "SELECT pg_advisory_xact_lock(" + advisoryKey("signing_keys") + ")",
-	lockFlows: "SELECT pg_advisory_xact_lock(hashtextextended('idp.flows.' || current_schema() || '.' || $1, 0))",
-	forUpdate: ` FOR UPDATE`,
-	bytewise:  ` COLLATE "C"`,
-	classify:  classifyPostgres,
-	violated:  violatedPostgres,
+	name:           "postgres",
+	lockKeys:       "SELECT pg_advisory_xact_lock(" + advisoryKey("signing_keys") + ")",
+	lockFlows:      "SELECT pg_advisory_xact_lock(hashtextextended('idp.flows.' || current_schema() || '.' || $1, 0))",
+	lockChallenges: "SELECT pg_advisory_xact_lock(hashtextextended('idp.webauthn_challenges.' || current_schema() || '.' || $1, 0))",
+	forUpdate:      ` FOR UPDATE`,
+	bytewise:       ` COLLATE "C"`,
+	classify:       classifyPostgres,
+	violated:       violatedPostgres,
 }
 
 var sqliteDialect = dialect{

@@ -40,6 +40,10 @@ type Store struct {
 	MailTokens *MailTokens
 	// Factors holds members' second factors (TOTP, recovery codes).
 	Factors *Factors
+	// Passkeys holds members' WebAuthn credentials; WebAuthnChallenges
+	// the ceremonies under way.
+	Passkeys           *Passkeys
+	WebAuthnChallenges *WebAuthnChallenges
 
 	dialect dialect
 	pool    querier        // runs statements outside a transaction
@@ -203,6 +207,8 @@ func newStore(d dialect, pool querier) *Store {
 	s.Proofs = &Proofs{s}
 	s.MailTokens = &MailTokens{s}
 	s.Factors = &Factors{s}
+	s.Passkeys = &Passkeys{s}
+	s.WebAuthnChallenges = &WebAuthnChallenges{s}
 	return s
 }
 

@@ -7,8 +7,8 @@ package templates
 import "embed"
 
 // FS holds every page (*.html), the stylesheet (style.css) and the
-// form_post script (form_post.js), and the mail the provider sends
-// (mail/*.txt and mail/*.html, package mail).
+// form_post script (form_post.js), the passkey script (passkey.js), and
+// the mail the provider sends (mail/*.txt and mail/*.html, package mail).
 //
-//go:embed *.html style.css form_post.js mail/*.txt mail/*.html
+//go:embed *.html style.css form_post.js passkey.js mail/*.txt mail/*.html
 var FS embed.FS

@@ -18,6 +18,7 @@ import (
 	"github.com/idp/idp/members"
 	"github.com/idp/idp/mfa"
 	"github.com/idp/idp/password"
+	"github.com/idp/idp/provider/passkey"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/storage"
 )
@@ -45,8 +46,12 @@ type Config struct {
 	// password checks.
 	Throttle *web.Throttle
 	KDF      *password.Limiter
-	// Audit records the member's changes in their transaction.
+	// Audit records the member's changes in their transaction; nil
+	// records nothing.
 	Audit Recorder
+	// Passkeys runs passkey registration; nil when the issuer cannot be a
+	// WebAuthn relying party.
+	Passkeys *passkey.Service
 }
 
 // Recorder writes an audit event in the transaction ctx carries.
@@ -78,6 +83,10 @@ func (h *Handlers) Routes(handle func(path, method string, fn http.HandlerFunc))
 	handle(pathTOTPQR, http.MethodGet, h.HandleTOTPQR)
 	handle(pathTOTPRemove, http.MethodPost, h.HandleTOTPRemove)
 	handle(pathRecoveryCodes, http.MethodPost, h.HandleRecoveryCodes)
+	handle(PathPasskeys, http.MethodGet, h.HandlePasskeys)
+	handle(PathPasskeys, http.MethodPost, h.HandlePasskeyAdd)
+	handle(PathPasskeys+"/rename", http.MethodPost, h.HandlePasskeyRename)
+	handle(PathPasskeys+"/remove", http.MethodPost, h.HandlePasskeyRemove)
 }
 
 // Visit is a signed-in member's request to one of the account pages.

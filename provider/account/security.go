@@ -136,7 +136,7 @@ func (h *Handlers) HandleTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 		if codes, err = h.cfg.Factors.Confirm(ctx, v.Member.ID, r.PostFormValue("otp")); err != nil {
 			return err
 		}
-		return h.record(ctx, r, v, idp.AuditMFAEnrolled, map[string]any{"method": idp.AMROTP})
+		return h.recordChange(ctx, r, v, idp.AuditMFAEnrolled, map[string]any{"method": idp.AMROTP})
 	})
 	if errors.Is(err, mfa.ErrBadCode) {
 		h.failedCode(ctx, r, v)
@@ -187,7 +187,7 @@ func (h *Handlers) HandleTOTPRemove(w http.ResponseWriter, r *http.Request) {
 		if err != nil || !had {
 			return err
 		}
-		return h.record(ctx, r, v, idp.AuditMFARemoved, map[string]any{"method": idp.AMROTP})
+		return h.recordChange(ctx, r, v, idp.AuditMFARemoved, map[string]any{"method": idp.AMROTP})
 	})
 	if err != nil {
 		h.web.Internal(w, r, err)
@@ -256,7 +256,7 @@ func (h *Handlers) HandleRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 		if codes, err = h.cfg.Factors.NewRecoveryCodes(ctx, v.Member.ID); err != nil {
 			return err
 		}
-		return h.record(ctx, r, v, idp.AuditMFARecoveryCodes, nil)
+		return h.recordChange(ctx, r, v, idp.AuditMFARecoveryCodes, nil)
 	})
 	if err != nil {
 		h.web.Internal(w, r, err)
@@ -291,13 +291,13 @@ func (h *Handlers) succeeded(ctx context.Context, at web.Attempt) {
 // failedCode records a refused code or password on these pages.
 func (h *Handlers) failedCode(ctx context.Context, r *http.Request, v Visit) {
 	h.cfg.Log.InfoContext(ctx, "account proof refused", "member", v.Member.ID)
-	if err := h.record(ctx, r, v, idp.AuditLoginFailed, map[string]any{"reason": reasonBadCode}); err != nil {
+	if err := h.recordChange(ctx, r, v, idp.AuditLoginFailed, map[string]any{"reason": reasonBadCode}); err != nil {
 		h.cfg.Log.ErrorContext(ctx, "record refused proof", "err", err)
 	}
 }
 
-// record writes an audit event of the member's own change.
-func (h *Handlers) record(ctx context.Context, r *http.Request, v Visit, typ idp.AuditType, detail map[string]any) error {
+// recordChange writes an audit event of the member's own change.
+func (h *Handlers) recordChange(ctx context.Context, r *http.Request, v Visit, typ idp.AuditType, detail map[string]any) error {
 	if h.cfg.Audit == nil {
 		return nil
 	}

@@ -15,16 +15,19 @@ import (
 
 // factorPassed is where every sign-in method lands once it has verified
 // the member of attempt (password, second factor, passkey): it adds
-// method to the flow's methods and either asks for the next factor the
+// methods to the flow's methods and either asks for the next factor the
 // member must pass (the flow keeps the member as pending, not signed in)
 // or signs the browser in — the session, the flow's progress and the
 // audit event commit together — and sends it on (signedIn).
-func (h *Handlers) factorPassed(w http.ResponseWriter, r *http.Request, f idp.Flow, attempt signIn, method string) {
-	prev := f.AMR
+func (h *Handlers) factorPassed(w http.ResponseWriter, r *http.Request, f idp.Flow, attempt signIn, methods ...string) {
+	amr := f.AMR
 	if f.PendingMemberID != attempt.memberID {
-		prev = nil // methods another member passed in this flow count for nothing
+		amr = nil // methods another member passed in this flow count for nothing
 	}
-	h.advance(w, r, f, attempt, addMethod(prev, method), true)
+	for _, m := range methods {
+		amr = addMethod(amr, m)
+	}
+	h.advance(w, r, f, attempt, amr, true)
 }
 
 // advance signs in once amr is enough, or parks the flow at the page of
@@ -94,15 +97,34 @@ func (h *Handlers) pending(w http.ResponseWriter, r *http.Request, f idp.Flow, a
 // its method in secondFactors.
 var factorPages = []struct{ method, page string }{
 	{idp.AMROTP, PathOTP},
+	// The second-factor page offers a member's passkeys beside (or
+	// instead of) the code form.
+	{idp.AMRHardwareKey, PathOTP},
 }
 
 // secondFactors lists the second factors the member can use (RFC 8176
 // values), the one place that knows every kind.
+// A member's passkeys, whether device-bound or synced, are listed as
+// idp.AMRHardwareKey.
 func (h *Handlers) secondFactors(ctx context.Context, memberID string) ([]string, error) {
-	if h.cfg.Factors == nil {
-		return nil, nil
+	var have []string
+	if h.cfg.Factors != nil {
+		m, err := h.cfg.Factors.Methods(ctx, memberID)
+		if err != nil {
+			return nil, err
+		}
+		have = m
 	}
-	return h.cfg.Factors.Methods(ctx, memberID)
+	if h.cfg.Passkeys != nil {
+		pks, err := h.store.Passkeys.ByMember(ctx, memberID)
+		if err != nil {
+			return nil, err
+		}
+		if len(pks) > 0 {
+			have = append(have, idp.AMRHardwareKey)
+		}
+	}
+	return have, nil
 }
 
 // missingFactor returns the page of the factor the member must still pass

@@ -15,6 +15,7 @@ import (
 	"github.com/idp/idp/mfa"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/passkey"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/storage"
 )
@@ -60,6 +61,9 @@ type Config struct {
 	// RequireMFAForRoles makes members of these roles pass a second
 	// factor at every sign-in, enrolling one first if they have none.
 	RequireMFAForRoles []idp.Role
+	// Passkeys verifies passkey sign-ins; nil when the issuer cannot be a
+	// WebAuthn relying party (its host is an IP address).
+	Passkeys *passkey.Service
 }
 
 // Handlers serves the authorization endpoint and the login and consent

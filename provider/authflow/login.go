@@ -42,10 +42,19 @@ func (h *Handlers) renderLogin(w http.ResponseWriter, r *http.Request, f idp.Flo
 	if !f.LocalFlow() {
 		name = h.oauth.ClientName(r.Context(), f.ClientID)
 	}
+	options, err := h.PasskeyOptions(r, f)
+	if errors.Is(err, idp.ErrLimit) {
+		// Too many ceremonies from this address: the password form
+		// still works.
+		h.log.WarnContext(r.Context(), "passkey challenges over the address bound", "flow", f.ID)
+	} else if err != nil {
+		h.web.Internal(w, r, err)
+		return
+	}
 	h.web.Render(w, r, status, h.web.Pages.Login, web.LoginPage{
 		ClientName: name, FlowID: f.ID,
 		CSRFToken: h.web.FormToken(r, f.ID),
-		Username:  username, Error: msg, ForgotURL: h.forgotURL(f),
+		Username:  username, Error: msg, ForgotURL: h.forgotURL(f), PasskeyOptions: options,
 	})
 }
 

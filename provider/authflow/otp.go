@@ -46,9 +46,25 @@ func (h *Handlers) HandleOTPPage(w http.ResponseWriter, r *http.Request) {
 	h.renderOTP(w, r, f, "", http.StatusOK)
 }
 
+// renderOTP shows the second-factor page: the code form when the pending
+// member has an authenticator app, their passkeys when they have any.
 func (h *Handlers) renderOTP(w http.ResponseWriter, r *http.Request, f idp.Flow, msg string, status int) {
+	have, err := h.secondFactors(r.Context(), f.PendingMemberID)
+	if err != nil {
+		h.web.Internal(w, r, err)
+		return
+	}
+	var options string
+	if slices.Contains(have, idp.AMRHardwareKey) {
+		if options, err = h.PasskeyOptions(r, f); err != nil {
+			h.web.Internal(w, r, err)
+			return
+		}
+	}
 	h.web.Render(w, r, status, h.web.Pages.OTP, web.OTPPage{
 		ClientName: h.flowClientName(r, f), FlowID: f.ID, CSRFToken: h.web.FormToken(r, f.ID), Error: msg,
+		// A member with neither (an enrolment under way) sees the code form.
+		HasOTP: slices.Contains(have, idp.AMROTP) || options == "", PasskeyOptions: options,
 	})
 }
 

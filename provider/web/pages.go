@@ -18,8 +18,9 @@ type Pages struct {
 	// authorization grant: the code form, the question, the answer.
 	Device, DeviceConsent, DeviceDone *template.Template
 	// Account is the signed-in member's overview (package account);
-	// AccountEmail its email section; Security their second factors.
-	Account, AccountEmail, Security *template.Template
+	// AccountEmail its email section; Security their second factors;
+	// Passkeys their passkeys.
+	Account, AccountEmail, Security, Passkeys *template.Template
 	// Forgot asks for the address to send a reset link to; SetPassword
 	// is where a reset or invitation link leads; VerifyEmail is where a
 	// verification link leads.
@@ -49,7 +50,8 @@ func parsePages() (*Pages, error) {
 		"loggedout.html": &p.LoggedOut, "error.html": &p.errorPage,
 		"device.html": &p.Device, "device_consent.html": &p.DeviceConsent, "device_done.html": &p.DeviceDone,
 		"account.html": &p.Account, "account_email.html": &p.AccountEmail, "security.html": &p.Security,
-		"forgot.html": &p.Forgot, "set_password.html": &p.SetPassword, "verify_email.html": &p.VerifyEmail,
+		"passkeys.html": &p.Passkeys,
+		"forgot.html":   &p.Forgot, "set_password.html": &p.SetPassword, "verify_email.html": &p.VerifyEmail,
 		"otp.html": &p.OTP, "otp_enrol.html": &p.OTPEnrol, "recovery_codes.html": &p.RecoveryCodes,
 	} {
 		if *dst, err = parse(name); err != nil {
@@ -70,6 +72,9 @@ type (
 		// ForgotURL links to the password reset form, kept in the flow;
 		// empty when the provider sends no mail.
 		ForgotURL string
+		// PasskeyOptions are the WebAuthn request options (JSON) for
+		// passkey.js; empty when passkeys are off.
+		PasskeyOptions string
 	}
 	// ConsentPage is consent.html.
 	ConsentPage struct {
@@ -116,7 +121,12 @@ type (
 		Invalid, Done    bool
 	}
 	// OTPPage is otp.html, the second-factor step.
-	OTPPage struct{ ClientName, FlowID, CSRFToken, Error string }
+	// HasOTP shows the code form; PasskeyOptions (WebAuthn request
+	// options for passkey.js) the passkey button.
+	OTPPage struct {
+		ClientName, FlowID, CSRFToken, Error, PasskeyOptions string
+		HasOTP                                               bool
+	}
 	// OTPEnrolPage is otp_enrol.html: the key as a QR code (an image the
 	// provider serves at QRURL) and as text. FlowID is set in a sign-in
 	// flow (InFlow), empty on the account page.
@@ -136,6 +146,16 @@ type (
 		TOTP                     bool
 		RecoveryCodesLeft        int
 	}
+	// PasskeysPage is passkeys.html. CreateOptions are the WebAuthn
+	// creation options (JSON) for passkey.js; empty when passkeys cannot
+	// be added (Available false: the issuer is no WebAuthn relying party).
+	PasskeysPage struct {
+		CSRFToken, Error, CreateOptions string
+		Available                       bool
+		Passkeys                        []PasskeyRow
+	}
+	// PasskeyRow is one passkey of PasskeysPage.
+	PasskeyRow struct{ ID, Name, Created, LastUsed string }
 	// LoggedOutPage is loggedout.html.
 	LoggedOutPage struct{ SignedOut bool }
 	errorPage     struct{ Title, Message, Code string }

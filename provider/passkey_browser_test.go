@@ -113,14 +113,15 @@ func TestPasskeyChromium(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(s.AMR, []string{idp.AMRUser, idp.AMRHardwareKey}) {
-			t.Errorf("session amr = %q, want [user hwk] (no pwd)", s.AMR)
+		// A passkey with user verification is two factors (the key and
+		// the PIN or biometric): mfa, and no pwd.
+		want := []string{idp.AMRUser, idp.AMRHardwareKey, idp.AMRMFA}
+		if !slices.Equal(s.AMR, want) {
+			t.Errorf("session amr = %q, want %q", s.AMR, want)
 		}
-		if amr, ok := claims["amr"]; ok {
-			got, _ := json.Marshal(amr)
-			if want, _ := json.Marshal([]string{idp.AMRUser, idp.AMRHardwareKey}); string(got) != string(want) {
-				t.Errorf("ID token amr = %s, want %s", got, want)
-			}
+		got, _ := json.Marshal(claims["amr"])
+		if w, _ := json.Marshal(want); string(got) != string(w) || claims["acr"] != idp.ACRMFA {
+			t.Errorf("ID token amr = %s acr = %v, want %s and %s", got, claims["acr"], w, idp.ACRMFA)
 		}
 	})
 }

@@ -49,6 +49,11 @@ const (
 	AuditClientDeleted    AuditType = "client.deleted"
 	AuditClientSecretSet  AuditType = "client.secret_rotated"
 	AuditClientRegistered AuditType = "client.registered"
+	// AuditPasswordChanged is a member changing their own password on the
+	// account page; AuditPasswordChangeFailed a wrong current password
+	// there, or one refused by the sign-in throttle (Detail "reason").
+	AuditPasswordChanged      AuditType = "password.changed"
+	AuditPasswordChangeFailed AuditType = "password.change_failed"
 )
 
 // ActorSystem is the actor of events nobody asked for directly.

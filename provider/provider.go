@@ -124,6 +124,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	})
 	p.account = account.New(account.Config{
 		Store: cfg.Store, Web: p.web, Log: p.log, Now: cfg.Now, SignIn: p.flow.StartSignIn,
+		Audit: p.audit, KDF: p.kdf, Throttle: p.throttle, EndSessions: p.endAccountSessions,
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
 		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.SignLogoutToken,

@@ -8,18 +8,26 @@
 package account
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/storage"
 )
 
 // Path is the account page; its sections live below it.
-const Path = "/account"
+const (
+	Path         = "/account"
+	PathPassword = Path + "/password"
+	PathSessions = Path + "/sessions"
+	PathApps     = Path + "/apps"
+	PathActivity = Path + "/activity"
+)
 
 // Config is what the account pages need, named rather than reached
 // through the provider.
@@ -31,6 +39,24 @@ type Config struct {
 	// SignIn sends a browser without a session to the login page, to come
 	// back to returnTo (authflow.Handlers.StartSignIn).
 	SignIn func(w http.ResponseWriter, r *http.Request, returnTo string)
+	// Audit records the member's changes in the transaction ctx carries.
+	Audit Recorder
+	// KDF runs the password derivations of the password form, in the
+	// slots sign-in uses.
+	KDF *password.Limiter
+	// Throttle counts wrong current passwords as failed sign-ins of the
+	// member, so the form is no faster password oracle than /login.
+	Throttle *web.Throttle
+	// EndSessions ends sessions as a logout does (sessions.End, refresh
+	// tokens revoked, back-channel logouts queued and delivered once the
+	// transaction ctx carries commits), recording e for each, with its
+	// MemberID and SessionID filled in.
+	EndSessions func(ctx context.Context, list []idp.Session, e idp.AuditEvent) error
+}
+
+// Recorder writes an audit event in the transaction ctx carries (audit.Log).
+type Recorder interface {
+	Record(ctx context.Context, e idp.AuditEvent) error
 }
 
 // Handlers serves the account pages.
@@ -49,6 +75,14 @@ func New(cfg Config) *Handlers {
 // handle (path, method, handler).
 func (h *Handlers) Routes(handle func(path, method string, fn http.HandlerFunc)) {
 	handle(Path, http.MethodGet, h.HandleOverview)
+	handle(Path, http.MethodPost, h.HandleName)
+	handle(PathPassword, http.MethodGet, h.HandlePasswordPage)
+	handle(PathPassword, http.MethodPost, h.HandlePassword)
+	handle(PathSessions, http.MethodGet, h.HandleSessions)
+	handle(PathSessions, http.MethodPost, h.HandleEndSession)
+	handle(PathApps, http.MethodGet, h.HandleApps)
+	handle(PathApps, http.MethodPost, h.HandleRevokeApp)
+	handle(PathActivity, http.MethodGet, h.HandleActivity)
 }
 
 // Visit is a signed-in member's request to one of the account pages.
@@ -100,15 +134,4 @@ func (h *Handlers) Change(w http.ResponseWriter, r *http.Request) (Visit, bool) 
 		return v, false
 	}
 	return v, true
-}
-
-// HandleOverview shows who is signed in and links to the sections.
-func (h *Handlers) HandleOverview(w http.ResponseWriter, r *http.Request) {
-	v, ok := h.Visitor(w, r)
-	if !ok {
-		return
-	}
-	h.web.Render(w, r, http.StatusOK, h.web.Pages.Account, web.AccountPage{
-		Name: v.Member.Name, Email: v.Member.Email, Username: v.Member.Username, CSRFToken: v.CSRFToken,
-	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/templates"
@@ -17,9 +18,10 @@ type Pages struct {
 	// Device, DeviceConsent and DeviceDone are the pages of the device
 	// authorization grant: the code form, the question, the answer.
 	Device, DeviceConsent, DeviceDone *template.Template
-	// Account is the signed-in member's overview (package account).
-	Account   *template.Template
-	errorPage *template.Template
+	// Account is the signed-in member's overview (package account), and
+	// the others its sections.
+	Account, AccountPassword, AccountSessions, AccountApps, AccountActivity *template.Template
+	errorPage                                                               *template.Template
 	// FormPost is fosite's form_post response page; it stands alone, as
 	// fosite executes it with its own data.
 	FormPost *template.Template
@@ -39,7 +41,9 @@ func parsePages() (*Pages, error) {
 		"login.html": &p.Login, "consent.html": &p.Consent, "logout.html": &p.Logout,
 		"loggedout.html": &p.LoggedOut, "error.html": &p.errorPage,
 		"device.html": &p.Device, "device_consent.html": &p.DeviceConsent, "device_done.html": &p.DeviceDone,
-		"account.html": &p.Account,
+		"account.html": &p.Account, "account_password.html": &p.AccountPassword,
+		"account_sessions.html": &p.AccountSessions, "account_apps.html": &p.AccountApps,
+		"account_activity.html": &p.AccountActivity,
 	} {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
@@ -75,8 +79,55 @@ type (
 	}
 	// DeviceDonePage is device_done.html: Allowed, or denied.
 	DeviceDonePage struct{ Allowed bool }
-	// AccountPage is account.html.
-	AccountPage struct{ Name, Email, Username, CSRFToken string }
+	// AccountPage is account.html. Error is a web.Msg* of a refused
+	// change, Notice what the last change did.
+	AccountPage struct{ Name, Email, Username, CSRFToken, Error, Notice string }
+	// AccountPasswordPage is account_password.html.
+	AccountPasswordPage struct {
+		CSRFToken, Error, Notice string
+		MinLength, MaxLength     int
+	}
+	// AccountSessionsPage is account_sessions.html: the member's sessions,
+	// newest use first.
+	AccountSessionsPage struct {
+		CSRFToken, Notice string
+		Sessions          []AccountSession
+		// Others is whether any session but this one is listed.
+		Others bool
+	}
+	// AccountSession is one line of account_sessions.html. Browser is the
+	// short form of its User-Agent ("Firefox on Linux").
+	AccountSession struct {
+		ID, Browser, Address   string
+		SignedInAt, LastSeenAt time.Time
+		Current                bool
+	}
+	// AccountAppsPage is account_apps.html: the member's remembered
+	// consents.
+	AccountAppsPage struct {
+		CSRFToken, Notice string
+		Apps              []AccountApp
+	}
+	// AccountApp is one remembered consent.
+	AccountApp struct {
+		ClientID, Name string
+		Scopes         []ScopeInfo
+		GrantedAt      time.Time
+	}
+	// AccountActivityPage is account_activity.html: recent security
+	// events of the member, newest first, in plain words.
+	AccountActivityPage struct {
+		Events []AccountEvent
+		// Limit is how many events the page shows at most.
+		Limit int
+	}
+	// AccountEvent is one line of account_activity.html.
+	AccountEvent struct {
+		Time               time.Time
+		What, App, Address string
+		// Warning marks an event the member should look at (a failure).
+		Warning bool
+	}
 	// LoggedOutPage is loggedout.html.
 	LoggedOutPage struct{ SignedOut bool }
 	errorPage     struct{ Title, Message, Code string }

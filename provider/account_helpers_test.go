@@ -75,3 +75,32 @@ func (e *env) hasConsent(username, clientID string) bool {
 	_, err := e.store.Consents.Get(context.Background(), e.member(username).ID, clientID)
 	return err == nil
 }
+
+// events returns the audit events of type typ in the store, oldest first.
+func (e *env) events(typ idp.AuditType) []idp.AuditEvent {
+	e.t.Helper()
+	var out []idp.AuditEvent
+	for _, ev := range e.trail() {
+		if ev.Type == typ {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// userAgent makes b send ua with every request, as a real browser does.
+func (b *browser) userAgent(ua string) *browser {
+	b.client.Transport = uaTransport{ua: ua, next: http.DefaultTransport}
+	return b
+}
+
+type uaTransport struct {
+	ua   string
+	next http.RoundTripper
+}
+
+func (t uaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", t.ua)
+	return t.next.RoundTrip(r)
+}

@@ -22,11 +22,11 @@ const (
 )
 
 // activityShown are the events the page shows; others (a token issued,
-// a consent given) are left out as routine. The template words each
+// a key rotated) are left out as routine or not the member's. The template words each
 // event by its type, refined by the event's reason or actor (describe).
 var activityShown = map[idp.AuditType]bool{
 	idp.AuditLoginSucceeded: true, idp.AuditLoginFailed: true, idp.AuditLoginThrottled: true,
-	idp.AuditLogout: true, idp.AuditSessionEnded: true, idp.AuditConsentRevoked: true,
+	idp.AuditLogout: true, idp.AuditSessionEnded: true, idp.AuditConsentGranted: true, idp.AuditConsentRevoked: true,
 	idp.AuditRefreshReuse: true, idp.AuditPasswordChanged: true, idp.AuditPasswordChangeFailed: true,
 	idp.AuditMemberUpdated: true, idp.AuditMemberCreated: true,
 }

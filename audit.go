@@ -74,6 +74,11 @@ const (
 	AuditPasskeyRenamed AuditType = "passkey.renamed"
 	AuditPasskeyRemoved AuditType = "passkey.removed"
 	AuditPasskeyUsed    AuditType = "passkey.used"
+	// AuditPasswordChanged is a member changing their own password on the
+	// account page; AuditPasswordChangeFailed a wrong current password
+	// there, or one refused by the sign-in throttle (Detail "reason").
+	AuditPasswordChanged      AuditType = "password.changed"
+	AuditPasswordChangeFailed AuditType = "password.change_failed"
 )
 
 // ActorSystem is the actor of events nobody asked for directly.

@@ -125,6 +125,34 @@ func (s Service) SetPassword(ctx context.Context, m idp.Member, pw string, keepS
 	return ended, nil
 }
 
+// ChangePassword is SetPassword for a member changing their own password,
+// who chooses which of their sessions end: hash (of a new password
+// CheckPassword accepted, derived by the caller in its KDF slots)
+// replaces member id's, the member locked meanwhile, and then (when not
+// nil) runs in the same transaction, joining the one ctx carries, to end
+// sessions and record the change. A member that does not exist is an
+// error wrapping idp.ErrNotFound.
+func (s Service) ChangePassword(ctx context.Context, id, hash string, then func(ctx context.Context, m idp.Member) error) error {
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		m, err := s.Store.Members.Lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		m.PasswordHash = hash
+		if err := s.Store.Members.Update(ctx, m); err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
+		}
+		return then(ctx, m)
+	})
+	if err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	return nil
+}
+
 // Remove deletes member id with their sessions and consents. Ending the
 // sessions first, in the same transaction, queues their back-channel
 // logouts, which deleting the member's rows alone would not.

@@ -160,3 +160,37 @@ func TestUpdateDisablingEndsSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestChangePasswordRunsThenInItsTransaction: the new hash is stored with
+// what then does, or not at all when then fails; an unknown member is
+// ErrNotFound.
+func TestChangePasswordRunsThenInItsTransaction(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		svc, rec := newService(s)
+		m := idp.Member{Email: "m@example.com", Username: "m", Role: idp.RoleMember}
+		if err := svc.Create(ctx, &m, "old-password"); err != nil {
+			t.Fatal(err)
+		}
+		hash := func(pw string) string {
+			h, err := password.Hash(pw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return h
+		}
+		fail := errors.New("audit down")
+		err := svc.ChangePassword(ctx, m.ID, hash("lost-password"), func(context.Context, idp.Member) error { return fail })
+		if !errors.Is(err, fail) || !verifies(t, s, m.Email, "old-password") {
+			t.Fatalf("ChangePassword with a failing then = %v; want its error and the old password kept", err)
+		}
+		var seen idp.Member
+		err = svc.ChangePassword(ctx, m.ID, hash("new-password"), func(_ context.Context, got idp.Member) error { seen = got; return nil })
+		if err != nil || seen.ID != m.ID || !verifies(t, s, m.Email, "new-password") || len(rec.ended) != 0 {
+			t.Fatalf("ChangePassword = %v, then saw %q, ended %v; want the new password, no session ended by the service", err, seen.ID, rec.ended)
+		}
+		if err := svc.ChangePassword(ctx, "no-such-member", hash("x-password"), nil); !errors.Is(err, idp.ErrNotFound) {
+			t.Fatalf("ChangePassword of an unknown member = %v; want ErrNotFound", err)
+		}
+	})
+}

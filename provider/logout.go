@@ -255,24 +255,43 @@ func (p *Provider) logoutSession(ctx context.Context, r *http.Request, s idp.Ses
 		ClientID: clientID, Address: p.web.ClientAddr(r)})
 }
 
-// endWith ends a provider session (sessions.End) and records e, when
-// given, in the same transaction, then wakes the back-channel notifier,
-// without waiting for its deliveries.
+// endWith ends a provider session as endAll does, its refresh tokens
+// revoked unless Config.KeepRefreshTokensOnLogout says otherwise.
 func (p *Provider) endWith(ctx context.Context, s idp.Session, e *idp.AuditEvent) error {
-	err := p.store.InTx(ctx, func(ctx context.Context) error {
-		if err := sessions.End(ctx, p.store, []idp.Session{s}, !p.cfg.KeepRefreshTokensOnLogout); err != nil {
+	return p.endAll(ctx, []idp.Session{s}, !p.cfg.KeepRefreshTokensOnLogout, e)
+}
+
+// endAccountSessions ends sessions the member signed out of on their
+// account page (or ended by changing their password): as endAll does,
+// always revoking their refresh tokens, since a member who ends a
+// session elsewhere means to lock out whoever holds it.
+func (p *Provider) endAccountSessions(ctx context.Context, list []idp.Session, e idp.AuditEvent) error {
+	return p.endAll(ctx, list, true, &e)
+}
+
+// endAll ends provider sessions (sessions.End) and records e, when given,
+// for each, in one transaction joining the one ctx carries; once that
+// commits, it wakes the back-channel notifier, without waiting for its
+// deliveries.
+func (p *Provider) endAll(ctx context.Context, list []idp.Session, revoke bool, e *idp.AuditEvent) error {
+	if len(list) == 0 {
+		return nil
+	}
+	return p.store.InTx(ctx, func(ctx context.Context) error {
+		if err := sessions.End(ctx, p.store, list, revoke); err != nil {
 			return err
 		}
-		if e == nil {
-			return nil
+		for _, s := range list {
+			if e != nil {
+				ev := *e
+				ev.MemberID, ev.SessionID = s.MemberID, s.ID
+				if err := p.audit.Record(ctx, ev); err != nil {
+					return err
+				}
+			}
+			p.store.AfterCommit(ctx, func() { p.log.InfoContext(ctx, "session ended", "member", s.MemberID) })
 		}
-		e.MemberID, e.SessionID = s.MemberID, s.ID
-		return p.audit.Record(ctx, *e)
+		p.store.AfterCommit(ctx, p.logout.Notify)
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	p.log.InfoContext(ctx, "session ended", "member", s.MemberID)
-	p.logout.Notify()
-	return nil
 }

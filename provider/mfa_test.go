@@ -28,12 +28,6 @@ func (e *env) factors() *mfa.Factors {
 	return mfa.New(e.store, e.secret, e.issuer, e.cfg.Now)
 }
 
-// member finds a seeded member by email.
-func (e *env) member(email string) idp.Member {
-	e.t.Helper()
-	return must(e.store.Members.ByEmail(context.Background(), email))
-}
-
 // giveTOTP gives the member with email a confirmed TOTP (totpSecret).
 func (e *env) giveTOTP(email string) idp.Member {
 	e.t.Helper()

@@ -179,6 +179,16 @@ func (t *Tokens) DeleteBySubject(ctx context.Context, kind TokenKind, subject st
 	return n, t.s.wrap("tokens: delete by subject", err)
 }
 
+// DeleteByClientSubject removes every token of the kind the client holds
+// for the member subject, and reports how many: what revoking an app's
+// access on the member's account page does. An empty client ID or subject
+// matches nothing.
+func (t *Tokens) DeleteByClientSubject(ctx context.Context, kind TokenKind, clientID, subject string) (int64, error) {
+	n, err := t.s.exec(ctx, `DELETE FROM tokens WHERE kind = $1 AND client_id = $2 AND subject = $3
+		AND client_id <> '' AND subject <> ''`, string(kind), clientID, subject)
+	return n, t.s.wrap("tokens: delete by client and subject", err)
+}
+
 // DeleteExpired removes tokens of every kind whose ExpiresAt is at or
 // before now (RFC 7519 §4.1.4: "on or after which" it must not be
 // accepted), active or not, and reports how many.

@@ -24,7 +24,13 @@ import (
 )
 
 // Path is the account page; its sections live below it.
-const Path = "/account"
+const (
+	Path         = "/account"
+	PathPassword = Path + "/password"
+	PathSessions = Path + "/sessions"
+	PathApps     = Path + "/apps"
+	PathActivity = Path + "/activity"
+)
 
 // Config is what the account pages need, named rather than reached
 // through the provider.
@@ -42,19 +48,26 @@ type Config struct {
 	// an enrolment's QR code (authflow.WriteQR).
 	Factors *mfa.Factors
 	WriteQR func(w http.ResponseWriter, r *http.Request, e mfa.Enrolment)
-	// Throttle counts attempts at codes and passwords; KDF bounds
-	// password checks.
+	// Throttle counts attempts at codes and passwords (wrong current
+	// passwords as failed sign-ins of the member, so the password form is
+	// no faster password oracle than /login); KDF runs password
+	// derivations in the slots sign-in uses.
 	Throttle *web.Throttle
 	KDF      *password.Limiter
-	// Audit records the member's changes in their transaction; nil
-	// records nothing.
+	// Audit records the member's changes in the transaction ctx carries;
+	// nil records nothing.
 	Audit Recorder
 	// Passkeys runs passkey registration; nil when the issuer cannot be a
 	// WebAuthn relying party.
 	Passkeys *passkey.Service
+	// EndSessions ends sessions as a logout does (sessions.End, refresh
+	// tokens revoked, back-channel logouts queued and delivered once the
+	// transaction ctx carries commits), recording e for each, with its
+	// MemberID and SessionID filled in.
+	EndSessions func(ctx context.Context, list []idp.Session, e idp.AuditEvent) error
 }
 
-// Recorder writes an audit event in the transaction ctx carries.
+// Recorder writes an audit event in the transaction ctx carries (audit.Log).
 type Recorder interface {
 	Record(ctx context.Context, e idp.AuditEvent) error
 }
@@ -87,6 +100,14 @@ func (h *Handlers) Routes(handle func(path, method string, fn http.HandlerFunc))
 	handle(PathPasskeys, http.MethodPost, h.HandlePasskeyAdd)
 	handle(PathPasskeys+"/rename", http.MethodPost, h.HandlePasskeyRename)
 	handle(PathPasskeys+"/remove", http.MethodPost, h.HandlePasskeyRemove)
+	handle(Path, http.MethodPost, h.HandleName)
+	handle(PathPassword, http.MethodGet, h.HandlePasswordPage)
+	handle(PathPassword, http.MethodPost, h.HandlePassword)
+	handle(PathSessions, http.MethodGet, h.HandleSessions)
+	handle(PathSessions, http.MethodPost, h.HandleEndSession)
+	handle(PathApps, http.MethodGet, h.HandleApps)
+	handle(PathApps, http.MethodPost, h.HandleRevokeApp)
+	handle(PathActivity, http.MethodGet, h.HandleActivity)
 }
 
 // Visit is a signed-in member's request to one of the account pages.
@@ -138,15 +159,4 @@ func (h *Handlers) Change(w http.ResponseWriter, r *http.Request) (Visit, bool) 
 		return v, false
 	}
 	return v, true
-}
-
-// HandleOverview shows who is signed in and links to the sections.
-func (h *Handlers) HandleOverview(w http.ResponseWriter, r *http.Request) {
-	v, ok := h.Visitor(w, r)
-	if !ok {
-		return
-	}
-	h.web.Render(w, r, http.StatusOK, h.web.Pages.Account, web.AccountPage{
-		Name: v.Member.Name, Email: v.Member.Email, Username: v.Member.Username, CSRFToken: v.CSRFToken,
-	})
 }

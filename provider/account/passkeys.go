@@ -85,7 +85,7 @@ func (h *Handlers) HandlePasskeyAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err = h.cfg.Passkeys.FinishRegistration(ctx, v.Member, passkey.SessionKey(v.Session.ID), response, name,
 		func(ctx context.Context, pk idp.Passkey) error {
-			return h.record(ctx, h.event(r, v, idp.AuditPasskeyAdded, pk.Name))
+			return h.record(ctx, h.passkeyEvent(r, v, idp.AuditPasskeyAdded, pk.Name))
 		})
 	var msg string
 	switch {
@@ -122,7 +122,7 @@ func (h *Handlers) HandlePasskeyRename(w http.ResponseWriter, r *http.Request) {
 		if err := h.store.Passkeys.Rename(ctx, v.Member.ID, id, name); err != nil {
 			return err
 		}
-		return h.record(ctx, h.event(r, v, idp.AuditPasskeyRenamed, name))
+		return h.record(ctx, h.passkeyEvent(r, v, idp.AuditPasskeyRenamed, name))
 	})
 }
 
@@ -141,7 +141,7 @@ func (h *Handlers) HandlePasskeyRemove(w http.ResponseWriter, r *http.Request) {
 		if err := h.store.Passkeys.Remove(ctx, v.Member.ID, id); err != nil {
 			return err
 		}
-		return h.record(ctx, h.event(r, v, idp.AuditPasskeyRemoved, pk.Name))
+		return h.record(ctx, h.passkeyEvent(r, v, idp.AuditPasskeyRemoved, pk.Name))
 	})
 }
 
@@ -160,8 +160,8 @@ func (h *Handlers) changePasskey(w http.ResponseWriter, r *http.Request, v Visit
 	http.Redirect(w, r, PathPasskeys, http.StatusSeeOther)
 }
 
-// event is an audit event of the visiting member's own change.
-func (h *Handlers) event(r *http.Request, v Visit, typ idp.AuditType, name string) idp.AuditEvent {
+// passkeyEvent is an audit event of the visiting member's own change to a passkey.
+func (h *Handlers) passkeyEvent(r *http.Request, v Visit, typ idp.AuditType, name string) idp.AuditEvent {
 	return idp.AuditEvent{Type: typ, Actor: idp.ActorMember(v.Member.ID), MemberID: v.Member.ID,
 		SessionID: v.Session.ID, Address: h.web.ClientAddr(r), Detail: map[string]any{"passkey": name}}
 }

@@ -44,6 +44,10 @@ var (
 		"The form could not be verified. Reload your account page and try again. Nothing was changed.", ""}
 	LinkFormExpired = ErrorPage{http.StatusForbidden, "Form expired",
 		"The form could not be verified. Open the link from your mail again. Nothing was changed.", ""}
+	AccountSessionNotFound = ErrorPage{http.StatusNotFound, "Session not found",
+		"This session has already ended or is not one of yours. Nothing was changed.", ""}
+	AccountAppNotFound = ErrorPage{http.StatusNotFound, "App not found",
+		"You have not allowed this app, or its access was already removed. Nothing was changed.", ""}
 	NotSignedIn = ErrorPage{http.StatusBadRequest, "Not signed in",
 		"Sign in before answering this request. Go back to the application and try again.", ""}
 	DeviceCodeExpired = ErrorPage{http.StatusBadRequest, "Code expired",
@@ -54,6 +58,17 @@ var (
 	Busy          = ErrorPage{http.StatusServiceUnavailable, "Busy", "The service is busy. Wait a moment and try again.", ""}
 	Internal      = ErrorPage{http.StatusInternalServerError, "Something went wrong", "Please try again later.", ""}
 	Unavailable   = ErrorPage{http.StatusServiceUnavailable, "Temporarily unavailable", "The service is briefly unavailable. Please try again in a moment.", "temporarily_unavailable"}
+)
+
+// The messages of the account forms, shown above the form (role="alert")
+// when the member's input is refused; like the error pages, handlers name
+// them and never write the words themselves.
+const (
+	MsgWrongCurrentPassword = "The current password is incorrect."
+	MsgTooManyAttempts      = "Too many failed attempts. Wait a few minutes and try again."
+	MsgPasswordRule         = "The new password must be between %d and %d characters long."
+	MsgPasswordMismatch     = "The new password and its confirmation do not match."
+	MsgNameRule             = "The name must be at most %d bytes long."
 )
 
 // Refused is the page of a sign-in request refused by the protocol

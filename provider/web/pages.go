@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/templates"
@@ -21,6 +22,9 @@ type Pages struct {
 	// AccountEmail its email section; Security their second factors;
 	// Passkeys their passkeys.
 	Account, AccountEmail, Security, Passkeys *template.Template
+	// AccountPassword, AccountSessions, AccountApps and AccountActivity
+	// are the account's other sections.
+	AccountPassword, AccountSessions, AccountApps, AccountActivity *template.Template
 	// Forgot asks for the address to send a reset link to; SetPassword
 	// is where a reset or invitation link leads; VerifyEmail is where a
 	// verification link leads.
@@ -50,8 +54,11 @@ func parsePages() (*Pages, error) {
 		"loggedout.html": &p.LoggedOut, "error.html": &p.errorPage,
 		"device.html": &p.Device, "device_consent.html": &p.DeviceConsent, "device_done.html": &p.DeviceDone,
 		"account.html": &p.Account, "account_email.html": &p.AccountEmail, "security.html": &p.Security,
-		"passkeys.html": &p.Passkeys,
-		"forgot.html":   &p.Forgot, "set_password.html": &p.SetPassword, "verify_email.html": &p.VerifyEmail,
+		"passkeys.html":         &p.Passkeys,
+		"account_password.html": &p.AccountPassword,
+		"account_sessions.html": &p.AccountSessions, "account_apps.html": &p.AccountApps,
+		"account_activity.html": &p.AccountActivity,
+		"forgot.html":           &p.Forgot, "set_password.html": &p.SetPassword, "verify_email.html": &p.VerifyEmail,
 		"otp.html": &p.OTP, "otp_enrol.html": &p.OTPEnrol, "recovery_codes.html": &p.RecoveryCodes,
 	} {
 		if *dst, err = parse(name); err != nil {
@@ -94,8 +101,55 @@ type (
 	}
 	// DeviceDonePage is device_done.html: Allowed, or denied.
 	DeviceDonePage struct{ Allowed bool }
-	// AccountPage is account.html.
-	AccountPage struct{ Name, Email, Username, CSRFToken string }
+	// AccountPage is account.html. Error is a web.Msg* of a refused
+	// change, Notice what the last change did.
+	AccountPage struct{ Name, Email, Username, CSRFToken, Error, Notice string }
+	// AccountPasswordPage is account_password.html.
+	AccountPasswordPage struct {
+		CSRFToken, Error, Notice string
+		MinLength, MaxLength     int
+	}
+	// AccountSessionsPage is account_sessions.html: the member's sessions,
+	// newest use first.
+	AccountSessionsPage struct {
+		CSRFToken, Notice string
+		Sessions          []AccountSession
+		// Others is whether any session but this one is listed.
+		Others bool
+	}
+	// AccountSession is one line of account_sessions.html. Browser is the
+	// short form of its User-Agent ("Firefox on Linux").
+	AccountSession struct {
+		ID, Browser, Address   string
+		SignedInAt, LastSeenAt time.Time
+		Current                bool
+	}
+	// AccountAppsPage is account_apps.html: the member's remembered
+	// consents.
+	AccountAppsPage struct {
+		CSRFToken, Notice string
+		Apps              []AccountApp
+	}
+	// AccountApp is one remembered consent.
+	AccountApp struct {
+		ClientID, Name string
+		Scopes         []ScopeInfo
+		GrantedAt      time.Time
+	}
+	// AccountActivityPage is account_activity.html: recent security
+	// events of the member, newest first, in plain words.
+	AccountActivityPage struct {
+		Events []AccountEvent
+		// Limit is how many events the page shows at most.
+		Limit int
+	}
+	// AccountEvent is one line of account_activity.html.
+	AccountEvent struct {
+		Time               time.Time
+		What, App, Address string
+		// Warning marks an event the member should look at (a failure).
+		Warning bool
+	}
 	// AccountEmailPage is account_email.html. Sent: a verification link
 	// was just sent. MailOff: the provider sends no mail.
 	AccountEmailPage struct {

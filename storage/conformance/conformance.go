@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"TokensCreateConcurrent", testTokensCreateConcurrent},
 		{"TokensDeactivateConcurrent", testTokensDeactivateConcurrent},
 		{"TokensDeleteBy", testTokensDeleteBy},
+		{"TokensDeleteByClientSubject", testTokensDeleteByClientSubject},
 		{"TokensDeleteExpired", testTokensDeleteExpired},
 		{"TokenErrorsHideSignatures", testTokenErrorsHideSignatures},
 		{"Throttle", testThrottle},

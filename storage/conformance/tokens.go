@@ -205,6 +205,52 @@ func testTokensDeleteBy(t *testing.T, s *storage.Store) {
 	}
 }
 
+// testTokensDeleteByClientSubject: revoking one app of one member leaves
+// that member's tokens of other apps and other members' tokens of the app.
+func testTokensDeleteByClientSubject(t *testing.T, s *storage.Store) {
+	ctx := context.Background()
+	mustClient(t, s, "app")
+	mustClient(t, s, "other")
+	rows := []struct {
+		kind                 storage.TokenKind
+		sig, client, subject string
+	}{
+		{storage.KindRefresh, "f1", "app", "m1"},
+		{storage.KindRefresh, "f2", "app", "m1"},
+		{storage.KindAccess, "a1", "app", "m1"},
+		{storage.KindRefresh, "f3", "other", "m1"},
+		{storage.KindRefresh, "f4", "app", "m2"},
+		{storage.KindAccess, "cc", "app", ""}, // client credentials: no subject
+	}
+	for _, r := range rows {
+		tok := token(r.kind, r.sig, "r-"+r.sig, r.client)
+		tok.Subject = r.subject
+		must(t, s.Tokens.Create(ctx, tok))
+	}
+	for _, c := range []struct {
+		kind            storage.TokenKind
+		client, subject string
+		want            int64
+	}{
+		{storage.KindRefresh, "app", "m1", 2},
+		{storage.KindRefresh, "app", "m1", 0},
+		{storage.KindAccess, "app", "m1", 1},
+		{storage.KindAccess, "app", "", 0},
+		{storage.KindRefresh, "", "m1", 0},
+	} {
+		n, err := s.Tokens.DeleteByClientSubject(ctx, c.kind, c.client, c.subject)
+		must(t, err)
+		if n != c.want {
+			t.Errorf("DeleteByClientSubject(%s, %q, %q) removed %d, want %d", c.kind, c.client, c.subject, n, c.want)
+		}
+	}
+	for _, r := range rows[3:] {
+		if _, err := s.Tokens.Get(ctx, r.kind, r.sig); err != nil {
+			t.Errorf("token %s of %s for %q was removed: %v", r.sig, r.client, r.subject, err)
+		}
+	}
+}
+
 func testTokensDeleteExpired(t *testing.T, s *storage.Store) {
 	ctx := context.Background()
 	mustClient(t, s, "app")

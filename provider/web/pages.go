@@ -92,8 +92,10 @@ type ScopeInfo struct {
 // ScopeDescriptions explain scopes on the consent page in plain words.
 var ScopeDescriptions = map[string]string{
 	idp.ScopeOpenID:        "sign you in",
-	idp.ScopeProfile:       "see your name and username",
+	idp.ScopeProfile:       "see your name, username and profile (picture, website, gender, birthdate, time zone, language)",
 	idp.ScopeEmail:         "see your email address",
+	idp.ScopePhone:         "see your phone number",
+	idp.ScopeAddress:       "see your postal address",
 	idp.ScopeRoles:         "see your role",
 	idp.ScopeOfflineAccess: "stay signed in when you are away",
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/idp/idp/clients"
 	"github.com/idp/idp/dpop"
 	"github.com/idp/idp/keys"
+	"github.com/idp/idp/members"
 	"github.com/idp/idp/metrics"
 	"github.com/idp/idp/password"
 	"github.com/idp/idp/provider/account"
@@ -124,6 +125,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	})
 	p.account = account.New(account.Config{
 		Store: cfg.Store, Web: p.web, Log: p.log, Now: cfg.Now, SignIn: p.flow.StartSignIn,
+		Members: members.Service{Store: cfg.Store, EndSessions: p.endMemberSessions}, Audit: p.audit,
 	})
 	p.logout = sessions.NewNotifier(sessions.NotifierConfig{
 		Store: cfg.Store, Log: p.log, Now: cfg.Now, Issuer: cfg.Issuer, Sign: p.oauth.SignLogoutToken,

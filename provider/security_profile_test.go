@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -150,6 +151,58 @@ func TestSecurityProfileScopeWithdrawn(t *testing.T) {
 		ahead.Store(int64(time.Minute)) // past the client cache
 		if got := presentClaims(e.userinfoClaims(tok.AccessToken), profileClaimNames); strings.Join(got, " ") != "phone_number phone_number_verified" {
 			t.Errorf("userinfo after address was withdrawn: %v, want only the phone claims", got)
+		}
+	})
+}
+
+// TestSecurityAccountProfileForgery: "Every form carries a CSRF token;
+// only administrators verify a phone number." A forged POST without the
+// session's token changes nothing; a member who adds phone_number_verified,
+// role or email to the form changes none of them; a number an
+// administrator verified stays verified only while it is unchanged.
+func TestSecurityAccountProfileForgery(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newEnv(t, open(t))
+		b, pg := openProfile(t, e, "bob", bobPass)
+		before := must(e.store.Members.ByEmail(t.Context(), "bob@example.com"))
+
+		forged := formValues(pg, url.Values{"given_name": {"Mallory"}})
+		forged.Del("csrf_token")
+		if got := b.do(postForm(t, pg, forged)); got.resp.StatusCode != http.StatusForbidden {
+			t.Errorf("POST without a CSRF token: %d, want 403", got.resp.StatusCode)
+		}
+		forged.Set("csrf_token", "not-the-token")
+		if got := b.do(postForm(t, pg, forged)); got.resp.StatusCode != http.StatusForbidden {
+			t.Errorf("POST with a wrong CSRF token: %d, want 403", got.resp.StatusCode)
+		}
+		if after := must(e.store.Members.ByEmail(t.Context(), "bob@example.com")); !sameStoredProfile(after, before) {
+			t.Fatalf("a forged POST changed the member: %+v", after.Profile)
+		}
+
+		elevate := formValues(pg, url.Values{"phone_number": {"+15550199"}, "phone_number_verified": {"true"},
+			"role": {"admin"}, "email": {"mallory@example.com"}})
+		if got := b.do(postForm(t, pg, elevate)); got.resp.StatusCode != http.StatusOK {
+			t.Fatalf("save: %d %s", got.resp.StatusCode, got.body)
+		}
+		m := must(e.store.Members.ByID(t.Context(), before.ID))
+		if m.Profile.PhoneNumber != "+15550199" || m.Profile.PhoneNumberVerified || m.Role != idp.RoleMember || m.Email != "bob@example.com" {
+			t.Fatalf("the member set what only administrators may: %+v", m)
+		}
+
+		// An administrator verifies the number.
+		m.Profile.PhoneNumberVerified = true
+		if err := e.store.Members.Update(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+		pg = b.get(e.issuer + "/account/profile")
+		b.do(postForm(t, pg, formValues(pg, url.Values{"nickname": {"Bobby"}})))
+		if m = must(e.store.Members.ByID(t.Context(), before.ID)); !m.Profile.PhoneNumberVerified || m.Profile.Nickname != "Bobby" {
+			t.Fatalf("an edit that kept the number lost its verification: %+v", m.Profile)
+		}
+		pg = b.get(e.issuer + "/account/profile")
+		b.do(postForm(t, pg, formValues(pg, url.Values{"phone_number": {"+15550100"}})))
+		if m = must(e.store.Members.ByID(t.Context(), before.ID)); m.Profile.PhoneNumberVerified || m.Profile.PhoneNumber != "+15550100" {
+			t.Fatalf("a changed number kept the old number's verification: %+v", m.Profile)
 		}
 	})
 }

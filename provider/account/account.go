@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/idp/idp"
+	"github.com/idp/idp/audit"
+	"github.com/idp/idp/members"
 	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/storage"
 )
@@ -31,6 +33,10 @@ type Config struct {
 	// SignIn sends a browser without a session to the login page, to come
 	// back to returnTo (authflow.Handlers.StartSignIn).
 	SignIn func(w http.ResponseWriter, r *http.Request, returnTo string)
+	// Members writes a member's own changes through the members rules.
+	Members members.Service
+	// Audit records the member's changes in their transaction.
+	Audit *audit.Log
 }
 
 // Handlers serves the account pages.
@@ -49,6 +55,8 @@ func New(cfg Config) *Handlers {
 // handle (path, method, handler).
 func (h *Handlers) Routes(handle func(path, method string, fn http.HandlerFunc)) {
 	handle(Path, http.MethodGet, h.HandleOverview)
+	handle(ProfilePath, http.MethodGet, h.HandleProfile)
+	handle(ProfilePath, http.MethodPost, h.HandleProfileSave)
 }
 
 // Visit is a signed-in member's request to one of the account pages.

@@ -17,9 +17,10 @@ type Pages struct {
 	// Device, DeviceConsent and DeviceDone are the pages of the device
 	// authorization grant: the code form, the question, the answer.
 	Device, DeviceConsent, DeviceDone *template.Template
-	// Account is the signed-in member's overview (package account).
-	Account   *template.Template
-	errorPage *template.Template
+	// Account is the signed-in member's overview (package account);
+	// AccountProfile the form of their name and standard claims.
+	Account, AccountProfile *template.Template
+	errorPage               *template.Template
 	// FormPost is fosite's form_post response page; it stands alone, as
 	// fosite executes it with its own data.
 	FormPost *template.Template
@@ -39,7 +40,7 @@ func parsePages() (*Pages, error) {
 		"login.html": &p.Login, "consent.html": &p.Consent, "logout.html": &p.Logout,
 		"loggedout.html": &p.LoggedOut, "error.html": &p.errorPage,
 		"device.html": &p.Device, "device_consent.html": &p.DeviceConsent, "device_done.html": &p.DeviceDone,
-		"account.html": &p.Account,
+		"account.html": &p.Account, "account_profile.html": &p.AccountProfile,
 	} {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
@@ -77,10 +78,31 @@ type (
 	DeviceDonePage struct{ Allowed bool }
 	// AccountPage is account.html.
 	AccountPage struct{ Name, Email, Username, CSRFToken string }
+	// AccountProfilePage is account_profile.html. Errors name the
+	// refused fields; Saved confirms a stored change.
+	AccountProfilePage struct {
+		CSRFToken     string
+		Form          ProfileForm
+		PhoneVerified bool
+		Saved         bool
+		Errors        []FieldMessage
+	}
 	// LoggedOutPage is loggedout.html.
 	LoggedOutPage struct{ SignedOut bool }
 	errorPage     struct{ Title, Message, Code string }
 )
+
+// ProfileForm holds the values of the profile form, as stored or as
+// typed.
+type ProfileForm struct {
+	Name, GivenName, FamilyName, MiddleName, Nickname, Picture, Website, Gender string
+	Birthdate, Zoneinfo, Locale, PhoneNumber                                    string
+	Formatted, StreetAddress, Locality, Region, PostalCode, Country             string
+}
+
+// FieldMessage is one refused field of a form: Input is the id of its
+// input, Label its label, Message what is wrong.
+type FieldMessage struct{ Input, Label, Message string }
 
 // ScopeInfo is one line of the consent page. ByClaims marks a scope the
 // client did not list in scope but asked for through a claim it carries.

@@ -7,6 +7,8 @@ const (
 	ScopeOpenID        = "openid"
 	ScopeProfile       = "profile"
 	ScopeEmail         = "email"
+	ScopePhone         = "phone"   // phone_number, phone_number_verified (OpenID Connect Core §5.4)
+	ScopeAddress       = "address" // the structured address claim (§5.4)
 	ScopeRoles         = "roles"
 	ScopeOfflineAccess = "offline_access"
 	// ScopeAdmin grants the admin API (/admin/v1). It is never part of
@@ -19,7 +21,7 @@ const (
 // discovery and the consent page list them. The slice is new on each call,
 // so callers may keep or modify it.
 func SupportedScopes() []string {
-	return []string{ScopeOpenID, ScopeProfile, ScopeEmail, ScopeRoles, ScopeOfflineAccess}
+	return []string{ScopeOpenID, ScopeProfile, ScopeEmail, ScopePhone, ScopeAddress, ScopeRoles, ScopeOfflineAccess}
 }
 
 // SupportedGrants returns every OAuth 2.0 grant type the token endpoint

@@ -194,3 +194,16 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		t.Fatalf("fields = %q, want %q (error: %v)", fields, want, err)
 	}
 }
+
+// TestDefaultScopesLeavePhoneAndAddressOut: a registration without scopes
+// gets every served scope but phone and address, which a client receives
+// only when its registration names them.
+func TestDefaultScopesLeavePhoneAndAddressOut(t *testing.T) {
+	c := idp.Client{ID: "x", RedirectURIs: []string{"https://x.example/cb"}}
+	Prepare(&c, true)
+	for _, s := range idp.SupportedScopes() {
+		if want := s != idp.ScopePhone && s != idp.ScopeAddress; slices.Contains(c.Scopes, s) != want {
+			t.Errorf("default scopes %v: %s included = %v, want %v", c.Scopes, s, !want, want)
+		}
+	}
+}

@@ -13,10 +13,16 @@ import (
 
 // DefaultGrantTypes and DefaultScopes are what a registration that leaves
 // them out gets: the authorization code flow with refresh tokens, and every
-// scope the provider serves. Callers must not modify them.
+// scope the provider serves but phone and address. Those carry a member's
+// most personal claims, so a client may ask for them only when its
+// registration names them: a first-party client that skips consent never
+// receives a phone number or address by default. Callers must not modify
+// them.
 var (
 	DefaultGrantTypes = []string{idp.GrantAuthorizationCode, idp.GrantRefreshToken}
-	DefaultScopes     = idp.SupportedScopes()
+	DefaultScopes     = slices.DeleteFunc(idp.SupportedScopes(), func(s string) bool {
+		return s == idp.ScopePhone || s == idp.ScopeAddress
+	})
 )
 
 // PendingHash stands in for the secret hash of a confidential client until

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"strings"
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/password"
@@ -30,11 +31,13 @@ const MaxNameBytes = 200
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // Normalize fills the defaults a profile may leave out: the member role,
-// so only an explicit choice makes an administrator.
+// so only an explicit choice makes an administrator. It also puts the
+// standard claims in their stored form (NormalizeProfile).
 func Normalize(m *idp.Member) {
 	if m.Role == "" {
 		m.Role = idp.RoleMember
 	}
+	NormalizeProfile(&m.Profile)
 }
 
 // Check reports every problem with a member's profile. label turns a field
@@ -87,11 +90,13 @@ func problems(m idp.Member) []*FieldError {
 	}
 	if len(m.Name) > MaxNameBytes {
 		add("name", "must be at most %d bytes", MaxNameBytes)
+	} else if msg := checkText(m.Name, MaxNameBytes, false); msg != "" && !strings.Contains(msg, "spaces") {
+		add("name", "%s", msg)
 	}
 	if _, err := idp.ParseRole(string(m.Role)); err != nil {
 		add("role", "%q: want %q or %q", m.Role, idp.RoleAdmin, idp.RoleMember)
 	}
-	return errs
+	return append(errs, ValidateProfile(m.Profile)...)
 }
 
 // ErrDisabled means the member is disabled and may not sign in.

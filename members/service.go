@@ -63,6 +63,11 @@ func (s Service) Upsert(ctx context.Context, m idp.Member, pw string) (idp.Chang
 		// Nor withdraw a verification the member made by mail: they may
 		// vouch for an address, never take one back.
 		m.EmailVerified = m.EmailVerified || old.EmailVerified
+		// Nor may a file without profile fields erase the profile a
+		// member or administrator has since written.
+		if exists && m.Profile == (idp.Profile{}) {
+			m.Profile = old.Profile
+		}
 		if m.PasswordHash, err = keepOrHash(old.PasswordHash, pw); err != nil {
 			return err
 		}
@@ -83,7 +88,21 @@ func (s Service) Upsert(ctx context.Context, m idp.Member, pw string) (idp.Chang
 func sameMember(a, b idp.Member) bool {
 	return a.Email == b.Email && a.Username == b.Username && a.Name == b.Name &&
 		a.Role == b.Role && a.PasswordHash == b.PasswordHash && a.EmailVerified == b.EmailVerified &&
-		a.MFARequired == b.MFARequired
+		a.MFARequired == b.MFARequired && SameProfile(a.Profile, b.Profile)
+}
+
+// SameProfile reports whether two profiles hold the same claims (Address
+// is compared by value).
+func SameProfile(a, b idp.Profile) bool {
+	var x, y idp.Address
+	if a.Address != nil {
+		x = *a.Address
+	}
+	if b.Address != nil {
+		y = *b.Address
+	}
+	a.Address, b.Address = nil, nil
+	return a == b && x == y
 }
 
 // keepOrHash returns the stored hash when it still verifies against pw, so

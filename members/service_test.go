@@ -194,3 +194,31 @@ func TestChangePasswordRunsThenInItsTransaction(t *testing.T) {
 		}
 	})
 }
+
+// TestUpsertProfile: the bootstrap file's profile fields are applied and
+// idempotent (a profile with an address compares by value), and an entry
+// without any keeps the profile written since by the member or an admin.
+func TestUpsertProfile(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		svc, _ := newService(s)
+		m := idp.Member{Email: "p@example.com", Username: "p", Role: idp.RoleMember, Profile: fullProfile()}
+		for i, want := range []idp.Change{idp.Created, idp.Unchanged} {
+			if got, err := svc.Upsert(ctx, m, "first-password"); err != nil || got != want {
+				t.Fatalf("Upsert #%d = %v, %v; want %v", i+1, got, err, want)
+			}
+		}
+		m.Profile.Address.Locality = "Lyon"
+		if got, err := svc.Upsert(ctx, m, "first-password"); err != nil || got != idp.Updated {
+			t.Fatalf("Upsert of a changed address = %v, %v; want Updated", got, err)
+		}
+		m.Profile = idp.Profile{}
+		if got, err := svc.Upsert(ctx, m, "first-password"); err != nil || got != idp.Unchanged {
+			t.Fatalf("Upsert without profile fields = %v, %v; want Unchanged", got, err)
+		}
+		stored, _ := s.Members.ByEmail(ctx, m.Email)
+		if stored.Profile.Address == nil || stored.Profile.Address.Locality != "Lyon" || stored.Profile.GivenName != "Alice" {
+			t.Fatalf("stored profile %+v", stored.Profile)
+		}
+	})
+}

@@ -148,6 +148,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	})
 	p.account = account.New(account.Config{
 		Store: cfg.Store, Web: p.web, Log: p.log, Now: cfg.Now, SignIn: p.flow.StartSignIn, Mail: p.mail,
+		Members: members.Service{Store: cfg.Store, EndSessions: p.endMemberSessions},
 		Factors: p.factors, Throttle: p.throttle, KDF: p.kdf, Audit: p.audit, Passkeys: pk,
 		EndSessions: p.endAccountSessions,
 		WriteQR: func(w http.ResponseWriter, r *http.Request, e mfa.Enrolment) {

@@ -125,6 +125,10 @@ func TestSecurityDiscoveryPromises(t *testing.T) {
 			TokenEndpointAuthMethod: idp.AuthMethodPost,
 		}, webSecret)
 		m := e.metadata()
+		// Every advertised scope is one the web client may ask for, and
+		// alice has a value for every advertised claim.
+		e.setClientScopes("web", m.ScopesSupported...)
+		e.setProfile(aliceEmail, aliceProfile())
 		e.exerciseDPoPAlgs(m.DPoPSigningAlgs)
 		unknown := func(field, v string) { t.Errorf("%s advertises %q, which this test cannot exercise", field, v) }
 

@@ -70,6 +70,48 @@ type bootstrapMember struct {
 	// demos and tests only, like a demo password — a real secret is never
 	// written into a file.
 	TOTPSecret string `yaml:"totp_secret"`
+	// The standard claims sit beside the other fields, named as in
+	// tokens. An entry without any keeps the profile stored since (see
+	// members.Service.Upsert).
+	bootstrapProfile `yaml:",inline"`
+}
+
+// bootstrapProfile is a member's standard claims (OpenID Connect Core
+// §5.1); package members validates them.
+type bootstrapProfile struct {
+	GivenName           string            `yaml:"given_name"`
+	FamilyName          string            `yaml:"family_name"`
+	MiddleName          string            `yaml:"middle_name"`
+	Nickname            string            `yaml:"nickname"`
+	Picture             string            `yaml:"picture"`
+	Website             string            `yaml:"website"`
+	Gender              string            `yaml:"gender"`
+	Birthdate           string            `yaml:"birthdate"`
+	Zoneinfo            string            `yaml:"zoneinfo"`
+	Locale              string            `yaml:"locale"`
+	PhoneNumber         string            `yaml:"phone_number"`
+	PhoneNumberVerified bool              `yaml:"phone_number_verified"`
+	Address             *bootstrapAddress `yaml:"address"`
+}
+
+type bootstrapAddress struct {
+	Formatted     string `yaml:"formatted"`
+	StreetAddress string `yaml:"street_address"`
+	Locality      string `yaml:"locality"`
+	Region        string `yaml:"region"`
+	PostalCode    string `yaml:"postal_code"`
+	Country       string `yaml:"country"`
+}
+
+func (p bootstrapProfile) profile() idp.Profile {
+	out := idp.Profile{GivenName: p.GivenName, FamilyName: p.FamilyName, MiddleName: p.MiddleName, Nickname: p.Nickname,
+		Picture: p.Picture, Website: p.Website, Gender: p.Gender, Birthdate: p.Birthdate, Zoneinfo: p.Zoneinfo,
+		Locale: p.Locale, PhoneNumber: p.PhoneNumber, PhoneNumberVerified: p.PhoneNumberVerified}
+	if a := p.Address; a != nil {
+		out.Address = &idp.Address{Formatted: a.Formatted, StreetAddress: a.StreetAddress, Locality: a.Locality,
+			Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}
+	}
+	return out
 }
 
 // bootstrap is a parsed and validated bootstrap file. Secrets and passwords
@@ -198,7 +240,7 @@ func (fc bootstrapClient) client() idp.Client {
 
 func (fm bootstrapMember) member() idp.Member {
 	m := idp.Member{Email: fm.Email, Username: fm.Username, Name: fm.Name, Role: idp.Role(fm.Role),
-		EmailVerified: fm.EmailVerified, MFARequired: fm.MFARequired}
+		EmailVerified: fm.EmailVerified, MFARequired: fm.MFARequired, Profile: fm.bootstrapProfile.profile()}
 	members.Normalize(&m)
 	return m
 }

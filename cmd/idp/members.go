@@ -25,18 +25,30 @@ type memberAddConfig struct {
 	Database, Email, Username, Name, Role string
 	// EmailVerified vouches for the address (email_verified true).
 	EmailVerified bool
+	// Profile is the --profile JSON object of standard claims.
+	Profile string
 }
 
 // Validate reports every problem with the flags at once.
 func (cfg memberAddConfig) Validate() error {
-	return errors.Join(append(members.Check(cfg.member(), option), checkDatabase(cfg.Database))...)
+	m, err := cfg.member()
+	if err != nil {
+		return errors.Join(err, checkDatabase(cfg.Database))
+	}
+	return errors.Join(append(members.Check(m, memberOption), checkDatabase(cfg.Database))...)
 }
 
-func (cfg memberAddConfig) member() idp.Member {
+func (cfg memberAddConfig) member() (idp.Member, error) {
 	m := idp.Member{Email: cfg.Email, Username: cfg.Username, Name: cfg.Name, Role: idp.Role(cfg.Role),
 		EmailVerified: cfg.EmailVerified}
+	if cfg.Profile != "" {
+		var err error
+		if m.Profile, err = patchProfile(idp.Profile{}, cfg.Profile); err != nil {
+			return m, err
+		}
+	}
 	members.Normalize(&m)
-	return m
+	return m, nil
 }
 
 // memberService is the members.Service over store, ending sessions the
@@ -56,13 +68,14 @@ func (c *cli) membersAddCommand() *ffcli.Command {
 	fs.StringVar(&cfg.Name, "name", "", "display name")
 	fs.StringVar(&cfg.Role, "role", string(idp.RoleMember), "role: admin or member")
 	fs.BoolVar(&cfg.EmailVerified, "email-verified", false, "vouch for the address: email_verified is true without a verification mail")
-	return c.command("add", "idp members add --email E --username U --name N [--role R] [--email-verified] < password",
+	fs.StringVar(&cfg.Profile, "profile", "", profileUsage)
+	return c.command("add", "idp members add --email E --username U --name N [--role R] [--email-verified] [--profile JSON] < password",
 		"add a member; the password is read from standard input or prompted for", fs,
 		func(ctx context.Context) error {
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
-			m := cfg.member()
+			m, _ := cfg.member() // checked by Validate
 			pw, err := c.readPassword()
 			if err != nil {
 				return err
@@ -111,13 +124,21 @@ type memberJSON struct {
 	Name     string `json:"name"`
 	Role     string `json:"role"`
 	// EmailVerified is the email_verified claim.
-	EmailVerified bool      `json:"email_verified"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	EmailVerified bool `json:"email_verified"`
+	// Profile holds the standard claims that are set.
+	Profile   *idp.Profile `json:"profile,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
 }
 
 func newMemberJSON(m idp.Member) memberJSON {
-	return memberJSON{m.ID, m.Email, m.Username, m.Name, string(m.Role), m.EmailVerified, m.CreatedAt, m.UpdatedAt}
+	j := memberJSON{ID: m.ID, Email: m.Email, Username: m.Username, Name: m.Name, Role: string(m.Role),
+		EmailVerified: m.EmailVerified, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+	if m.Profile != (idp.Profile{}) {
+		p := m.Profile
+		j.Profile = &p
+	}
+	return j
 }
 
 // memberSelector names one member by email or username.

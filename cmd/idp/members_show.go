@@ -39,23 +39,32 @@ func (c *cli) membersShowCommand() *ffcli.Command {
 	fs.BoolVar(&asJSON, "json", false, "print a JSON object")
 	return c.memberArgCommand("show", "idp members show ID|EMAIL|USERNAME [--json]", "show a member", fs, &dsn,
 		func(_ context.Context, _ *storage.Store, m idp.Member) error {
-			return c.show([][2]string{
-				{"ID", m.ID}, {"Email", m.Email}, {"Username", m.Username}, {"Name", m.Name},
-				{"Role", string(m.Role)}, {"Email verified", strconv.FormatBool(m.EmailVerified)}, {"Created", timestamp(m.CreatedAt)}, {"Updated", timestamp(m.UpdatedAt)},
-			}, newMemberJSON(m), asJSON)
+			rows := append([][2]string{
+				{"ID", m.ID}, {"Email", m.Email}, {"Username", m.Username}, {"Name", m.Name}, {"Role", string(m.Role)},
+				{"Email verified", strconv.FormatBool(m.EmailVerified)},
+			}, profileRows(m.Profile)...)
+			rows = append(rows, [2]string{"Created", timestamp(m.CreatedAt)}, [2]string{"Updated", timestamp(m.UpdatedAt)})
+			return c.show(rows, newMemberJSON(m), asJSON)
 		})
 }
 
 // memberUpdateConfig holds the flags of idp members update; only the flags
 // given change the member.
 type memberUpdateConfig struct {
-	Database, Email, Username, Name, Role string
-	EmailVerified                         bool
-	given                                 map[string]bool
+	Database, Email, Username, Name, Role, Profile string
+	EmailVerified                                  bool
+	given                                          map[string]bool
 }
 
-// apply returns m with the given flags' values.
-func (cfg memberUpdateConfig) apply(m idp.Member) idp.Member {
+// apply returns m with the given flags' values; --profile is merged into
+// the stored profile.
+func (cfg memberUpdateConfig) apply(m idp.Member) (idp.Member, error) {
+	if cfg.given["profile"] {
+		var err error
+		if m.Profile, err = patchProfile(m.Profile, cfg.Profile); err != nil {
+			return m, err
+		}
+	}
 	if cfg.given["email"] {
 		m.Email = cfg.Email
 	}
@@ -71,7 +80,7 @@ func (cfg memberUpdateConfig) apply(m idp.Member) idp.Member {
 	if cfg.given["email-verified"] {
 		m.EmailVerified = cfg.EmailVerified
 	}
-	return m
+	return m, nil
 }
 
 func (c *cli) membersUpdateCommand() *ffcli.Command {
@@ -84,13 +93,17 @@ func (c *cli) membersUpdateCommand() *ffcli.Command {
 	fs.StringVar(&cfg.Role, "role", "", "new role: admin or member")
 	fs.BoolVar(&cfg.EmailVerified, "email-verified", false,
 		"vouch for the address (true) or withdraw it (false); a new --email without it is unverified")
-	return c.memberArgCommand("update", "idp members update ID|EMAIL|USERNAME [--email E] [--username U] [--name N] [--role R] [--email-verified=true|false]",
+	fs.StringVar(&cfg.Profile, "profile", "", profileUsage)
+	return c.memberArgCommand("update", "idp members update ID|EMAIL|USERNAME [--email E] [--username U] [--name N] [--role R] [--email-verified=true|false] [--profile JSON]",
 		"change a member's profile; the flags not given keep their value", fs, &cfg.Database,
 		func(ctx context.Context, store *storage.Store, m idp.Member) error {
 			cfg.given = map[string]bool{}
 			fs.Visit(func(f *flag.Flag) { cfg.given[f.Name] = true })
-			updated := cfg.apply(m)
-			if errs := members.Check(updated, option); len(errs) > 0 {
+			updated, err := cfg.apply(m)
+			if err != nil {
+				return err
+			}
+			if errs := members.Check(updated, memberOption); len(errs) > 0 {
 				return errors.Join(errs...)
 			}
 			if err := memberService(store).Update(ctx, updated); err != nil {

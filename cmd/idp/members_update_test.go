@@ -59,7 +59,8 @@ func TestMembersShowAndUpdate(t *testing.T) {
 		msg = idpFails(t, "", "members", "update", "alice", db, "--email", "nope", "--role", "root")
 		wantContains(t, msg, "--email:", `--role: "root"`)
 		if got := decodeOne[memberJSON](t, runOK(t, "", "members", "show", db, "alice", "--json")); got != (memberJSON{
-			alice.ID, "alice@example.com", "alice", "Alice Liddell", "admin", got.EmailVerified, got.CreatedAt, got.UpdatedAt}) {
+			ID: alice.ID, Email: "alice@example.com", Username: "alice", Name: "Alice Liddell", Role: "admin",
+			EmailVerified: got.EmailVerified, CreatedAt: got.CreatedAt, UpdatedAt: got.UpdatedAt}) {
 			t.Fatalf("a refused update wrote %+v", got)
 		}
 	})

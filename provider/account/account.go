@@ -42,6 +42,8 @@ type Config struct {
 	// SignIn sends a browser without a session to the login page, to come
 	// back to returnTo (authflow.Handlers.StartSignIn).
 	SignIn func(w http.ResponseWriter, r *http.Request, returnTo string)
+	// Members writes a member's own changes through the members rules.
+	Members members.Service
 	// Mail sends verification links; disabled without a mail server.
 	Mail *members.Mail
 	// Factors enrols, checks and removes second factors; WriteQR serves
@@ -108,6 +110,8 @@ func (h *Handlers) Routes(handle func(path, method string, fn http.HandlerFunc))
 	handle(PathApps, http.MethodGet, h.HandleApps)
 	handle(PathApps, http.MethodPost, h.HandleRevokeApp)
 	handle(PathActivity, http.MethodGet, h.HandleActivity)
+	handle(ProfilePath, http.MethodGet, h.HandleProfile)
+	handle(ProfilePath, http.MethodPost, h.HandleProfileSave)
 }
 
 // Visit is a signed-in member's request to one of the account pages.

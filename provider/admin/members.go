@@ -27,6 +27,49 @@ type memberFields struct {
 	// MFARequired makes the member enrol a second factor at their next
 	// sign-in and pass it at every sign-in.
 	MFARequired bool `json:"mfa_required"`
+	profileFields
+}
+
+// profileFields are the member's standard claims (OpenID Connect Core
+// §5.1), flat in the member as in the bootstrap file. Every one is always
+// present ("" or null when unset) so a merge patch may name it; the rules
+// are members.ValidateProfile's.
+type profileFields struct {
+	GivenName           string       `json:"given_name"`
+	FamilyName          string       `json:"family_name"`
+	MiddleName          string       `json:"middle_name"`
+	Nickname            string       `json:"nickname"`
+	Picture             string       `json:"picture"`
+	Website             string       `json:"website"`
+	Gender              string       `json:"gender"`
+	Birthdate           string       `json:"birthdate"`
+	Zoneinfo            string       `json:"zoneinfo"`
+	Locale              string       `json:"locale"`
+	PhoneNumber         string       `json:"phone_number"`
+	PhoneNumberVerified bool         `json:"phone_number_verified"`
+	Address             *idp.Address `json:"address"`
+}
+
+func fieldsOfProfile(p idp.Profile) profileFields {
+	f := profileFields{GivenName: p.GivenName, FamilyName: p.FamilyName, MiddleName: p.MiddleName, Nickname: p.Nickname,
+		Picture: p.Picture, Website: p.Website, Gender: p.Gender, Birthdate: p.Birthdate, Zoneinfo: p.Zoneinfo,
+		Locale: p.Locale, PhoneNumber: p.PhoneNumber, PhoneNumberVerified: p.PhoneNumberVerified}
+	if p.Address != nil {
+		a := *p.Address
+		f.Address = &a
+	}
+	return f
+}
+
+func (f profileFields) profile() idp.Profile {
+	p := idp.Profile{GivenName: f.GivenName, FamilyName: f.FamilyName, MiddleName: f.MiddleName, Nickname: f.Nickname,
+		Picture: f.Picture, Website: f.Website, Gender: f.Gender, Birthdate: f.Birthdate, Zoneinfo: f.Zoneinfo,
+		Locale: f.Locale, PhoneNumber: f.PhoneNumber, PhoneNumberVerified: f.PhoneNumberVerified}
+	if f.Address != nil {
+		a := *f.Address
+		p.Address = &a
+	}
+	return p
 }
 
 // memberJSON is a member as the API shows it: never the password hash.
@@ -49,13 +92,14 @@ type memberCreate struct {
 
 func fieldsOfMember(m idp.Member) memberFields {
 	return memberFields{Email: m.Email, Username: m.Username, Name: m.Name, Role: string(m.Role), Disabled: m.Disabled,
-		EmailVerified: m.EmailVerified, MFARequired: m.MFARequired}
+		EmailVerified: m.EmailVerified, MFARequired: m.MFARequired, profileFields: fieldsOfProfile(m.Profile)}
 }
 
 func (f memberFields) apply(m *idp.Member) {
 	m.Email, m.Username, m.Name, m.Role, m.Disabled = f.Email, f.Username, f.Name, idp.Role(f.Role), f.Disabled
 	m.EmailVerified = f.EmailVerified
 	m.MFARequired = f.MFARequired
+	m.Profile = f.profileFields.profile()
 }
 
 func renderMember(m idp.Member) memberJSON {

@@ -84,27 +84,64 @@ func ReleasedScopes(granted fosite.Arguments, c Client) fosite.Arguments {
 	return out
 }
 
-// MemberClaims are the claims the released scopes carry.
+// MemberClaims are the claims the released scopes carry (OpenID Connect
+// Core §5.4) that have a value: a claim the member left empty is absent,
+// never "" (§5.3.2).
 func MemberClaims(m idp.Member, scopes fosite.Arguments) map[string]interface{} {
+	all := memberValues(m)
+	out := map[string]interface{}{}
+	for scope, names := range scopeClaims {
+		if scopes.Has(scope) {
+			for _, n := range names {
+				if v, ok := all[n]; ok {
+					out[n] = v
+				}
+			}
+		}
+	}
+	return out
+}
+
+// memberValues are every claim of m that has a value.
+func memberValues(m idp.Member) map[string]interface{} {
+	p := m.Profile
 	all := map[string]interface{}{
-		"name":               m.Name,
-		"preferred_username": m.Username,
-		"updated_at":         m.UpdatedAt.Unix(),
-		"email":              m.Email,
+		"updated_at": m.UpdatedAt.Unix(),
+		"email":      m.Email,
 		// True once the member followed a verification link sent to the
 		// address, or an administrator vouched for it.
 		"email_verified": m.EmailVerified,
 		"roles":          []string{string(m.Role)},
 	}
-	out := map[string]interface{}{}
-	for scope, names := range scopeClaims {
-		if scopes.Has(scope) {
-			for _, n := range names {
-				out[n] = all[n]
-			}
+	for n, v := range map[string]string{
+		"name": m.Name, "preferred_username": m.Username,
+		"given_name": p.GivenName, "family_name": p.FamilyName, "middle_name": p.MiddleName,
+		"nickname": p.Nickname, "picture": p.Picture, "website": p.Website, "gender": p.Gender,
+		"birthdate": p.Birthdate, "zoneinfo": p.Zoneinfo, "locale": p.Locale,
+	} {
+		if v != "" {
+			all[n] = v
 		}
 	}
-	return out
+	if p.PhoneNumber != "" {
+		// Verified or not is only said of a number there is.
+		all["phone_number"], all["phone_number_verified"] = p.PhoneNumber, p.PhoneNumberVerified
+	}
+	if a := p.Address; a != nil {
+		addr := map[string]interface{}{}
+		for n, v := range map[string]string{
+			"formatted": a.Formatted, "street_address": a.StreetAddress, "locality": a.Locality,
+			"region": a.Region, "postal_code": a.PostalCode, "country": a.Country,
+		} {
+			if v != "" {
+				addr[n] = v
+			}
+		}
+		if len(addr) > 0 {
+			all["address"] = addr // §5.1.1: a JSON object
+		}
+	}
+	return all
 }
 
 // AddedScopes are the scopes a claims request adds to an OpenID request:
@@ -147,12 +184,17 @@ func RequestClaimScopes(ar fosite.AuthorizeRequester, claims string) error {
 
 // claimScopes are the scopes that carry member claims, in the order the
 // consent page lists them.
-var claimScopes = []string{idp.ScopeProfile, idp.ScopeEmail, idp.ScopeRoles}
+var claimScopes = []string{idp.ScopeProfile, idp.ScopeEmail, idp.ScopePhone, idp.ScopeAddress, idp.ScopeRoles}
 
-// scopeClaims maps each scope to the claims it carries.
+// scopeClaims maps each scope to the claims it carries: the standard
+// scopes as OpenID Connect Core §5.4 lists them (without "profile", the
+// URL of a profile page, which the provider does not keep), and roles.
 var scopeClaims = map[string][]string{
-	idp.ScopeProfile: {"name", "preferred_username", "updated_at"},
+	idp.ScopeProfile: {"name", "family_name", "given_name", "middle_name", "nickname", "preferred_username",
+		"picture", "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at"},
 	idp.ScopeEmail:   {"email", "email_verified"},
+	idp.ScopePhone:   {"phone_number", "phone_number_verified"},
+	idp.ScopeAddress: {"address"},
 	idp.ScopeRoles:   {"roles"},
 }
 

@@ -21,7 +21,8 @@ type Pages struct {
 	// Account is the signed-in member's overview (package account);
 	// AccountEmail its email section; Security their second factors;
 	// Passkeys their passkeys.
-	Account, AccountEmail, Security, Passkeys *template.Template
+	// AccountProfile the form of their name and standard claims.
+	Account, AccountEmail, Security, Passkeys, AccountProfile *template.Template
 	// AccountPassword, AccountSessions, AccountApps and AccountActivity
 	// are the account's other sections.
 	AccountPassword, AccountSessions, AccountApps, AccountActivity *template.Template
@@ -60,6 +61,7 @@ func parsePages() (*Pages, error) {
 		"account_activity.html": &p.AccountActivity,
 		"forgot.html":           &p.Forgot, "set_password.html": &p.SetPassword, "verify_email.html": &p.VerifyEmail,
 		"otp.html": &p.OTP, "otp_enrol.html": &p.OTPEnrol, "recovery_codes.html": &p.RecoveryCodes,
+		"account_profile.html": &p.AccountProfile,
 	} {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
@@ -210,10 +212,31 @@ type (
 	}
 	// PasskeyRow is one passkey of PasskeysPage.
 	PasskeyRow struct{ ID, Name, Created, LastUsed string }
+	// AccountProfilePage is account_profile.html. Errors name the
+	// refused fields; Saved confirms a stored change.
+	AccountProfilePage struct {
+		CSRFToken     string
+		Form          ProfileForm
+		PhoneVerified bool
+		Saved         bool
+		Errors        []FieldMessage
+	}
 	// LoggedOutPage is loggedout.html.
 	LoggedOutPage struct{ SignedOut bool }
 	errorPage     struct{ Title, Message, Code string }
 )
+
+// ProfileForm holds the values of the profile form, as stored or as
+// typed.
+type ProfileForm struct {
+	Name, GivenName, FamilyName, MiddleName, Nickname, Picture, Website, Gender string
+	Birthdate, Zoneinfo, Locale, PhoneNumber                                    string
+	Formatted, StreetAddress, Locality, Region, PostalCode, Country             string
+}
+
+// FieldMessage is one refused field of a form: Input is the id of its
+// input, Label its label, Message what is wrong.
+type FieldMessage struct{ Input, Label, Message string }
 
 // ScopeInfo is one line of the consent page. ByClaims marks a scope the
 // client did not list in scope but asked for through a claim it carries.
@@ -225,8 +248,10 @@ type ScopeInfo struct {
 // ScopeDescriptions explain scopes on the consent page in plain words.
 var ScopeDescriptions = map[string]string{
 	idp.ScopeOpenID:        "sign you in",
-	idp.ScopeProfile:       "see your name and username",
+	idp.ScopeProfile:       "see your name, username and profile (picture, website, gender, birthdate, time zone, language)",
 	idp.ScopeEmail:         "see your email address",
+	idp.ScopePhone:         "see your phone number",
+	idp.ScopeAddress:       "see your postal address",
 	idp.ScopeRoles:         "see your role",
 	idp.ScopeOfflineAccess: "stay signed in when you are away",
 }

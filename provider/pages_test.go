@@ -97,7 +97,8 @@ func TestPagesBrand(t *testing.T) {
 	}
 }
 
-// TestPagesBrandLightAccent: a light accent gets black button text.
+// TestPagesBrandLightAccent: a light accent gets black button text, and
+// keeps the default focus ring on the light page, where it would not show.
 func TestPagesBrandLightAccent(t *testing.T) {
 	e := newEnv(t, openSQLite(t), func(c *provider.Config) { c.BrandColor = "#ffd700" })
 	resp, err := testClient.Get(e.issuer + "/static/brand.css")
@@ -106,7 +107,7 @@ func TestPagesBrandLightAccent(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(body), "--on-accent: #000") {
+	if !strings.Contains(string(body), "--on-accent: #000") || !strings.Contains(string(body), "--focus: #1f5fbf") {
 		t.Errorf("brand.css for a gold accent: %s", body)
 	}
 }

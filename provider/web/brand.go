@@ -88,17 +88,23 @@ func logoType(b []byte) string {
 
 // brandCSS is the generated stylesheet of the accent colour: the colour
 // and the text colour readable on it (black or white, whichever contrasts
-// more), so a light accent still gets legible buttons.
+// more), so a light accent still gets legible buttons. An accent under
+// 3:1 against a white page (WCAG 2.2 §1.4.11) would make the focus ring
+// invisible in light mode, which then keeps the default ring.
 func brandCSS(color string) []byte {
 	if color == "" {
 		return []byte("/* no accent colour set: style.css's applies */\n")
 	}
-	r, g, b := parseHex(color)
+	lum := luminance(parseHex(color))
 	on := "#fff"
-	if contrast(luminance(r, g, b), 0) > contrast(luminance(r, g, b), 1) {
+	if contrast(lum, 0) > contrast(lum, 1) {
 		on = "#000"
 	}
-	return fmt.Appendf(nil, ":root { --accent: %s; --on-accent: %s; }\n", strings.ToLower(color), on)
+	css := fmt.Appendf(nil, ":root { --accent: %s; --on-accent: %s; }\n", strings.ToLower(color), on)
+	if contrast(lum, 1) < 3 {
+		css = append(css, "@media (prefers-color-scheme: light) { :root { --focus: #1f5fbf; } }\n"...)
+	}
+	return css
 }
 
 func parseHex(c string) (r, g, b uint8) {

@@ -108,4 +108,12 @@ var french = map[string]string{
 	"Sign-in request refused": "Demande de connexion refusée",
 	"The application asked to send you back to an address it has not registered, so you were not sent there. Go back to the application; if this happens again, tell the people who run it.": "L'application a demandé à vous renvoyer vers une adresse qu'elle n'a pas enregistrée : vous n'y avez pas été envoyé. Revenez à l'application ; si cela se reproduit, prévenez ses responsables.",
 	"The application sent a sign-in request this service cannot accept. Go back to the application and try again; if this happens again, tell the people who run it.":                        "L'application a envoyé une demande de connexion que ce service ne peut pas accepter. Revenez à l'application et réessayez ; si cela se reproduit, prévenez ses responsables.",
+	// Mailed links (password reset, address verification, invitation).
+	"Confirm your email address":               "Confirmez votre adresse e-mail",
+	"Enter the email address of your account.": "Saisissez l'adresse e-mail de votre compte.",
+	"Reset your password":                      "Réinitialiser votre mot de passe",
+	"Your email address":                       "Votre adresse e-mail",
+	"The form could not be verified. Open the link from your mail again. Nothing was changed.": "Le formulaire n'a pas pu être vérifié. Ouvrez à nouveau le lien reçu par e-mail. Rien n'a été modifié.",
+	"The two passwords differ. Type the same password twice.":                                  "Les deux mots de passe diffèrent. Saisissez deux fois le même mot de passe.",
+	"Too many requests from your network. Wait an hour and try again.":                         "Trop de demandes depuis votre réseau. Attendez une heure et réessayez.",
 }

@@ -16,10 +16,10 @@ import (
 	"github.com/idp/idp/storage"
 )
 
-// chromium starts a headless Chromium for the test, or skips when there
+// pagesChromium starts a headless Chromium for the test, or skips when there
 // is none (failing when IDP_TEST_REQUIRE_BROWSER=1), and returns its
 // context, bounded by a deadline so a hang fails fast.
-func chromium(t *testing.T) context.Context {
+func pagesChromium(t *testing.T) context.Context {
 	t.Helper()
 	required := os.Getenv("IDP_TEST_REQUIRE_BROWSER") == "1"
 	if testing.Short() && !required {
@@ -88,7 +88,7 @@ func do(t *testing.T, ctx context.Context, step string, actions ...chromedp.Acti
 func TestPagesLoginFocus(t *testing.T) {
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		e := newEnv(t, open(t))
-		ctx := chromium(t)
+		ctx := pagesChromium(t)
 		do(t, ctx, "open", chromedp.Navigate(e.webRP().authURL(newAuthRequest())))
 		waitPage(t, ctx, "login", "#password")
 		focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`))
@@ -142,7 +142,7 @@ func TestPagesAccessibility(t *testing.T) {
 	e, _ := brandedEnv(t, openSQLite(t))
 	e.addClient(idp.Client{ID: "tv", Name: "Living Room TV", GrantTypes: []string{idp.GrantDeviceCode},
 		Scopes: []string{"openid", "profile"}}, "")
-	ctx := chromium(t)
+	ctx := pagesChromium(t)
 
 	checked := 0
 	check := func(name string) {

@@ -116,4 +116,10 @@ var french = map[string]string{
 	"The form could not be verified. Open the link from your mail again. Nothing was changed.": "Le formulaire n'a pas pu être vérifié. Ouvrez à nouveau le lien reçu par e-mail. Rien n'a été modifié.",
 	"The two passwords differ. Type the same password twice.":                                  "Les deux mots de passe diffèrent. Saisissez deux fois le même mot de passe.",
 	"Too many requests from your network. Wait an hour and try again.":                         "Trop de demandes depuis votre réseau. Attendez une heure et réessayez.",
+	// Second factors (account security, the sign-in step).
+	"Security":                     "Sécurité",
+	"Set up two-step verification": "Configurer la validation en deux étapes",
+	"Two-step verification":        "Validation en deux étapes",
+	"Your recovery codes":          "Vos codes de récupération",
+	"The code is incorrect or was already used. Enter the current code from your authenticator app, or a recovery code.": "Ce code est incorrect ou a déjà été utilisé. Saisissez le code actuel de votre application d'authentification, ou un code de récupération.",
 }

@@ -122,4 +122,9 @@ var french = map[string]string{
 	"Two-step verification":        "Validation en deux étapes",
 	"Your recovery codes":          "Vos codes de récupération",
 	"The code is incorrect or was already used. Enter the current code from your authenticator app, or a recovery code.": "Ce code est incorrect ou a déjà été utilisé. Saisissez le code actuel de votre application d'authentification, ou un code de récupération.",
+	// Passkeys.
+	"Passkeys": "Clés d'accès",
+	"The passkey could not be verified. Try again, or sign in with your password.":   "La clé d'accès n'a pas pu être vérifiée. Réessayez, ou connectez-vous avec votre mot de passe.",
+	"The passkey request expired. Try again.":                                        "La demande de clé d'accès a expiré. Réessayez.",
+	"Your browser did not send a passkey. Try again, or sign in with your password.": "Votre navigateur n'a pas envoyé de clé d'accès. Réessayez, ou connectez-vous avec votre mot de passe.",
 }

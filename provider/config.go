@@ -16,6 +16,7 @@ import (
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/mail"
 	"github.com/idp/idp/provider/registration"
+	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/storage"
 )
 
@@ -138,6 +139,19 @@ type Config struct {
 	// when the metrics are served on a listener of their own
 	// (Provider.Metrics().Handler()).
 	MetricsElsewhere bool
+
+	// BrandName is the organisation's name, shown on every page.
+	BrandName string
+	// BrandLogo is the path of the organisation's logo (PNG, JPEG, WebP or
+	// SVG, at most web.MaxLogoBytes), read at start and served at
+	// web.LogoPath; empty shows no logo.
+	BrandLogo string
+	// BrandColor is the accent colour of buttons and focus rings, #rgb or
+	// #rrggbb, served in web.BrandCSSPath; empty keeps the default.
+	BrandColor string
+	// TemplatesDir holds templates (and the stylesheet) that replace the
+	// embedded ones of the same name; the others stay embedded.
+	TemplatesDir string
 }
 
 // Defaults of the settings, all here, so the command line's flags show the
@@ -288,6 +302,11 @@ func (c Config) Validate() error {
 	for _, role := range c.RequireMFAForRoles {
 		if _, err := idp.ParseRole(string(role)); err != nil {
 			errs = append(errs, fmt.Errorf("require mfa for role: %w", err))
+		}
+	}
+	if c.BrandColor != "" {
+		if err := web.CheckColor(c.BrandColor); err != nil {
+			errs = append(errs, fmt.Errorf("brand color: %w", err))
 		}
 	}
 	errs = append(errs, c.Registration.Validate())

@@ -8,6 +8,7 @@ import (
 	"github.com/idp/idp/dpop"
 	"github.com/idp/idp/keys"
 	"github.com/idp/idp/provider/oauth"
+	"github.com/idp/idp/provider/web"
 )
 
 // discovery is the OpenID Provider Metadata (OpenID Connect Discovery 1.0
@@ -46,6 +47,9 @@ type discovery struct {
 	BackchannelLogoutSessionSupported          bool     `json:"backchannel_logout_session_supported"`
 	FrontchannelLogoutSupported                bool     `json:"frontchannel_logout_supported"`
 	DPoPSigningAlgValuesSupported              []string `json:"dpop_signing_alg_values_supported"`
+	// The languages of the pages (OpenID Connect Discovery §3), which
+	// ui_locales chooses from.
+	UILocalesSupported []string `json:"ui_locales_supported"`
 	// RFC 9126 §5.
 	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
 	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
@@ -95,6 +99,7 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		BackchannelLogoutSupported:                 true,
 		BackchannelLogoutSessionSupported:          true,
 		DPoPSigningAlgValuesSupported:              dpop.AlgorithmNames(),
+		UILocalesSupported:                         web.LanguageTags(),
 		PushedAuthorizationRequestEndpoint:         p.url(pathPushed),
 		RequirePushedAuthorizationRequests:         p.cfg.RequirePAR,
 		TokenEndpointAuthSigningAlgs:               oauth.AssertionAlgs(),

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idp/idp"
 	"github.com/idp/idp/audit"
 	"github.com/idp/idp/clients"
 	"github.com/idp/idp/dpop"
@@ -100,8 +101,16 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	p.metrics = metrics.New(metrics.Sources{KDF: p.kdf.Stats, Pool: cfg.Store.PoolStats})
 	p.audit = audit.New(cfg.Store, cfg.Logger, cfg.Now)
 	p.audit.Observe(p.metrics.Observe)
+	brand := web.Brand{Name: cfg.BrandName, Color: cfg.BrandColor}
+	if cfg.BrandLogo != "" {
+		var err error
+		if brand.Logo, brand.LogoType, err = web.ReadLogo(cfg.BrandLogo); err != nil {
+			return nil, fmt.Errorf("brand logo: %w", err)
+		}
+	}
 	var err error
 	p.web, err = web.New(web.Config{
+		Brand: brand, TemplatesDir: cfg.TemplatesDir,
 		Issuer: cfg.Issuer, CookieDomain: cfg.CookieDomain, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
 		CSRFKey: keys.Derive(cfg.Secret, keys.PurposeCSRF), SessionIdleTimeout: cfg.SessionIdleTimeout,
 		SessionLifetime: cfg.SessionLifetime, TrustedProxies: cfg.TrustedProxies, EndSession: p.endSession,
@@ -145,6 +154,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		Issuer: cfg.Issuer, LoginFlowLifespan: cfg.LoginFlowLifespan, Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now,
 		OAuth: p.oauth, Web: p.web, Throttle: p.throttle, KDF: p.kdf, RequirePAR: cfg.RequirePAR,
 		Audit: p.audit, Mail: p.mail, Factors: p.factors, RequireMFAForRoles: cfg.RequireMFAForRoles, Passkeys: pk,
+		SignOut: func(ctx context.Context, r *http.Request, s idp.Session, clientID string) error {
+			return p.logoutSession(ctx, r, s, clientID)
+		},
 	})
 	p.account = account.New(account.Config{
 		Store: cfg.Store, Web: p.web, Log: p.log, Now: cfg.Now, SignIn: p.flow.StartSignIn, Mail: p.mail,

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"io/fs"
 	"net/http"
 	"strings"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"github.com/idp/idp/provider/admin"
 	"github.com/idp/idp/provider/authflow"
 	"github.com/idp/idp/provider/web"
-	"github.com/idp/idp/templates"
 )
 
 // Paths of every endpoint; discovery publishes the protocol ones.
@@ -76,6 +74,7 @@ func (p *Provider) routes() http.Handler {
 	r.HandleFunc(members.PathInvite, p.flow.HandleInvite).Methods(http.MethodPost)
 	r.HandleFunc(members.PathVerify, p.flow.HandleVerifyPage).Methods(http.MethodGet)
 	r.HandleFunc(members.PathVerify, p.flow.HandleVerify).Methods(http.MethodPost)
+	r.HandleFunc(authflow.PathSwitch, p.flow.HandleSwitch).Methods(http.MethodPost)
 	r.HandleFunc(pathHealth, p.handleHealth).Methods(http.MethodGet)
 	p.mountDevice(r)
 	p.mountRegistration(r)
@@ -85,17 +84,18 @@ func (p *Provider) routes() http.Handler {
 	if !p.cfg.MetricsElsewhere {
 		r.Handle(pathMetrics, p.metrics.Handler()).Methods(http.MethodGet)
 	}
-	static, _ := fs.Sub(templates.FS, ".")
+	static := http.StripPrefix("/static/", http.FileServerFS(p.web.Static()))
 	for _, name := range []string{"style.css", "form_post.js", "passkey.js"} {
-		r.Handle("/static/"+name, http.StripPrefix("/static/", http.FileServerFS(static))).Methods(http.MethodGet)
+		r.Handle("/static/"+name, static).Methods(http.MethodGet)
 	}
+	p.web.BrandRoutes(func(path string, h http.HandlerFunc) { r.HandleFunc(path, h).Methods(http.MethodGet) })
 	r.NotFoundHandler = observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.web.Fail(w, r, web.NotFound, nil)
 	}))
 	r.MethodNotAllowedHandler = observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.web.Fail(w, r, web.MethodNotAllowed, nil)
 	}))
-	return securityHeaders(withDeadline(p.limitBody(r, observe)), strings.HasPrefix(p.cfg.Issuer, "https://"))
+	return securityHeaders(withDeadline(web.WithLocales(p.limitBody(r, observe))), strings.HasPrefix(p.cfg.Issuer, "https://"))
 }
 
 // maxBodyBytes bounds every request body. Every endpoint takes a form of

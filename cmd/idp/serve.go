@@ -22,6 +22,7 @@ import (
 	"github.com/idp/idp/mail"
 	"github.com/idp/idp/provider"
 	"github.com/idp/idp/provider/registration"
+	"github.com/idp/idp/provider/web"
 	"github.com/idp/idp/storage"
 	"github.com/peterbourgon/ff/v3/ffcli"
 )
@@ -58,8 +59,12 @@ type serveConfig struct {
 	KeyRotationInterval       time.Duration
 	AuditRetention            time.Duration
 	// SMTPURL holds the mail server's password: never printed.
-	SMTPURL  string
-	MailFrom string
+	SMTPURL      string
+	MailFrom     string
+	BrandName    string
+	BrandLogo    string
+	BrandColor   string
+	TemplatesDir string
 }
 
 func (cfg *serveConfig) register(fs *flag.FlagSet) {
@@ -100,6 +105,10 @@ func (cfg *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", "",
 		"mail server for password reset, address verification and invitation links: smtp://user:password@host:port (STARTTLS when offered) or smtps://... (implicit TLS); empty: those features are off")
 	fs.StringVar(&cfg.MailFrom, "mail-from", "", "sender of the provider's mail, e.g. \"Example ID <id@example.com>\" (required with --smtp-url)")
+	fs.StringVar(&cfg.BrandName, "brand-name", "", "the organisation's name, shown on every page")
+	fs.StringVar(&cfg.BrandLogo, "brand-logo", "", "logo file shown on every page: PNG, JPEG, WebP or SVG, at most 256 KiB, read at start")
+	fs.StringVar(&cfg.BrandColor, "brand-color", "", "accent colour of buttons and focus rings, #rgb or #rrggbb")
+	fs.StringVar(&cfg.TemplatesDir, "templates-dir", "", "directory of templates (and style.css) replacing the embedded ones of the same name; a broken one stops start-up")
 	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "serve GET /metrics on this address only, not on --listen (default: on --listen)")
 }
 
@@ -174,6 +183,16 @@ func (cfg *serveConfig) Validate() error {
 		}
 	case cfg.MailFrom != "":
 		errs = append(errs, fmt.Errorf("%s: set only with %s", setting("mail-from"), setting("smtp-url")))
+	}
+	if cfg.BrandColor != "" {
+		if err := web.CheckColor(cfg.BrandColor); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", setting("brand-color"), err))
+		}
+	}
+	if cfg.BrandLogo != "" {
+		if _, _, err := web.ReadLogo(cfg.BrandLogo); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", setting("brand-logo"), err))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -320,6 +339,10 @@ func providerConfig(cfg serveConfig, store *storage.Store, secret []byte, log *s
 		AuditRetention:            cfg.AuditRetention,
 		SMTPURL:                   cfg.SMTPURL,
 		MailFrom:                  cfg.MailFrom,
+		BrandName:                 cfg.BrandName,
+		BrandLogo:                 cfg.BrandLogo,
+		BrandColor:                cfg.BrandColor,
+		TemplatesDir:              cfg.TemplatesDir,
 	}
 }
 

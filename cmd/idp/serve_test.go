@@ -32,6 +32,7 @@ func TestServeConfigValidate(t *testing.T) {
 	bad.TrustedProxies = "10.0.0.0/8, 192.0.2.1 proxy.example,10.1.0.0/33"
 	bad.LogFormat, bad.MetricsListen = "xml", "9100"
 	bad.KeyRotationInterval, bad.AuditRetention = 10*time.Minute, -time.Hour
+	bad.BrandColor, bad.BrandLogo = "blue", filepath.Join(t.TempDir(), "missing.png")
 	err := bad.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a bad config")
@@ -52,7 +53,9 @@ func TestServeConfigValidate(t *testing.T) {
 		`--log-format/IDP_LOG_FORMAT: "xml": want text or json`,
 		`--metrics-listen/IDP_METRICS_LISTEN: "9100": want host:port`,
 		"--key-rotation-interval/IDP_KEY_ROTATION_INTERVAL: 10m0s: want 0 (off) or at least 1h0m0s",
-		"--audit-retention/IDP_AUDIT_RETENTION: must be positive")
+		"--audit-retention/IDP_AUDIT_RETENTION: must be positive",
+		`--brand-color/IDP_BRAND_COLOR: "blue" is not a hex colour`,
+		"--brand-logo/IDP_BRAND_LOGO: open "+bad.BrandLogo)
 	if strings.Contains(err.Error(), "too-short") {
 		t.Fatal("the error echoes the secret")
 	}

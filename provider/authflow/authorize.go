@@ -124,7 +124,14 @@ func (h *Handlers) refuseAuthorize(ctx context.Context, r *http.Request, refuse 
 func (h *Handlers) writeAuthorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
 	err = oauth.StoreUnavailable(err)
 	if ar == nil || !ar.IsRedirectURIValid() {
-		h.web.Fail(w, r, web.Refused(err), err)
+		page := web.Refused(err)
+		if ar != nil && ar.GetClient() != nil && page.Code == fosite.ErrInvalidRequest.ErrorField {
+			// A known client, refused before its redirect URI was
+			// trusted: fosite checks that URI first and refuses a bad
+			// one as invalid_request.
+			page.Title, page.Message = web.BadRedirect.Title, web.BadRedirect.Message
+		}
+		h.web.Fail(w, r, page, err)
 		return
 	}
 	h.log.InfoContext(r.Context(), "authorization refused", "client", ar.GetClient().GetID(), "err", web.Describe(err))

@@ -29,10 +29,7 @@ func (h *Handlers) HandleConsentPage(w http.ResponseWriter, r *http.Request) {
 	asked := strings.Fields(params.Get("scope"))
 	var scopes []web.ScopeInfo
 	for _, s := range ar.GetRequestedScopes() {
-		desc, ok := web.ScopeDescriptions[s]
-		if !ok {
-			desc = "use the " + s + " permission"
-		}
+		desc := web.ScopeDescriptions[s] // none: the page says "use the … permission"
 		scopes = append(scopes, web.ScopeInfo{Name: s, Description: desc, ByClaims: !slices.Contains(asked, s)})
 	}
 	var memberName string

@@ -202,10 +202,7 @@ func (h *Handlers) HandleDeviceConsentPage(w http.ResponseWriter, r *http.Reques
 	}
 	var scopes []web.ScopeInfo
 	for _, s := range g.Scopes {
-		desc, ok := web.ScopeDescriptions[s]
-		if !ok {
-			desc = "use the " + s + " permission"
-		}
+		desc := web.ScopeDescriptions[s] // none: the page says "use the … permission"
 		scopes = append(scopes, web.ScopeInfo{Name: s, Description: desc})
 	}
 	var memberName string

@@ -29,6 +29,11 @@ func (h *Handlers) loadFlow(w http.ResponseWriter, r *http.Request, id string) (
 		h.web.Fail(w, r, web.FlowElsewhere, errors.New("flow binding mismatch"))
 		return idp.Flow{}, false
 	}
+	// The pages of this flow speak the language the application asked
+	// for (ui_locales), before the browser's.
+	if params, err := url.ParseQuery(f.Params); err == nil {
+		web.PreferLocales(r, params.Get("ui_locales"))
+	}
 	return f, true
 }
 

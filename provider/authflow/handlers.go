@@ -7,7 +7,9 @@
 package authflow
 
 import (
+	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/idp/idp"
@@ -64,6 +66,9 @@ type Config struct {
 	// Passkeys verifies passkey sign-ins; nil when the issuer cannot be a
 	// WebAuthn relying party (its host is an IP address).
 	Passkeys *passkey.Service
+	// SignOut ends session s as a logout from clientID does (the consent
+	// page's "Not you?"); nil only clears the cookie.
+	SignOut func(ctx context.Context, r *http.Request, s idp.Session, clientID string) error
 }
 
 // Handlers serves the authorization endpoint and the login and consent

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ory/fosite"
@@ -71,17 +72,46 @@ const (
 	MsgNameRule             = "The name must be at most %d bytes long."
 )
 
+// UnknownClient and BadRedirect are the refusals of an authorization
+// request that cannot be sent back to the application: its client_id is
+// unknown, or its redirect_uri is not registered (RFC 6749 §4.1.2.1).
+var (
+	UnknownClient = ErrorPage{http.StatusBadRequest, "Unknown application",
+		"The application that sent you here is not registered with this sign-in service. Go back to the application; if this happens again, tell the people who run it.", ""}
+	BadRedirect = ErrorPage{http.StatusBadRequest, "Sign-in request refused",
+		"The application asked to send you back to an address it has not registered, so you were not sent there. Go back to the application; if this happens again, tell the people who run it.", ""}
+	badRequest = ErrorPage{http.StatusBadRequest, "Sign-in request refused",
+		"The application sent a sign-in request this service cannot accept. Go back to the application and try again; if this happens again, tell the people who run it.", ""}
+)
+
 // Refused is the page of a sign-in request refused by the protocol
-// rules, with the error code and fosite's hint (which never carries
-// secrets): the one entry whose words come from the error.
+// rules that cannot go back to the client. The page says what happened in
+// plain words; the protocol error code stays, and fosite's description
+// (spec language, meant for the application's developer) goes only to
+// the log, through Fail.
 func Refused(err error) ErrorPage {
 	rfc := fosite.ErrorToRFC6749Error(err)
-	return ErrorPage{rfc.CodeField, "Sign-in request refused", rfc.GetDescription(), rfc.ErrorField}
+	page := badRequest
+	switch rfc.ErrorField {
+	case fosite.ErrInvalidClient.ErrorField:
+		page = UnknownClient
+	case fosite.ErrTemporarilyUnavailable.ErrorField:
+		page = Busy
+	case fosite.ErrServerError.ErrorField:
+		page = Internal
+	}
+	if rfc.CodeField >= 400 {
+		page.Status = rfc.CodeField
+	}
+	page.Code = rfc.ErrorField
+	return page
 }
 
 // Fail shows an error page: for browser requests that cannot be
 // redirected back to a client (unknown client, untrusted redirect URI,
-// expired login). The detail of err is logged once, here, and never shown.
+// expired login). The detail of err is logged once, here, with the
+// request id, and never shown; the page shows that id as its reference,
+// so the operator finds the detail from what the visitor reads out.
 func (k *Kit) Fail(w http.ResponseWriter, r *http.Request, page ErrorPage, err error) {
 	if errors.Is(err, idp.ErrUnavailable) {
 		page = Unavailable
@@ -94,7 +124,30 @@ func (k *Kit) Fail(w http.ResponseWriter, r *http.Request, page ErrorPage, err e
 		}
 		k.cfg.Log.Log(r.Context(), level, "request failed", "path", r.URL.Path, "status", page.Status, "code", page.Code, "err", Describe(err))
 	}
-	k.Render(w, r, page.Status, k.Pages.errorPage, errorPage{Title: page.Title, Message: page.Message, Code: page.Code})
+	back, label := wayBack(r.URL.Path)
+	k.Render(w, r, page.Status, k.Pages.errorPage, errorPage{
+		Title: page.Title, Message: page.Message, Code: page.Code,
+		// The request id the metrics middleware set on the response and
+		// in every log line of this request.
+		Reference: w.Header().Get("X-Request-Id"),
+		Back:      back, BackLabel: label,
+	})
+}
+
+// wayBack is where an error page links back to: the page of the
+// provider's own the failed request belongs to. Requests of an
+// application's sign-in have none the provider can vouch for; their
+// message says to go back to the application.
+func wayBack(path string) (href, label string) {
+	switch {
+	case path == "/account" || strings.HasPrefix(path, "/account/"):
+		return "/account", "Go to your account"
+	case path == "/device" || strings.HasPrefix(path, "/device/"):
+		return "/device", "Enter a device code"
+	case path == "/oauth2/logout":
+		return "/account", "Go to your account"
+	}
+	return "", ""
 }
 
 // Internal shows the Internal page for err.

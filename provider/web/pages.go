@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"time"
 
 	"github.com/idp/idp"
-	"github.com/idp/idp/templates"
 )
 
 // Pages holds the parsed templates; parsing once at start makes a broken
@@ -38,17 +38,20 @@ type Pages struct {
 	// FormPost is fosite's form_post response page; it stands alone, as
 	// fosite executes it with its own data.
 	FormPost *template.Template
+	// byName finds a page by its file name: Render swaps the page it is
+	// given for the same page parsed in the request's language.
+	byName map[string]*template.Template
 }
 
-func parsePages() (*Pages, error) {
+func parsePages(fsys fs.FS, funcs template.FuncMap) (*Pages, error) {
 	parse := func(name string) (*template.Template, error) {
-		t, err := template.ParseFS(templates.FS, "layout.html", name)
+		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, "layout.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
 		return t.Lookup(name), nil
 	}
-	var p Pages
+	p := Pages{byName: map[string]*template.Template{}}
 	var err error
 	for name, dst := range map[string]**template.Template{
 		"login.html": &p.Login, "consent.html": &p.Consent, "logout.html": &p.Logout,
@@ -66,8 +69,9 @@ func parsePages() (*Pages, error) {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
 		}
+		p.byName[name] = *dst
 	}
-	if p.FormPost, err = template.ParseFS(templates.FS, "form_post.html"); err != nil {
+	if p.FormPost, err = template.ParseFS(fsys, "form_post.html"); err != nil {
 		return nil, fmt.Errorf("template form_post.html: %w", err)
 	}
 	return &p, nil
@@ -223,7 +227,12 @@ type (
 	}
 	// LoggedOutPage is loggedout.html.
 	LoggedOutPage struct{ SignedOut bool }
-	errorPage     struct{ Title, Message, Code string }
+	// errorPage is error.html: Reference is the request id the log line
+	// of the failure carries; Back, when set, is a way back (BackLabel).
+	errorPage struct {
+		Title, Message, Code, Reference string
+		Back, BackLabel                 string
+	}
 )
 
 // ProfileForm holds the values of the profile form, as stored or as
@@ -245,7 +254,9 @@ type ScopeInfo struct {
 	ByClaims          bool
 }
 
-// ScopeDescriptions explain scopes on the consent page in plain words.
+// ScopeDescriptions explain scopes on the consent page in plain words,
+// in English: the page translates them. A scope without one is described
+// as "use the … permission".
 var ScopeDescriptions = map[string]string{
 	idp.ScopeOpenID:        "sign you in",
 	idp.ScopeProfile:       "see your name, username and profile (picture, website, gender, birthdate, time zone, language)",
@@ -256,17 +267,26 @@ var ScopeDescriptions = map[string]string{
 	idp.ScopeOfflineAccess: "stay signed in when you are away",
 }
 
-// Render writes a page; it renders into a buffer first so a template error
-// never leaves a half-written page.
+// Render writes a page in the language of r (see Language): t is the
+// English page, and the same page parsed in that language is executed.
+// Rendering goes to a buffer first so a template error never leaves a
+// half-written page.
 func (k *Kit) Render(w http.ResponseWriter, r *http.Request, status int, t *template.Template, data any) {
+	tag := Language(r)
+	if pg := k.localized[tag]; pg != nil {
+		if lt := pg.byName[t.Name()]; lt != nil {
+			t = lt
+		}
+	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
-		k.cfg.Log.Error("render page", "page", t.Name(), "err", err)
+		k.cfg.Log.ErrorContext(r.Context(), "render page", "page", t.Name(), "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", tag.String())
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())

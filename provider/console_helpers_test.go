@@ -128,12 +128,11 @@ func (b *browser) send(pg *page, action string, fields url.Values) *page {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	req, err := http.NewRequest(strings.ToUpper(attr(form, "method")), u.String(), strings.NewReader(vals.Encode()))
-	if err != nil {
-		b.t.Fatal(err)
+	if !strings.EqualFold(attr(form, "method"), http.MethodPost) {
+		u.RawQuery = vals.Encode()
+		return b.get(u.String())
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
+	return b.do(mustRequest(b.t, http.MethodPost, u.String(), vals))
 }
 
 // events returns the audit events of type typ, newest first.

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -91,7 +92,7 @@ func (h *Handlers) listClients(w http.ResponseWriter, r *http.Request, _ account
 	data := web.ConsoleClientsPage{Clients: rows, Notice: notice(r)}
 	if len(rows) > PageSize {
 		data.Clients = rows[:PageSize]
-		data.Next = url.Values{"after": {rows[PageSize-1].ID}}.Encode()
+		data.Next = template.URL(url.Values{"after": {rows[PageSize-1].ID}}.Encode())
 	}
 	h.web.Render(w, r, http.StatusOK, h.pages.Clients, data)
 }
@@ -231,7 +232,7 @@ func (h *Handlers) rotateSecret(w http.ResponseWriter, r *http.Request, v accoun
 			return err
 		}
 		return h.record(ctx, r, v, idp.AuditEvent{Type: idp.AuditClientSecretSet, ClientID: id,
-			Detail: map[string]any{"secrets_changed": []string{"secret"}}})
+			Detail: map[string]any{audit.SecretsChanged: []string{"secret"}}})
 	})
 	if errs := h.refusal(err); errs != nil {
 		c, lerr := h.store.Clients.ByID(r.Context(), id)

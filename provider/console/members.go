@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -54,7 +55,7 @@ func (h *Handlers) listMembers(w http.ResponseWriter, r *http.Request, _ account
 	data := web.ConsoleMembersPage{Query: q, Members: rows, Notice: notice(r)}
 	if len(rows) > PageSize {
 		data.Members = rows[:PageSize]
-		data.Next = url.Values{"q": {q}, "after": {rows[PageSize-1].ID}}.Encode()
+		data.Next = template.URL(url.Values{"q": {q}, "after": {rows[PageSize-1].ID}}.Encode())
 	}
 	h.web.Render(w, r, http.StatusOK, h.pages.Members, data)
 }
@@ -245,7 +246,7 @@ func (h *Handlers) setPassword(w http.ResponseWriter, r *http.Request, v account
 			return err
 		}
 		return h.record(ctx, r, v, idp.AuditEvent{Type: idp.AuditMemberUpdated, MemberID: m.ID,
-			Detail: map[string]any{"secrets_changed": []string{"password"}, "sessions_ended": ended}})
+			Detail: map[string]any{audit.SecretsChanged: []string{"password"}, "sessions_ended": ended}})
 	})
 	if err != nil {
 		h.fail(w, r, err)

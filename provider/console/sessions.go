@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,7 +29,7 @@ func (h *Handlers) listSessions(w http.ResponseWriter, r *http.Request, v accoun
 	data := web.ConsoleSessionsPage{CSRFToken: v.CSRFToken, Notice: notice(r)}
 	if len(rows) > PageSize {
 		rows = rows[:PageSize]
-		data.Next = url.Values{"after": {rows[PageSize-1].ID}}.Encode()
+		data.Next = template.URL(url.Values{"after": {rows[PageSize-1].ID}}.Encode())
 	}
 	emails := map[string]string{} // at most PageSize lookups
 	for _, s := range rows {
@@ -136,7 +137,7 @@ func (h *Handlers) listAudit(w http.ResponseWriter, r *http.Request, _ account.V
 				nv.Set(k, val)
 			}
 		}
-		data.Next = nv.Encode()
+		data.Next = template.URL(nv.Encode())
 	}
 	h.web.Render(w, r, http.StatusOK, h.pages.Audit, data)
 }

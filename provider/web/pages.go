@@ -218,11 +218,13 @@ type (
 	// PasskeyRow is one passkey of PasskeysPage.
 	PasskeyRow struct{ ID, Name, Created, LastUsed string }
 	// ConsoleMembersPage is console_members.html: the search form and one
-	// page of members; Next is the query string of the next page, "" on
-	// the last.
+	// page of members. Next, here and on the other console lists, is the
+	// query string of the next page ("" on the last), encoded by
+	// url.Values.Encode.
 	ConsoleMembersPage struct {
-		Query, Next, Notice string
-		Members             []idp.Member
+		Query, Notice string
+		Next          template.URL
+		Members       []idp.Member
 	}
 	// ConsoleMemberPage is console_member.html, the form that adds (New)
 	// or edits a member, with the member's actions when editing.
@@ -242,8 +244,9 @@ type (
 	}
 	// ConsoleClientsPage is console_clients.html.
 	ConsoleClientsPage struct {
-		Next, Notice string
-		Clients      []idp.Client
+		Notice  string
+		Next    template.URL
+		Clients []idp.Client
 	}
 	// ConsoleClientPage is console_client.html, the form that adds (New)
 	// or edits a client.
@@ -260,14 +263,15 @@ type (
 	ConsoleSecretPage struct{ ClientID, ClientName, Secret string }
 	// ConsoleSessionsPage is console_sessions.html.
 	ConsoleSessionsPage struct {
-		CSRFToken, Next, Notice string
-		Sessions                []ConsoleSession
+		CSRFToken, Notice string
+		Next              template.URL
+		Sessions          []ConsoleSession
 	}
 	// ConsoleAuditPage is console_audit.html: the filter form and a page of
 	// events.
 	ConsoleAuditPage struct {
 		Type, Member, Client, Since, Until string
-		Next                               string
+		Next                               template.URL
 		Errors                             []string
 		Types                              []string
 		Events                             []ConsoleEvent

@@ -135,24 +135,14 @@ func (b *browser) send(pg *page, action string, fields url.Values) *page {
 	return b.do(mustRequest(b.t, http.MethodPost, u.String(), vals))
 }
 
-// events returns the audit events of type typ, newest first.
-func (e *env) events(typ idp.AuditType) []idp.AuditEvent {
+// auditOf returns the audit events of type typ, newest first.
+func (e *env) auditOf(typ idp.AuditType) []idp.AuditEvent {
 	e.t.Helper()
 	list, _, err := e.store.Audit.List(context.Background(), storage.AuditQuery{Type: typ, Limit: storage.MaxAuditLimit})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return list
-}
-
-// member returns the stored member with email.
-func (e *env) member(email string) idp.Member {
-	e.t.Helper()
-	m, err := e.store.Members.ByEmail(context.Background(), email)
-	if err != nil {
-		e.t.Fatalf("member %s: %v", email, err)
-	}
-	return m
 }
 
 // wantStatus fails unless pg has status and contains every part.

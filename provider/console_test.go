@@ -48,7 +48,7 @@ func TestConsoleMembers(t *testing.T) {
 		if dave.Role != idp.RoleMember || dave.Username != "dave" {
 			t.Fatalf("added member = %+v", dave)
 		}
-		if ev := e.events(idp.AuditMemberCreated); len(ev) != 1 || ev[0].Actor != actor || ev[0].MemberID != dave.ID {
+		if ev := e.auditOf(idp.AuditMemberCreated); len(ev) != 1 || ev[0].Actor != actor || ev[0].MemberID != dave.ID {
 			t.Fatalf("member.created events = %+v, want one by %s", ev, actor)
 		}
 		taken := b.send(form, "/admin/members/new", url.Values{"email": {"dave@example.com"}, "username": {"dave2"}, "password": {"dave-password-1"}})
@@ -61,7 +61,7 @@ func TestConsoleMembers(t *testing.T) {
 		if got := e.member("dave@example.com"); got.Name != "David Example" || got.Role != idp.RoleAdmin {
 			t.Fatalf("after edit: %+v", got)
 		}
-		ev := e.events(idp.AuditMemberUpdated)
+		ev := e.auditOf(idp.AuditMemberUpdated)
 		if len(ev) != 1 || ev[0].Actor != actor || fmt.Sprint(ev[0].Detail["after"]) != "map[name:David Example role:admin]" {
 			t.Fatalf("member.updated events = %+v", ev)
 		}
@@ -95,7 +95,7 @@ func TestConsoleMembers(t *testing.T) {
 		wantStatus(t, b.send(page, "/admin/members/"+dave.ID+"/password", url.Values{"password": {"dave-new-password-2"}}),
 			http.StatusOK, "password is set")
 		e.webRP("openid").signInAs(e.browser(), "dave", "dave-new-password-2")
-		pw := e.events(idp.AuditMemberUpdated)[0]
+		pw := e.auditOf(idp.AuditMemberUpdated)[0]
 		if pw.Actor != actor || fmt.Sprint(pw.Detail["secrets_changed"]) != "[password]" {
 			t.Fatalf("password event = %+v", pw)
 		}
@@ -109,7 +109,7 @@ func TestConsoleMembers(t *testing.T) {
 		if n := len(must(e.store.Sessions.ByMember(context.Background(), dave.ID))); n != 0 {
 			t.Fatalf("%d sessions left after ending them", n)
 		}
-		if ev := e.events(idp.AuditSessionEnded); len(ev) == 0 || ev[0].Actor != actor || ev[0].MemberID != dave.ID {
+		if ev := e.auditOf(idp.AuditSessionEnded); len(ev) == 0 || ev[0].Actor != actor || ev[0].MemberID != dave.ID {
 			t.Fatalf("session.ended events = %+v", ev)
 		}
 
@@ -123,7 +123,7 @@ func TestConsoleMembers(t *testing.T) {
 		if _, err := e.store.Members.ByEmail(context.Background(), "dave@example.com"); err == nil {
 			t.Fatal("member not removed")
 		}
-		if ev := e.events(idp.AuditMemberDeleted); len(ev) != 1 || ev[0].Actor != actor {
+		if ev := e.auditOf(idp.AuditMemberDeleted); len(ev) != 1 || ev[0].Actor != actor {
 			t.Fatalf("member.deleted events = %+v", ev)
 		}
 		wantStatus(t, b.get(e.issuer+"/admin/members/"+dave.ID), http.StatusNotFound, "no such member")
@@ -151,7 +151,7 @@ func TestConsoleClients(t *testing.T) {
 		if c.Name != "Web App 2" || !slices.Equal(c.RedirectURIs, []string{webRedirect, "http://rp.localhost/other"}) {
 			t.Fatalf("after edit: %+v", c)
 		}
-		if ev := e.events(idp.AuditClientUpdated); len(ev) != 1 || ev[0].Actor != actor || ev[0].ClientID != "web" {
+		if ev := e.auditOf(idp.AuditClientUpdated); len(ev) != 1 || ev[0].Actor != actor || ev[0].ClientID != "web" {
 			t.Fatalf("client.updated events = %+v", ev)
 		}
 		bad := b.send(saved, "/admin/clients/web", url.Values{"redirect_uris": {"http://evil.example/cb#frag"}, "grant_types": nil})
@@ -169,7 +169,7 @@ func TestConsoleClients(t *testing.T) {
 		if tok := e.clientToken("batch", secret); tok == "" {
 			t.Fatal("the new client's secret does not work")
 		}
-		if ev := e.events(idp.AuditClientCreated); len(ev) != 1 || ev[0].Actor != actor || strings.Contains(fmt.Sprint(ev[0].Detail), secret) {
+		if ev := e.auditOf(idp.AuditClientCreated); len(ev) != 1 || ev[0].Actor != actor || strings.Contains(fmt.Sprint(ev[0].Detail), secret) {
 			t.Fatalf("client.created events = %+v", ev)
 		}
 
@@ -189,7 +189,7 @@ func TestConsoleClients(t *testing.T) {
 				t.Fatalf("%s shows the secret again", p)
 			}
 		}
-		if ev := e.events(idp.AuditClientSecretSet); len(ev) != 1 || ev[0].Actor != actor || ev[0].ClientID != "svc" ||
+		if ev := e.auditOf(idp.AuditClientSecretSet); len(ev) != 1 || ev[0].Actor != actor || ev[0].ClientID != "svc" ||
 			fmt.Sprint(ev[0].Detail["secrets_changed"]) != "[secret]" {
 			t.Fatalf("client.secret_rotated events = %+v", ev)
 		}
@@ -248,7 +248,7 @@ func TestConsoleSessionsKeysAudit(t *testing.T) {
 		if _, err := e.store.Sessions.ByID(ctx, sid); err == nil {
 			t.Fatal("session not ended")
 		}
-		if ev := e.events(idp.AuditSessionEnded); len(ev) != 1 || ev[0].Actor != actor || ev[0].SessionID != sid {
+		if ev := e.auditOf(idp.AuditSessionEnded); len(ev) != 1 || ev[0].Actor != actor || ev[0].SessionID != sid {
 			t.Fatalf("session.ended events = %+v", ev)
 		}
 		wantStatus(t, b.get(e.issuer+"/admin/sessions"), http.StatusOK)
@@ -269,7 +269,7 @@ func TestConsoleSessionsKeysAudit(t *testing.T) {
 		if len(after) != len(before)+1 {
 			t.Fatalf("keys after rotation: %d, want %d", len(after), len(before)+1)
 		}
-		ev := e.events(idp.AuditKeyRotated)
+		ev := e.auditOf(idp.AuditKeyRotated)
 		if len(ev) != 1 || ev[0].Actor != actor || ev[0].Detail["alg"] != "ES256" {
 			t.Fatalf("key.rotated events = %+v", ev)
 		}

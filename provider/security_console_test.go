@@ -116,7 +116,7 @@ func TestSecurityConsoleAdminsOnly(t *testing.T) {
 		if after := e.consoleState("bob@example.com"); after != before {
 			t.Errorf("a demoted administrator's forms changed the store:\nbefore %+v\nafter  %+v", before, after)
 		}
-		for _, ev := range e.events("") {
+		for _, ev := range e.auditOf("") {
 			if ev.Actor == idp.ActorMember(carol.ID) && ev.Type != idp.AuditLoginSucceeded {
 				t.Errorf("event %s recorded for the demoted administrator", ev.Type)
 			}

@@ -6,6 +6,11 @@ import (
 	"strings"
 )
 
+// SecretsChanged is the detail entry that lists, by name, the secrets a
+// change replaced (a password, a client secret): their values are never
+// recorded, the fact that they changed is.
+const SecretsChanged = "secrets_changed"
+
 // Changes describes an administrative change for an event's Detail: the
 // fields whose values differ between before and after, as
 // {"before": {field: old}, "after": {field: new}}, so the trail shows what
@@ -54,7 +59,7 @@ func Changes(before, after map[string]any, secretFields ...string) map[string]an
 	}
 	if len(secrets) > 0 {
 		slices.Sort(secrets)
-		out["secrets_changed"] = secrets
+		out[SecretsChanged] = secrets
 	}
 	return out
 }

@@ -82,13 +82,19 @@ func (l *Log) publish(e idp.AuditEvent) {
 }
 
 // scrub returns a copy of detail without the entries whose key names a
-// secret, in nested maps too, so a caller's slip never stores one.
+// secret, in nested maps too, so a caller's slip never stores one. The
+// one exception is SecretsChanged holding a list of names (what Changes
+// writes): it says which secrets changed, never their values.
 func scrub(detail map[string]any) map[string]any {
 	if len(detail) == 0 {
 		return nil
 	}
 	out := make(map[string]any, len(detail))
 	for k, v := range detail {
+		if _, names := v.([]string); k == SecretsChanged && names {
+			out[k] = v
+			continue
+		}
 		if Secret(k) {
 			continue
 		}

@@ -136,12 +136,14 @@ func TestRecordDropsSecrets(t *testing.T) {
 			"password": leak, "reason": "rotated",
 			"after":  map[string]any{"client_secret": leak, "name": "App", "access_token": leak},
 			"Secret": leak, "refresh_token": leak, "code": leak, "secret_hash": leak,
+			audit.SecretsChanged: []string{"password"}, "nested": map[string]any{audit.SecretsChanged: leak},
 		}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := list(t, store)
-		want := map[string]any{"reason": "rotated", "after": map[string]any{"name": "App"}}
+		want := map[string]any{"reason": "rotated", "after": map[string]any{"name": "App"},
+			audit.SecretsChanged: []any{"password"}, "nested": map[string]any{}}
 		if len(got) != 1 || !reflect.DeepEqual(got[0].Detail, want) {
 			t.Fatalf("stored detail %v; want %v", got[0].Detail, want)
 		}

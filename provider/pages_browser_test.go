@@ -76,13 +76,6 @@ func waitPage(t *testing.T, ctx context.Context, step, sel string) {
 	}
 }
 
-func do(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", step, err)
-	}
-}
-
 // TestPagesLoginFocus: after a failed sign-in the page keeps the username
 // and puts the focus in the password field, in a real browser.
 func TestPagesLoginFocus(t *testing.T) {

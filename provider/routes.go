@@ -12,6 +12,7 @@ import (
 	"github.com/idp/idp/metrics"
 	"github.com/idp/idp/provider/admin"
 	"github.com/idp/idp/provider/authflow"
+	"github.com/idp/idp/provider/console"
 	"github.com/idp/idp/provider/web"
 )
 
@@ -79,6 +80,7 @@ func (p *Provider) routes() http.Handler {
 	p.mountDevice(r)
 	p.mountRegistration(r)
 	p.mountAdmin(r)
+	p.mountConsole(r, console.New(p.consoleConfig()))
 	p.account.Routes(func(path, method string, fn http.HandlerFunc) { r.HandleFunc(path, fn).Methods(method) })
 	r.HandleFunc(pathReady, p.handleReady).Methods(http.MethodGet)
 	if !p.cfg.MetricsElsewhere {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"time"
 
 	"github.com/idp/idp"
 )
@@ -36,4 +37,16 @@ func (c *Clients) Page(ctx context.Context, after string, limit int) ([]idp.Clie
 	list, err := collect(ctx, c.s.q(ctx), scanClient,
 		`SELECT `+clientColumns+` FROM clients WHERE id`+b+` > $1 ORDER BY id`+b+` LIMIT $2`, after, limit)
 	return list, c.s.wrap("clients: page", err)
+}
+
+// Page returns up to limit sessions that have not expired at now (ExpiresAt
+// after now) and whose ID sorts after after (byte by byte; "" starts at
+// the beginning), ordered by ID: keyset pagination, as Members.Page. The
+// idle limit is the provider's to apply; a session past it is still
+// listed until the cleanup ends it.
+func (s *Sessions) Page(ctx context.Context, now time.Time, after string, limit int) ([]idp.Session, error) {
+	b := s.s.dialect.bytewise
+	list, err := collect(ctx, s.s.q(ctx), scanSession, `SELECT `+sessionColumns+` FROM sessions
+		WHERE expires_at > $1 AND id`+b+` > $2 ORDER BY id`+b+` LIMIT $3`, utc(now), after, limit)
+	return list, s.s.wrap("sessions: page", err)
 }

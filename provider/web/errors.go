@@ -49,6 +49,15 @@ var (
 		"This session has already ended or is not one of yours. Nothing was changed.", ""}
 	AccountAppNotFound = ErrorPage{http.StatusNotFound, "App not found",
 		"You have not allowed this app, or its access was already removed. Nothing was changed.", ""}
+	// The admin console's refusals (package console): a member who is no
+	// administrator, an administrator whose session lacks the second factor
+	// the console requires, and a console form whose token does not match.
+	ConsoleForbidden = ErrorPage{http.StatusForbidden, "Not allowed",
+		"The admin console is only for administrators. Your account page is at /account.", ""}
+	ConsoleNeedsMFA = ErrorPage{http.StatusForbidden, "Second factor needed",
+		"The admin console needs a sign-in with a second factor. Set one up on your account page, then sign out and sign in again with it.", ""}
+	ConsoleNotFound = ErrorPage{http.StatusNotFound, "Not found",
+		"There is no such member, client or session. It may have been removed. Go back to the admin console.", ""}
 	NotSignedIn = ErrorPage{http.StatusBadRequest, "Not signed in",
 		"Sign in before answering this request. Go back to the application and try again.", ""}
 	DeviceCodeExpired = ErrorPage{http.StatusBadRequest, "Code expired",

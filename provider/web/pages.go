@@ -34,7 +34,9 @@ type Pages struct {
 	// authenticator app (in a flow or on the account page);
 	// RecoveryCodes shows new recovery codes once.
 	OTP, OTPEnrol, RecoveryCodes *template.Template
-	errorPage                    *template.Template
+	// Console holds the admin console's pages (package console).
+	Console   ConsolePages
+	errorPage *template.Template
 	// FormPost is fosite's form_post response page; it stands alone, as
 	// fosite executes it with its own data.
 	FormPost *template.Template
@@ -65,6 +67,11 @@ func parsePages(fsys fs.FS, funcs template.FuncMap) (*Pages, error) {
 		"forgot.html":           &p.Forgot, "set_password.html": &p.SetPassword, "verify_email.html": &p.VerifyEmail,
 		"otp.html": &p.OTP, "otp_enrol.html": &p.OTPEnrol, "recovery_codes.html": &p.RecoveryCodes,
 		"account_profile.html": &p.AccountProfile,
+		"console_members.html": &p.Console.Members, "console_member.html": &p.Console.Member,
+		"console_remove.html": &p.Console.Remove, "console_clients.html": &p.Console.Clients,
+		"console_client.html": &p.Console.Client, "console_secret.html": &p.Console.Secret,
+		"console_sessions.html": &p.Console.Sessions, "console_audit.html": &p.Console.Audit,
+		"console_keys.html": &p.Console.Keys,
 	} {
 		if *dst, err = parse(name); err != nil {
 			return nil, err
@@ -225,6 +232,73 @@ type (
 		Saved         bool
 		Errors        []FieldMessage
 	}
+	// ConsoleMembersPage is console_members.html: the search form and one
+	// page of members. Next, here and on the other console lists, is the
+	// query string of the next page ("" on the last), encoded by
+	// url.Values.Encode.
+	ConsoleMembersPage struct {
+		Query, Notice string
+		Next          template.URL
+		Members       []idp.Member
+	}
+	// ConsoleMemberPage is console_member.html, the form that adds (New)
+	// or edits a member, with the member's actions when editing.
+	ConsoleMemberPage struct {
+		CSRFToken, Notice string
+		New               bool
+		Member            ConsoleMemberForm
+		// Errors lists every broken rule of the last submission.
+		Errors   []string
+		Sessions int
+	}
+	// ConsoleRemovePage is console_remove.html, the question before a
+	// member is removed.
+	ConsoleRemovePage struct {
+		CSRFToken string
+		Member    idp.Member
+	}
+	// ConsoleClientsPage is console_clients.html.
+	ConsoleClientsPage struct {
+		Notice  string
+		Next    template.URL
+		Clients []idp.Client
+	}
+	// ConsoleClientPage is console_client.html, the form that adds (New)
+	// or edits a client.
+	ConsoleClientPage struct {
+		CSRFToken, Notice string
+		New               bool
+		Client            ConsoleClientForm
+		Errors            []string
+		// Grants and AuthMethods are the choices of the form.
+		Grants, AuthMethods []ConsoleOption
+	}
+	// ConsoleSecretPage is console_secret.html: a client secret, shown in
+	// this answer only.
+	ConsoleSecretPage struct{ ClientID, ClientName, Secret string }
+	// ConsoleSessionsPage is console_sessions.html.
+	ConsoleSessionsPage struct {
+		CSRFToken, Notice string
+		Next              template.URL
+		Sessions          []ConsoleSession
+	}
+	// ConsoleAuditPage is console_audit.html: the filter form and a page of
+	// events.
+	ConsoleAuditPage struct {
+		Type, Member, Client, Since, Until string
+		Next                               template.URL
+		Errors                             []string
+		Types                              []string
+		Events                             []ConsoleEvent
+	}
+	// ConsoleKeysPage is console_keys.html.
+	ConsoleKeysPage struct {
+		CSRFToken, Notice string
+		Errors            []string
+		Keys              []ConsoleKey
+		Algorithms        []string
+		ActivateAfter     string
+	}
 	// LoggedOutPage is loggedout.html.
 	LoggedOutPage struct{ SignedOut bool }
 	// errorPage is error.html: Reference is the request id the log line
@@ -246,6 +320,54 @@ type ProfileForm struct {
 // FieldMessage is one refused field of a form: Input is the id of its
 // input, Label its label, Message what is wrong.
 type FieldMessage struct{ Input, Label, Message string }
+
+// ConsolePages are the admin console's templates.
+type ConsolePages struct {
+	Members, Member, Remove, Clients, Client, Secret, Sessions, Audit, Keys *template.Template
+}
+
+// ConsoleMemberForm is the member form's values, as submitted or stored.
+type ConsoleMemberForm struct {
+	ID, Email, Username, Name, Role string
+	Disabled                        bool
+	// Version is the member's UpdatedAt when the form was shown: a save
+	// over a newer change is refused instead of undoing it.
+	Version string
+}
+
+// ConsoleClientForm is the client form's values; the lists are one entry
+// per line (URIs) or separated by spaces (scopes, audience).
+type ConsoleClientForm struct {
+	ID, Name, AuthMethod                       string
+	RedirectURIs, PostLogoutRedirectURIs       string
+	Scopes, Audience, BackchannelLogoutURI     string
+	SkipConsent, RequirePAR, DPoPBound, Public bool
+	Version                                    string
+}
+
+// ConsoleOption is one choice of a form: a checkbox or select option.
+type ConsoleOption struct {
+	Value   string
+	Checked bool
+}
+
+// ConsoleSession is one row of the console's sessions page.
+type ConsoleSession struct {
+	Session     idp.Session
+	MemberEmail string
+}
+
+// ConsoleEvent is one row of the console's audit page, Detail as JSON.
+type ConsoleEvent struct {
+	Event  idp.AuditEvent
+	Detail string
+}
+
+// ConsoleKey is one row of the console's keys page.
+type ConsoleKey struct {
+	Key   idp.SigningKey
+	State string
+}
 
 // ScopeInfo is one line of the consent page. ByClaims marks a scope the
 // client did not list in scope but asked for through a claim it carries.

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"Clients", testClients},
 		{"ClientDeleteCascades", testClientDeleteCascades},
 		{"ClientsPage", testClientsPage},
+		{"SessionsPage", testSessionsPage},
 		{"Keys", testKeys},
 		{"KeysInsertFirstConcurrent", testKeysInsertFirstConcurrent},
 		{"Sessions", testSessions},

@@ -2,7 +2,9 @@ package conformance
 
 import (
 	"context"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/idp/idp"
 	"github.com/idp/idp/storage"
@@ -95,4 +97,44 @@ func join(s []string) string {
 		out += v
 	}
 	return out
+}
+
+// testSessionsPage walks the live sessions page by page: an expired one is
+// left out, every other is listed once, in byte order of IDs.
+func testSessionsPage(t *testing.T, s *storage.Store) {
+	ctx := context.Background()
+	m := mustMember(t, s, "paged@example.com")
+	var live []string
+	for i := range 5 {
+		live = append(live, mustSession(t, s, m.ID, base.Add(time.Duration(i)*time.Minute)).ID)
+	}
+	expired := mustSession(t, s, m.ID, base.Add(-48*time.Hour))
+	now := base.Add(time.Hour)
+	var got []string
+	after := ""
+	for range 10 {
+		page, err := s.Sessions.Page(ctx, now, after, 2)
+		must(t, err)
+		if len(page) > 2 {
+			t.Fatalf("Page(limit 2) returned %d sessions", len(page))
+		}
+		for _, ss := range page {
+			got = append(got, ss.ID)
+			if ss.ID == expired.ID {
+				t.Errorf("Page listed the session that expired before now")
+			}
+			if ss.MemberID != m.ID {
+				t.Errorf("session %s of member %q, want %q", ss.ID, ss.MemberID, m.ID)
+			}
+		}
+		if len(page) < 2 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	want := slices.Clone(live)
+	slices.Sort(want)
+	if join(got) != join(want) {
+		t.Errorf("pages of sessions = %q, want %q (byte order of IDs, each once)", join(got), join(want))
+	}
 }

@@ -189,7 +189,7 @@ func (s Service) Remove(ctx context.Context, id string) error {
 }
 
 // ResetMFA removes every second factor of the member (TOTP secret,
-// recovery codes), for a member who lost them, and reports whether they
+// recovery codes, passkeys), for a member who lost them, and reports whether they
 // had any. A member with mfa_required, or of a role that requires a
 // second factor, enrols again at their next sign-in. The caller records
 // the audit event in the same transaction (ctx).
@@ -201,5 +201,15 @@ func (s Service) ResetMFA(ctx context.Context, memberID string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("reset second factors: %w", err)
 	}
-	return had, nil
+	// Passkeys are second factors too: a lost device goes with them.
+	pks, err := s.Store.Passkeys.ByMember(ctx, memberID)
+	if err != nil {
+		return false, fmt.Errorf("reset second factors: %w", err)
+	}
+	for _, pk := range pks {
+		if err := s.Store.Passkeys.Remove(ctx, memberID, pk.ID); err != nil {
+			return false, fmt.Errorf("reset second factors: %w", err)
+		}
+	}
+	return had || len(pks) > 0, nil
 }

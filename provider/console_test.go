@@ -336,3 +336,31 @@ func TestConsoleBesideAPI(t *testing.T) {
 		t.Errorf("GET /admin/v1/members with a console session but no token: %d, want 401", pg.resp.StatusCode)
 	}
 }
+
+// TestConsoleResetFactors: an administrator removes a member's second
+// factors from the member's page; the member signs in with the password
+// alone afterwards, and the reset is audited with the administrator as
+// actor.
+func TestConsoleResetFactors(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		e := newEnv(t, open(t))
+		bob := e.giveTOTP("bob@example.com")
+		b := e.browser()
+		e.consoleAs(b, "alice", alicePass)
+		page := b.get(e.issuer + "/admin/members/" + bob.ID)
+		reset := b.send(page, "/admin/members/"+bob.ID+"/factors/reset", nil)
+		wantStatus(t, reset, http.StatusOK, "second factors were removed")
+		if have, err := e.factors().Methods(context.Background(), bob.ID); err != nil || len(have) != 0 {
+			t.Fatalf("bob's factors after the reset = %v, %v; want none", have, err)
+		}
+		ev := e.auditOf(idp.AuditMFAReset)
+		if len(ev) != 1 || ev[0].Actor != idp.ActorMember(e.member(aliceEmail).ID) || ev[0].MemberID != bob.ID {
+			t.Fatalf("mfa.reset events = %+v, want one by alice about bob", ev)
+		}
+		bb := e.browser()
+		pg := bb.submit(bb.get(e.webRP().authURL(newAuthRequest())), url.Values{"username": {"bob"}, "password": {bobPass}}, "", "")
+		if pg.isOTP() || !pg.isConsent() {
+			t.Fatalf("after the reset bob's sign-in: want consent without a code, got %s", pg.resp.Request.URL)
+		}
+	})
+}

@@ -138,9 +138,7 @@ func (h *Handlers) routes() {
 	post("/members/{id}/sessions/end", h.endMemberSessions)
 	get("/members/{id}/remove", h.confirmRemove)
 	post("/members/{id}/remove", h.removeMember)
-	// Resetting a member's second factors (POST /members/{id}/factors/reset)
-	// belongs here, beside the other member actions, once members can have
-	// them; the member page keeps its section (#second-factors).
+	post("/members/{id}/factors/reset", h.resetFactors)
 
 	get("/clients", h.listClients)
 	get("/clients/new", h.newClient)
@@ -243,6 +241,7 @@ var notices = map[string]string{
 	"enabled":   "The member is enabled.",
 	"password":  "The password is set.",
 	"ended":     "Their sessions have ended.",
+	"factors":   "Their second factors were removed; they enrol again when they must.",
 	"removed":   "The member is removed.",
 	"session":   "The session has ended.",
 	"rotated":   "A new key is added.",

@@ -286,6 +286,25 @@ func (h *Handlers) endMemberSessions(w http.ResponseWriter, r *http.Request, v a
 	done(w, r, Path+"/members/"+url.PathEscape(r.PathValue("id")), "ended")
 }
 
+// resetFactors removes every second factor of a member who lost them
+// (members.Service.ResetMFA), audited as mfa.reset as the admin API's
+// reset-mfa is.
+func (h *Handlers) resetFactors(w http.ResponseWriter, r *http.Request, v account.Visit) {
+	id := r.PathValue("id")
+	err := h.store.InTx(r.Context(), func(ctx context.Context) error {
+		had, err := h.cfg.Members.ResetMFA(ctx, id)
+		if err != nil {
+			return err
+		}
+		return h.record(ctx, r, v, idp.AuditEvent{Type: idp.AuditMFAReset, MemberID: id, Detail: map[string]any{"had_factors": had}})
+	})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	done(w, r, Path+"/members/"+url.PathEscape(id), "factors")
+}
+
 // confirmRemove asks before a member is removed.
 func (h *Handlers) confirmRemove(w http.ResponseWriter, r *http.Request, v account.Visit) {
 	m, err := h.store.Members.ByID(r.Context(), r.PathValue("id"))

@@ -20,6 +20,7 @@ func (p *Provider) consoleConfig() console.Config {
 	return console.Config{
 		Store: p.store, Web: p.web, Guard: p.account,
 		Members:    members.Service{Store: p.store, EndSessions: p.endMemberSessions},
+		Mail:       p.mail,
 		Recorder:   p.audit,
 		EndSession: p.endAdminSession,
 		// Other replicas see a change within the client cache's lifetime

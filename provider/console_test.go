@@ -364,3 +364,39 @@ func TestConsoleResetFactors(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleInvite: with mail on, the member page sends an invitation
+// whose link sets the first password; with mail off it offers none and a
+// forged post changes nothing.
+func TestConsoleInvite(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
+		mb := newMailbox(t)
+		e := newEnv(t, open(t), withMail(mb))
+		bob := e.member("bob@example.com")
+		b := e.browser()
+		e.consoleAs(b, "alice", alicePass)
+		page := b.get(e.issuer + "/admin/members/" + bob.ID)
+		sent := b.send(page, "/admin/members/"+bob.ID+"/invite", nil)
+		wantStatus(t, sent, http.StatusOK, "invitation to choose a password was mailed")
+		link := mb.next(1).parse(t).link(t)
+		done := setPassword(t, e.browser(), link, "bob-invited-password")
+		if !strings.Contains(done.body, `id="done"`) || !e.passwordIs("bob", "bob-invited-password") {
+			t.Fatalf("following the invitation: %s", done.body)
+		}
+		if ev := e.auditOf(idp.AuditMemberInvited); len(ev) != 1 || ev[0].Actor != idp.ActorMember(e.member(aliceEmail).ID) {
+			t.Fatalf("member.invited events = %+v, want one by alice", ev)
+		}
+	})
+	e := newEnv(t, openSQLite(t))
+	bob := e.member("bob@example.com")
+	b := e.browser()
+	e.consoleAs(b, "alice", alicePass)
+	page := b.get(e.issuer + "/admin/members/" + bob.ID)
+	if strings.Contains(page.body, `id="invite"`) {
+		t.Fatal("with mail off the member page offers an invitation")
+	}
+	forged := b.postAccount("/admin/members/"+bob.ID+"/invite", url.Values{"csrf_token": {page.shared().Hidden(t, "csrf_token")}})
+	if forged.resp.StatusCode != http.StatusConflict {
+		t.Fatalf("invitation with mail off: %d %s", forged.resp.StatusCode, forged.body)
+	}
+}

@@ -63,10 +63,13 @@ type Recorder interface {
 // provider. Every field is required except Now, ClientChanged and
 // RequireMFA.
 type Config struct {
-	Store    *storage.Store
-	Web      *web.Kit
-	Guard    Guard
-	Members  members.Service
+	Store   *storage.Store
+	Web     *web.Kit
+	Guard   Guard
+	Members members.Service
+	// Mail sends invitations; without a mail server the member page
+	// offers none.
+	Mail     *members.Mail
 	Recorder Recorder
 	// EndSession ends one provider session with back-channel logout,
 	// joining the transaction ctx carries (as the admin API's).
@@ -139,6 +142,7 @@ func (h *Handlers) routes() {
 	get("/members/{id}/remove", h.confirmRemove)
 	post("/members/{id}/remove", h.removeMember)
 	post("/members/{id}/factors/reset", h.resetFactors)
+	post("/members/{id}/invite", h.inviteMember)
 
 	get("/clients", h.listClients)
 	get("/clients/new", h.newClient)
@@ -211,8 +215,12 @@ func (h *Handlers) record(ctx context.Context, r *http.Request, v account.Visit,
 // fail answers an error of the store or of an operation: not found as the
 // console's not-found page, anything else as the internal error page.
 func (h *Handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, idp.ErrNotFound) {
+	switch {
+	case errors.Is(err, idp.ErrNotFound):
 		h.web.Fail(w, r, web.ConsoleNotFound, err)
+		return
+	case errors.Is(err, members.ErrMailOff):
+		h.web.Fail(w, r, web.ConsoleMailOff, err)
 		return
 	}
 	h.web.Internal(w, r, err)
@@ -242,6 +250,7 @@ var notices = map[string]string{
 	"password":  "The password is set.",
 	"ended":     "Their sessions have ended.",
 	"factors":   "Their second factors were removed; they enrol again when they must.",
+	"invited":   "An invitation to choose a password was mailed to them.",
 	"removed":   "The member is removed.",
 	"session":   "The session has ended.",
 	"rotated":   "A new key is added.",

@@ -137,6 +137,7 @@ func (h *Handlers) renderMember(w http.ResponseWriter, r *http.Request, v accoun
 	form.ID, form.Disabled = m.ID, m.Disabled
 	h.web.Render(w, r, status, h.pages.Member, web.ConsoleMemberPage{
 		CSRFToken: v.CSRFToken, Member: form, Errors: errs, Sessions: len(list), Notice: notice(r),
+		MailOn: h.cfg.Mail.Enabled(),
 	})
 }
 
@@ -303,6 +304,25 @@ func (h *Handlers) resetFactors(w http.ResponseWriter, r *http.Request, v accoun
 		return
 	}
 	done(w, r, Path+"/members/"+url.PathEscape(id), "factors")
+}
+
+// inviteMember mails the member a link to choose their password
+// (members.Mail.Invite), audited as member.invited as the admin API's
+// invite is.
+func (h *Handlers) inviteMember(w http.ResponseWriter, r *http.Request, v account.Visit) {
+	id := r.PathValue("id")
+	err := h.store.InTx(r.Context(), func(ctx context.Context) error {
+		m, err := h.cfg.Mail.Invite(ctx, id)
+		if err != nil {
+			return err
+		}
+		return h.record(ctx, r, v, idp.AuditEvent{Type: idp.AuditMemberInvited, MemberID: m.ID})
+	})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	done(w, r, Path+"/members/"+url.PathEscape(id), "invited")
 }
 
 // confirmRemove asks before a member is removed.

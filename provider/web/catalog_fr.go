@@ -147,4 +147,6 @@ var french = map[string]string{
 	"see your phone number":   "voir votre numéro de téléphone",
 	"see your postal address": "voir votre adresse postale",
 	"see your name, username and profile (picture, website, gender, birthdate, time zone, language)": "voir votre nom, votre nom d'utilisateur et votre profil (photo, site web, genre, date de naissance, fuseau horaire, langue)",
+	"Mail is off": "Envoi d'e-mails désactivé",
+	"This service sends no mail, so no invitation was sent. Nothing was changed. Go back to the admin console.": "Ce service n'envoie pas d'e-mails : aucune invitation n'a été envoyée. Rien n'a été modifié. Retournez à la console d'administration.",
 }

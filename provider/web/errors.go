@@ -56,6 +56,8 @@ var (
 		"The admin console is only for administrators. Your account page is at /account.", ""}
 	ConsoleNeedsMFA = ErrorPage{http.StatusForbidden, "Second factor needed",
 		"The admin console needs a sign-in with a second factor. Set one up on your account page, then sign out and sign in again with it.", ""}
+	ConsoleMailOff = ErrorPage{http.StatusConflict, "Mail is off",
+		"This service sends no mail, so no invitation was sent. Nothing was changed. Go back to the admin console.", ""}
 	ConsoleNotFound = ErrorPage{http.StatusNotFound, "Not found",
 		"There is no such member, client or session. It may have been removed. Go back to the admin console.", ""}
 	NotSignedIn = ErrorPage{http.StatusBadRequest, "Not signed in",

@@ -250,6 +250,8 @@ type (
 		// Errors lists every broken rule of the last submission.
 		Errors   []string
 		Sessions int
+		// MailOn offers an invitation by mail.
+		MailOn bool
 	}
 	// ConsoleRemovePage is console_remove.html, the question before a
 	// member is removed.

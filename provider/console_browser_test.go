@@ -2,8 +2,6 @@ package provider_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +17,7 @@ import (
 // secret, reading it on the one page that shows it. At both widths the
 // page does not scroll sideways and the keyboard focus is visible.
 func TestConsoleChromium(t *testing.T) {
-	exe := chromiumExe(t)
+	exe := chromium(t)
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		for _, vp := range []struct {
 			name          string
@@ -124,26 +122,6 @@ func get[T any](t *testing.T, ctx context.Context, step string, a chromedp.Actio
 		t.Fatalf("%s: %v", step, err)
 	}
 	return v
-}
-
-// chromiumExe finds Chromium, or skips (fails with
-// IDP_TEST_REQUIRE_BROWSER=1).
-func chromiumExe(t *testing.T) string {
-	t.Helper()
-	required := os.Getenv("IDP_TEST_REQUIRE_BROWSER") == "1"
-	if testing.Short() && !required {
-		t.Skip("browser test skipped in -short mode")
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if required {
-		t.Fatal("no Chromium in PATH, and IDP_TEST_REQUIRE_BROWSER=1")
-	}
-	t.Skip("no Chromium in PATH")
-	return ""
 }
 
 // chromiumContext starts a headless Chromium with a fresh profile for the

@@ -35,7 +35,7 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	exe := chromiumExe(t)
+	exe := chromium(t)
 	e := newEnv(t, openSQLite(t), withMail(newMailbox(t)), func(c *provider.Config) { c.BrandName = "Example Org" })
 	ctx0 := context.Background()
 

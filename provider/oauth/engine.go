@@ -126,6 +126,9 @@ func (e *Engine) compose() fosite.OAuth2Provider {
 		AccessTokenIssuer:     cfg.Issuer,
 		TokenURL:              cfg.TokenURL,
 		ScopeStrategy:         fosite.ExactScopeStrategy,
+		// Set here, not left to fosite: its getter fills a nil strategy in
+		// on first use, a write that races between concurrent requests.
+		AudienceMatchingStrategy: fosite.DefaultAudienceMatchingStrategy,
 		// PKCE: S256 only; required for public clients by fosite and for
 		// every other client by authflow.Handlers.HandleAuthorize unless relaxed.
 		EnforcePKCEForPublicClients:    true,

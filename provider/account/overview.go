@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -59,7 +58,7 @@ func (h *Handlers) HandleName(w http.ResponseWriter, r *http.Request) {
 			Detail: audit.Changes(map[string]any{"name": before}, map[string]any{"name": name})})
 	})
 	if errors.Is(err, idp.ErrInvalid) {
-		h.renderOverview(w, r, v, http.StatusBadRequest, fmt.Sprintf(web.MsgNameRule, members.MaxNameBytes))
+		h.renderOverview(w, r, v, http.StatusBadRequest, h.web.T(r, web.MsgNameRule, members.MaxNameBytes))
 		return
 	}
 	if err != nil {

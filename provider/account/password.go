@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -59,7 +58,7 @@ func (h *Handlers) HandlePassword(w http.ResponseWriter, r *http.Request) {
 	current, pw := r.PostFormValue("current_password"), r.PostFormValue("new_password")
 	endOthers := r.PostFormValue("end_others") != ""
 	if members.CheckPassword(pw, "new_password") != nil {
-		h.renderPassword(w, r, v, http.StatusBadRequest, fmt.Sprintf(web.MsgPasswordRule, password.MinLength, password.MaxLength))
+		h.renderPassword(w, r, v, http.StatusBadRequest, h.web.T(r, web.MsgPasswordRule, password.MinLength, password.MaxLength))
 		return
 	}
 	if pw != r.PostFormValue("confirm_password") {

@@ -116,9 +116,15 @@ type linkPage struct {
 	action string
 }
 
+// The titles of the two link pages.
+const (
+	msgResetTitle  = "Choose a new password"
+	msgInviteTitle = "Choose your password"
+)
+
 var (
-	resetPage  = linkPage{idp.MailTokenReset, members.PathReset, "Choose a new password", members.PathReset}
-	invitePage = linkPage{idp.MailTokenInvite, members.PathInvite, "Choose your password", members.PathInvite}
+	resetPage  = linkPage{idp.MailTokenReset, members.PathReset, msgResetTitle, members.PathReset}
+	invitePage = linkPage{idp.MailTokenInvite, members.PathInvite, msgInviteTitle, members.PathInvite}
 )
 
 // linkSubject binds a link page's form to the link and the browser.

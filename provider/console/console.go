@@ -240,6 +240,17 @@ func done(w http.ResponseWriter, r *http.Request, to, notice string) {
 	http.Redirect(w, r, u, http.StatusSeeOther)
 }
 
+// The refusals of the console's forms that are the console's own words
+// (the members and clients rules name their fields in theirs); pages
+// show them through the catalog.
+const (
+	msgTaken            = "That is already taken by another record: choose another."
+	msgBadCursor        = "That page link is not valid: start from the first page."
+	msgNotADate         = "%s: not a date and time such as 2026-01-02T15:04"
+	msgBadActivateAfter = "activate_after: not a duration such as 2m or 1h"
+	msgBadAlg           = "alg: not one of %s"
+)
+
 // notices are the sentences a page shows after a change, by the word done
 // passed; anything else shows nothing, so no text of the URL is echoed.
 var notices = map[string]string{
@@ -285,4 +296,6 @@ func problems(err error) []string {
 func version(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // errStale is a save over a change made since the form was shown.
-var errStale = errors.New("someone changed this since you opened the page: reload it and make your change again")
+var errStale = errors.New(msgStale)
+
+const msgStale = "someone changed this since you opened the page: reload it and make your change again"

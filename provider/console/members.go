@@ -110,7 +110,7 @@ func (h *Handlers) refusal(err error) []string {
 	case errors.Is(err, errStale):
 		return []string{errStale.Error()}
 	case errors.Is(err, idp.ErrConflict):
-		return []string{"That is already taken by another record: choose another."}
+		return []string{msgTaken}
 	case errors.Is(err, idp.ErrInvalid):
 		return problems(err)
 	}

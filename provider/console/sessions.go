@@ -102,7 +102,7 @@ func (h *Handlers) listAudit(w http.ResponseWriter, r *http.Request, _ account.V
 		}
 		t, err := parseLocal(f.value)
 		if err != nil {
-			data.Errors = append(data.Errors, f.label+": not a date and time such as 2026-01-02T15:04")
+			data.Errors = append(data.Errors, h.web.T(r, msgNotADate, h.web.T(r, f.label)))
 			continue
 		}
 		*f.dst = t
@@ -113,7 +113,7 @@ func (h *Handlers) listAudit(w http.ResponseWriter, r *http.Request, _ account.V
 	}
 	rows, next, err := h.store.Audit.List(r.Context(), q)
 	if errors.Is(err, idp.ErrInvalid) && q.Cursor != "" {
-		data.Errors = []string{"That page link is not valid: start from the first page."}
+		data.Errors = []string{msgBadCursor}
 		h.web.Render(w, r, http.StatusBadRequest, h.pages.Audit, data)
 		return
 	}
@@ -187,10 +187,10 @@ func (h *Handlers) rotateKey(w http.ResponseWriter, r *http.Request, v account.V
 	after, err := time.ParseDuration(raw)
 	var errs []string
 	if err != nil {
-		errs = append(errs, "activate_after: not a duration such as 2m or 1h")
+		errs = append(errs, msgBadActivateAfter)
 	}
 	if !keys.Supported(alg) {
-		errs = append(errs, "alg: not one of "+strings.Join(keys.Algorithms, ", "))
+		errs = append(errs, h.web.T(r, msgBadAlg, strings.Join(keys.Algorithms, ", ")))
 	}
 	if errs != nil {
 		h.renderKeys(w, r, v, http.StatusUnprocessableEntity, raw, errs)

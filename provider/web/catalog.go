@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"net/http"
 
 	"golang.org/x/text/language"
 )
@@ -25,4 +26,12 @@ func translate(cat map[string]string, key string, args ...any) string {
 		return fmt.Sprintf(msg, args...)
 	}
 	return msg
+}
+
+// T translates message key into the language r's page is shown in, with
+// args formatted into it. Handlers call it for a message whose values they
+// fill in (web.MsgPasswordRule): the page's t finds no key for the filled
+// sentence, so it must be translated before the values go in.
+func (k *Kit) T(r *http.Request, key string, args ...any) string {
+	return translate(catalogs[Language(r)], key, args...)
 }

@@ -11,12 +11,15 @@ import (
 	"text/template/parse"
 
 	"golang.org/x/text/language"
+
+	"github.com/idp/idp/keys"
 )
 
 // TestCatalogsComplete: every message the pages can show (the literals
 // templates pass to t and to "head", the error table, the scope
-// descriptions, the sign-in and device messages of authflow, the ways
-// back) has a translation in every catalog, with the same %s arguments.
+// descriptions, the sign-in and device messages of authflow, the
+// messages of the account pages and the admin console, the console's
+// notices, the ways back, the signing keys' states) has a translation in every catalog, with the same %s arguments.
 func TestCatalogsComplete(t *testing.T) {
 	k, err := New(Config{})
 	if err != nil {
@@ -37,8 +40,18 @@ func TestCatalogsComplete(t *testing.T) {
 		_, label := wayBack(p)
 		msgs[label] = "wayBack"
 	}
+	for _, s := range []keys.KeyState{keys.StateNext, keys.StateActive, keys.StateRetiring} {
+		msgs[string(s)] = "keys.KeyState"
+	}
 	sourceMessages(t, "errors.go", msgs)
-	files, _ := filepath.Glob("../authflow/*.go")
+	var files []string
+	for _, dir := range []string{"../authflow", "../account", "../console"} {
+		fs, _ := filepath.Glob(dir + "/*.go")
+		if len(fs) == 0 {
+			t.Fatalf("no Go files in %s", dir)
+		}
+		files = append(files, fs...)
+	}
 	for _, f := range files {
 		if !strings.HasSuffix(f, "_test.go") {
 			sourceMessages(t, f, msgs)
@@ -116,7 +129,9 @@ func templateMessages(n parse.Node, where string, out map[string]string) {
 }
 
 // sourceMessages adds the Title and Message of every ErrorPage literal in
-// a Go file, and every string constant whose name starts with msg.
+// a Go file, every string constant whose name starts with msg or Msg,
+// and the values of the maps of messages shown by key (notices,
+// profileLabels).
 func sourceMessages(t *testing.T, file string, out map[string]string) {
 	t.Helper()
 	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
@@ -143,9 +158,21 @@ func sourceMessages(t *testing.T, file string, out map[string]string) {
 			}
 		case *ast.ValueSpec:
 			for i, name := range n.Names {
-				if strings.HasPrefix(name.Name, "msg") && i < len(n.Values) {
+				if i >= len(n.Values) {
+					continue
+				}
+				if strings.HasPrefix(name.Name, "msg") || strings.HasPrefix(name.Name, "Msg") {
 					if s, ok := str(n.Values[i]); ok {
 						out[s] = file
+					}
+				}
+				if lit, ok := n.Values[i].(*ast.CompositeLit); ok && messageMaps[name.Name] {
+					for _, e := range lit.Elts {
+						if kv, ok := e.(*ast.KeyValueExpr); ok {
+							if s, ok := str(kv.Value); ok {
+								out[s] = file + " " + name.Name
+							}
+						}
 					}
 				}
 			}
@@ -153,6 +180,9 @@ func sourceMessages(t *testing.T, file string, out map[string]string) {
 		return true
 	})
 }
+
+// messageMaps are the maps whose values a page shows through t.
+var messageMaps = map[string]bool{"notices": true, "profileLabels": true}
 
 func isSel(e ast.Expr, name string) bool {
 	s, ok := e.(*ast.SelectorExpr)

@@ -18,8 +18,8 @@ import (
 
 // pagesChromium starts a headless Chromium for the test, or skips when there
 // is none (failing when IDP_TEST_REQUIRE_BROWSER=1), and returns its
-// context, bounded by a deadline so a hang fails fast.
-func pagesChromium(t *testing.T) context.Context {
+// context, bounded by limit so a hang fails fast.
+func pagesChromium(t *testing.T, limit time.Duration) context.Context {
 	t.Helper()
 	required := os.Getenv("IDP_TEST_REQUIRE_BROWSER") == "1"
 	if testing.Short() && !required {
@@ -54,7 +54,7 @@ func pagesChromium(t *testing.T) context.Context {
 	if err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
-	ctx, stop := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, stop := context.WithTimeout(ctx, limit)
 	t.Cleanup(stop)
 	return ctx
 }
@@ -81,7 +81,7 @@ func waitPage(t *testing.T, ctx context.Context, step, sel string) {
 func TestPagesLoginFocus(t *testing.T) {
 	eachStore(t, func(t *testing.T, open func(testing.TB) *storage.Store) {
 		e := newEnv(t, open(t))
-		ctx := pagesChromium(t)
+		ctx := pagesChromium(t, 3*time.Minute)
 		do(t, ctx, "open", chromedp.Navigate(e.webRP().authURL(newAuthRequest())))
 		waitPage(t, ctx, "login", "#password")
 		focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`))
@@ -118,7 +118,9 @@ const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.vio
 // TestPagesAccessibility runs axe-core in Chromium over every page a
 // member can reach (sign-in, failed sign-in, consent, sign-out question,
 // still signed in, signed out, device code, device question, device
-// done, the account, error pages), each at desktop and phone width, in
+// done, the account and each of its sections, error pages, the second
+// factor and enrolment inside a sign-in, the password reset request and
+// the mailed link's page) and the admin console's pages, each at desktop and phone width, in
 // light and dark mode, and fails on any serious or critical violation.
 func TestPagesAccessibility(t *testing.T) {
 	path := os.Getenv(axeEnv)
@@ -132,10 +134,16 @@ func TestPagesAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s: %v", axeEnv, err)
 	}
-	e, _ := brandedEnv(t, openSQLite(t))
+	mb := newMailbox(t)
+	e, _ := brandedEnv(t, openSQLite(t), withMail(mb))
+	e.giveTOTP("bob@example.com")
+	carol := e.addMember("carol@example.com", "carol", "Carol", "carol-password-1", idp.RoleMember)
+	carol.MFARequired = true
+	must(0, e.store.Members.Update(context.Background(), carol))
 	e.addClient(idp.Client{ID: "tv", Name: "Living Room TV", GrantTypes: []string{idp.GrantDeviceCode},
 		Scopes: []string{"openid", "profile"}}, "")
-	ctx := pagesChromium(t)
+	// Four axe runs of a few seconds each per page, on a shared machine.
+	ctx := pagesChromium(t, 12*time.Minute)
 
 	checked := 0
 	check := func(name string) {
@@ -176,6 +184,19 @@ func TestPagesAccessibility(t *testing.T) {
 	step("consent", "#allow", chromedp.SendKeys(chromedp.CSS("#password"), alicePass), chromedp.Click(chromedp.CSS("#submit")))
 	step("french consent", "#allow", chromedp.Navigate(e.webRP().authURL(newAuthRequest(uiLocales("fr")))))
 	step("account", "dl", chromedp.Navigate(e.issuer+"/account"))
+	for _, p := range []struct{ path, sel string }{
+		{"/account/profile", "#address_formatted"}, {"/account/email", "#status"},
+		{"/account/password", "#change-password"}, {"/account/security", "#totp-status"},
+		{"/account/security/totp", "#qr"}, {"/account/passkeys", "#no-passkeys"},
+		{"/account/sessions", "#sessions"}, {"/account/apps", "#apps, #no-apps"},
+		{"/account/activity", "#activity, #no-activity"},
+		// The admin console, as alice, the seeded administrator.
+		{"/admin/members", "#q"}, {"/admin/members/" + e.member(aliceEmail).ID, "#second-factors"},
+		{"/admin/clients", "a[href='/admin/clients/new']"}, {"/admin/clients/web", "#redirect_uris"},
+		{"/admin/sessions", "form[action$='/end']"}, {"/admin/audit", "#type"}, {"/admin/keys", "#alg"},
+	} {
+		step(p.path, p.sel, chromedp.Navigate(e.issuer+p.path))
+	}
 	_, start := e.mustDeviceStart("tv", "", "openid profile")
 	step("device", "#user_code", chromedp.Navigate(e.issuer+"/device"))
 	step("device wrong code", "#error", chromedp.SendKeys(chromedp.CSS("#user_code"), "BCDF-GHJK"), chromedp.Click(chromedp.CSS("#submit")))
@@ -193,7 +214,24 @@ func TestPagesAccessibility(t *testing.T) {
 	step("not found", "#reference", chromedp.Navigate(e.issuer+"/nowhere"))
 	step("unknown client", "#reference", chromedp.Navigate(e.issuer+"/oauth2/authorize?client_id=nobody&response_type=code&redirect_uri=http://x/"))
 	step("expired sign-in", "#reference", chromedp.Navigate(e.issuer+"/login?flow=gone"))
-	if checked != 16*4 {
-		t.Errorf("checked %d page variants, want 64", checked)
+	// The second factor, and enrolment inside a sign-in.
+	step("second factor", "#otp", chromedp.Navigate(e.webRP().authURL(newAuthRequest())),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+		chromedp.SendKeys(chromedp.CSS("#username"), "bob"), chromedp.SendKeys(chromedp.CSS("#password"), bobPass),
+		chromedp.Click(chromedp.CSS("#submit")))
+	step("wrong second factor", "#error", chromedp.SendKeys(chromedp.CSS("#otp"), "000000"), chromedp.Click(chromedp.CSS("#submit")))
+	step("enrolment in a sign-in", "#qr", chromedp.Navigate(e.webRP().authURL(newAuthRequest())),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+		chromedp.SendKeys(chromedp.CSS("#username"), "carol"), chromedp.SendKeys(chromedp.CSS("#password"), "carol-password-1"),
+		chromedp.Click(chromedp.CSS("#submit")))
+	// The mailed links: the reset request, its answer, the link's page.
+	step("forgot password", "#email", chromedp.Navigate(e.webRP().authURL(newAuthRequest())),
+		chromedp.WaitVisible(chromedp.CSS("#forgot")), chromedp.Click(chromedp.CSS("#forgot")))
+	step("reset link sent", "#sent", chromedp.SendKeys(chromedp.CSS("#email"), aliceEmail), chromedp.Click(chromedp.CSS("#submit")))
+	step("set password", "#new_password", chromedp.Navigate(mb.next(1).parse(t).link(t)))
+	step("set password mismatch", "#error", chromedp.SendKeys(chromedp.CSS("#new_password"), "a-new-password-1"),
+		chromedp.SendKeys(chromedp.CSS("#confirm_password"), "another-password-2"), chromedp.Click(chromedp.CSS("#submit")))
+	if want := 39 * 4; checked != want {
+		t.Errorf("checked %d page variants, want %d", checked, want)
 	}
 }

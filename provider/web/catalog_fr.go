@@ -438,5 +438,5 @@ var french = map[string]string{
 	"Invitation": "Invitation",
 	"Mail a link, valid for 30 minutes, to choose a new password; following it also verifies the address.": "Envoyer par e-mail un lien, valable 30 minutes, pour choisir un nouveau mot de passe ; le suivre vérifie aussi l'adresse.",
 	"Send invitation": "Envoyer l'invitation",
-	"invited":         "invité",
+	"An invitation to choose a password was mailed to them.": "Une invitation à choisir un mot de passe lui a été envoyée par e-mail.",
 }

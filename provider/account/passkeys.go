@@ -162,8 +162,9 @@ func (h *Handlers) changePasskey(w http.ResponseWriter, r *http.Request, v Visit
 
 // passkeyEvent is an audit event of the visiting member's own change to a passkey.
 func (h *Handlers) passkeyEvent(r *http.Request, v Visit, typ idp.AuditType, name string) idp.AuditEvent {
-	return idp.AuditEvent{Type: typ, Actor: idp.ActorMember(v.Member.ID), MemberID: v.Member.ID,
-		SessionID: v.Session.ID, Address: h.web.ClientAddr(r), Detail: map[string]any{"passkey": name}}
+	e := h.event(r, v, typ, "")
+	e.Detail = map[string]any{"passkey": name}
+	return e
 }
 
 // record writes e when the handlers have a Recorder.

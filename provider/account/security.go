@@ -301,6 +301,7 @@ func (h *Handlers) recordChange(ctx context.Context, r *http.Request, v Visit, t
 	if h.cfg.Audit == nil {
 		return nil
 	}
-	return h.cfg.Audit.Record(ctx, idp.AuditEvent{Type: typ, Actor: idp.ActorMember(v.Member.ID), MemberID: v.Member.ID,
-		SessionID: v.Session.ID, Address: h.web.ClientAddr(r), Detail: detail})
+	e := h.event(r, v, typ, "")
+	e.Detail = detail
+	return h.cfg.Audit.Record(ctx, e)
 }
